@@ -1,0 +1,26 @@
+# Every dependency is a Debian 12 package (scripts/install-deps.sh); an official
+# libtorch (CPU or CUDA) can replace Debian's through -DCMAKE_PREFIX_PATH.
+
+find_package(Threads REQUIRED)
+find_package(Torch REQUIRED)
+
+# include(ITK_USE_FILE) generates the IO factory registration that lets
+# itk::ImageFileReader find the NIfTI/NRRD/Meta/GDCM readers.
+find_package(ITK 5 REQUIRED COMPONENTS
+  ITKCommon ITKIOImageBase ITKIONIFTI ITKIONRRD ITKIOMeta ITKIOGDCM ITKIOPNG
+  ITKImageGrid ITKSmoothing)
+include(${ITK_USE_FILE})
+
+find_package(Eigen3 REQUIRED NO_MODULE)
+find_package(yaml-cpp REQUIRED)
+find_package(spdlog REQUIRED)
+find_package(fmt REQUIRED)
+find_package(nlohmann_json 3 REQUIRED)
+
+# CLI11 is header-only; Debian ships CLI11Config.cmake in /usr/share/cmake.
+find_package(CLI11 CONFIG QUIET)
+if(NOT CLI11_FOUND)
+  find_path(CLI11_INCLUDE_DIR CLI/CLI.hpp REQUIRED)
+  add_library(CLI11::CLI11 INTERFACE IMPORTED)
+  set_target_properties(CLI11::CLI11 PROPERTIES INTERFACE_INCLUDE_DIRECTORIES ${CLI11_INCLUDE_DIR})
+endif()

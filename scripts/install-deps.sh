@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs every build and run dependency of scopemia on a fresh Debian 12.
+# All packages come from Debian's archive; nothing is downloaded at build time.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build ccache pkg-config git
+  libtorch-dev libopenblas0-openmp libgloo-dev
+  libinsighttoolkit5-dev libdcmtk-dev libgdcm-dev
+  libeigen3-dev libsvm-dev libxgboost-dev
+  libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  libjemalloc-dev libpng-dev zlib1g-dev
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+echo "scopemia: all ${#packages[@]} dependency packages present"

@@ -1,0 +1,27 @@
+#pragma once
+// What every subcommand file provides: it adds its CLI11 subcommand and says
+// what to do when that subcommand is chosen.
+#include <functional>
+#include <ostream>
+
+#include <CLI/CLI.hpp>
+
+namespace scopemia::cli {
+
+struct Context {
+  std::ostream& out;
+  std::ostream& err;
+  int threads = 0;  // --threads, 0 = all cores
+};
+
+struct Command {
+  CLI::App* app = nullptr;
+  std::function<int(Context&)> run;
+};
+
+// One per file in src/cli/cmd_*.cpp.
+Command add_info_command(CLI::App& parent);
+Command add_convert_command(CLI::App& parent);
+Command add_phantom_command(CLI::App& parent);
+
+}  // namespace scopemia::cli

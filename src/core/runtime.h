@@ -1,0 +1,19 @@
+#pragma once
+// Process-wide settings measured to matter on CPU (../shared/DESIGN.md):
+// malloc thresholds, thread count, log verbosity.
+
+namespace scopemia {
+
+// Keeps glibc from returning large tensor buffers to the OS after every op
+// (a 3D CNN step ran 2-4x faster). Call once at start-up.
+void tune_malloc();
+
+// Threads for compute (torch intra-op, OpenMP BLAS): 0 = all cores.
+// Defined in core/tensor_bridge.cpp, the one core file that sees torch.
+void set_compute_threads(int threads);
+int hardware_threads();
+
+enum class Verbosity { Quiet, Normal, Verbose };
+void init_logging(Verbosity verbosity);
+
+}  // namespace scopemia

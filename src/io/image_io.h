@@ -1,0 +1,49 @@
+#pragma once
+// Reading and writing volumes through ITK: NIfTI (.nii, .nii.gz), NRRD
+// (.nrrd, .nhdr), MetaImage (.mha, .mhd) and, for a folder, a DICOM series.
+// Geometry (spacing, origin, direction) is carried exactly; errors are
+// InputErrors naming the file.
+#include <optional>
+#include <string>
+
+#include "core/image.h"
+
+namespace scopemia::io {
+
+struct ReadOptions {
+  // For a DICOM folder: the SeriesInstanceUID (or a prefix of it) to read;
+  // empty = the series with the most slices.
+  std::string series_uid;
+};
+
+struct ImageInfo {
+  std::string path;
+  std::string format;  // "NIfTI", "NRRD", "MetaImage", "DICOM series", ...
+  Size3 size;
+  Geometry geometry;
+  PixelType pixel_type = PixelType::Float32;  // after DICOM rescale slope/intercept
+  int components = 1;
+  std::string series_uid;  // DICOM only
+  int series_count = 0;    // DICOM only: series found in the folder
+};
+
+// Header only (for a DICOM folder: the chosen series' files are scanned).
+ImageInfo read_info(const std::string& path, const ReadOptions& options = {});
+
+// Intensities as float32 (CT in HU: DICOM rescale applied).
+Volume read_volume(const std::string& path, const ReadOptions& options = {});
+
+// A segmentation: integer labels 0..255. A file with other values (negative,
+// fractional, > 255) is an InputError.
+LabelMap read_label_map(const std::string& path, const ReadOptions& options = {});
+
+// Writes by extension. `pixel_type` defaults to the volume's source pixel
+// type; values are rounded and clamped into integer types.
+void write_volume(const Volume& volume, const std::string& path,
+                  std::optional<PixelType> pixel_type = std::nullopt);
+void write_label_map(const LabelMap& labels, const std::string& path);
+
+// True when ITK has a writer for the path's extension.
+bool can_write(const std::string& path);
+
+}  // namespace scopemia::io
