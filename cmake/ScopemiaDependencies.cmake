@@ -2,6 +2,7 @@
 # libtorch (CPU or CUDA) can replace Debian's through -DCMAKE_PREFIX_PATH.
 
 find_package(Threads REQUIRED)
+find_package(ZLIB REQUIRED)
 find_package(Torch REQUIRED)
 
 # include(ITK_USE_FILE) generates the IO factory registration that lets

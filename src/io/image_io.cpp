@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 
 #include <itkGDCMImageIO.h>
 #include <itkImage.h>
@@ -11,6 +13,7 @@
 #include <itkImageIOFactory.h>
 #include <itkImageSeriesReader.h>
 #include <fmt/format.h>
+#include <zlib.h>
 
 #include "core/atomic_file.h"
 #include "core/error.h"
@@ -100,6 +103,94 @@ Volume volume_of(const FloatImage* image, PixelType source) {
   std::copy_n(image->GetBufferPointer(), v.voxel_count(), v.data());
   v.set_source_pixel_type(source);
   return v;
+}
+
+// ITK's NIfTI reader zero-fills a truncated .nii.gz without complaint; zlib
+// reports the missing end of the stream, so gzip files are read through once.
+void check_gzip_complete(const std::string& path) {
+  unsigned char magic[2] = {0, 0};
+  if (std::FILE* f = std::fopen(path.c_str(), "rb")) {
+    const size_t n = std::fread(magic, 1, 2, f);
+    std::fclose(f);
+    if (n != 2 || magic[0] != 0x1f || magic[1] != 0x8b) return;
+  } else {
+    throw InputError(path, "cannot open for reading");
+  }
+  gzFile gz = gzopen(path.c_str(), "rb");
+  if (!gz) throw InputError(path, "cannot open for reading");
+  std::vector<char> buffer(1 << 20);
+  int got = 0;
+  while ((got = gzread(gz, buffer.data(), static_cast<unsigned>(buffer.size()))) > 0) {
+  }
+  // A truncated stream ends with Z_BUF_ERROR ("unexpected end of file").
+  int code = Z_OK;
+  const std::string message = gzerror(gz, &code);
+  gzclose(gz);
+  if (got < 0 || code != Z_OK) throw InputError(path, "truncated or corrupt compressed data (" + message + ")");
+}
+
+// ITK's NIfTI reader also reads a cut-short uncompressed .nii without error:
+// the header's vox_offset plus the voxel bytes must fit in the file.
+void check_nifti_complete(const std::string& path, const itk::ImageIOBase* io) {
+  if (format_name(io) != "NIfTI" || full_extension(path) != ".nii") return;
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) throw InputError(path, "cannot open for reading");
+  unsigned char header[112] = {};
+  const size_t n = std::fread(header, 1, sizeof header, f);
+  std::fclose(f);
+  if (n != sizeof header) throw InputError(path, "truncated NIfTI header");
+  int32_t sizeof_hdr;
+  float vox_offset;
+  std::memcpy(&sizeof_hdr, header, 4);
+  std::memcpy(&vox_offset, header + 108, 4);
+  if (sizeof_hdr != 348) {  // the other byte order
+    std::reverse(header + 108, header + 112);
+    std::memcpy(&vox_offset, header + 108, 4);
+  }
+  const double needed = double(vox_offset) + double(io->GetImageSizeInBytes());
+  const double have = double(fs::file_size(path));
+  if (have < needed)
+    throw InputError(path, fmt::format("truncated: {} bytes, the header announces {}", have, needed));
+}
+
+// ITK's MetaImage reader prints "Uncompress failed" and returns garbage for
+// a cut-short file; the header says how many data bytes must follow it.
+void check_metaimage_complete(const std::string& path, const itk::ImageIOBase* io) {
+  if (format_name(io) != "MetaImage") return;
+  std::ifstream f(path, std::ios::binary);
+  std::string line, data_file;
+  double compressed_size = -1;
+  bool compressed = false;
+  while (std::getline(f, line)) {
+    const auto eq = line.find('=');
+    if (eq == std::string::npos) continue;
+    std::string key = line.substr(0, eq), value = line.substr(eq + 1);
+    auto trim = [](std::string& t) {
+      t.erase(0, t.find_first_not_of(" \t\r"));
+      t.erase(t.find_last_not_of(" \t\r") + 1);
+    };
+    trim(key);
+    trim(value);
+    if (key == "CompressedData") compressed = value == "True";
+    if (key == "CompressedDataSize") compressed_size = std::atof(value.c_str());
+    if (key == "ElementDataFile") {
+      data_file = value;
+      break;
+    }
+  }
+  double have;
+  if (data_file == "LOCAL") {
+    have = double(fs::file_size(path)) - double(f.tellg());
+  } else {
+    const fs::path raw = fs::path(path).parent_path() / data_file;
+    std::error_code ec;
+    const auto size = fs::file_size(raw, ec);
+    if (ec) throw InputError(path, "data file " + raw.string() + " is missing");
+    have = double(size);
+  }
+  const double needed = compressed ? compressed_size : double(io->GetImageSizeInBytes());
+  if (needed > 0 && have < needed)
+    throw InputError(path, fmt::format("truncated: {} data bytes, the header announces {}", have, needed));
 }
 
 itk::ImageIOBase::Pointer file_io(const std::string& path) {
@@ -195,12 +286,15 @@ Volume read_volume(const std::string& path, const ReadOptions& options) {
     return volume_of(r.image, r.pixel_type);
   }
   auto io = file_io(path);
+  check_gzip_complete(path);
   auto reader = itk::ImageFileReader<FloatImage>::New();
   reader->SetImageIO(io);
   reader->SetFileName(path);
   try {
     reader->UpdateOutputInformation();
     check_dimensions(path, io);
+    check_nifti_complete(path, io);
+    check_metaimage_complete(path, io);
     reader->Update();
   } catch (const itk::ExceptionObject& e) {
     throw InputError(path, describe(e));
