@@ -41,11 +41,11 @@ PdeBlockImpl::PdeBlockImpl(PdeBlockConfig config) : config_(std::move(config)) {
   c_t_ = C - c_a_;
   if (config_.projection) projection_ = register_module("projection", pointwise(C, C));
   if (config_.attention) {
-    attention_ = register_module("attention", pointwise(C, 1));
+    // No bias: the spatial softmax is blind to a constant shift.
+    attention_ = register_module("attention", pointwise(C, 1, /*bias=*/false));
     // Zero init: uniform attention (a = 1) until training says otherwise.
     torch::NoGradGuard no_grad;
     attention_->weight.zero_();
-    attention_->bias.zero_();
   }
   if (config_.reaction) {
     reaction_a_ = register_module("reaction_a", pointwise(c_a_, c_a_));
