@@ -127,6 +127,23 @@ PhantomCase make_phantom_case(const PhantomOptions& o, int index) {
   out.mask = LabelMap(s, g, 0);
   out.lesion = p;
 
+  // Fraction of the voxel at offset d (mm) from the lesion centre inside the
+  // elongated, lobulated lesion surface.
+  const double outer_radius = p.radius_mm * (1.0 + p.lobulation) * p.elongation + 1.0;
+  auto lesion_coverage = [&](const Vec3& d) {
+    const double distance = std::sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2]);
+    if (distance > outer_radius) return 0.0;  // spares the trigonometry below
+    const double along = d[0] * axis[0] + d[1] * axis[1] + d[2] * axis[2];
+    const Vec3 perp{d[0] - along * axis[0], d[1] - along * axis[1], d[2] - along * axis[2]};
+    const double a = along / p.elongation;
+    const double r = std::sqrt(perp[0] * perp[0] + perp[1] * perp[1] + perp[2] * perp[2] + a * a);
+    const double theta = std::acos(std::clamp(d[2] / std::max(distance, 1e-9), -1.0, 1.0));
+    const double phi = std::atan2(d[1], d[0]);
+    const double bumps = 0.5 * std::sin(3 * theta + phase[0]) * std::sin(2 * phi + phase[1]) +
+                         0.5 * std::cos(4 * phi + phase[2]) * std::sin(2 * theta + phase[3]);
+    return coverage(p.radius_mm * (1.0 + p.lobulation * bumps) - r);
+  };
+
   for (int64_t z = 0; z < s.z; ++z)
     for (int64_t y = 0; y < s.y; ++y)
       for (int64_t x = 0; x < s.x; ++x) {
@@ -138,22 +155,13 @@ PhantomCase make_phantom_case(const PhantomOptions& o, int index) {
         const double in_lung = std::max(coverage(lungs[0].depth(pos[0], pos[1])),
                                         coverage(lungs[1].depth(pos[0], pos[1])));
         double hu = -1000.0 * (1 - in_body) + in_body * ((40.0 + 10.0 * t) * (1 - in_lung) + (-840.0 + 35.0 * t) * in_lung);
-        double vessel = 0;
-        for (const auto& v : vessels) vessel = std::max(vessel, coverage(v.radius - v.distance(pos)));
-        hu += in_lung * vessel * (40.0 - hu);
-
-        // Lesion: an elongated, lobulated blob.
-        const Vec3 d{pos[0] - p.centre_mm[0], pos[1] - p.centre_mm[1], pos[2] - p.centre_mm[2]};
-        const double along = d[0] * axis[0] + d[1] * axis[1] + d[2] * axis[2];
-        const Vec3 perp{d[0] - along * axis[0], d[1] - along * axis[1], d[2] - along * axis[2]};
-        const double a = along / p.elongation;
-        const double r = std::sqrt(perp[0] * perp[0] + perp[1] * perp[1] + perp[2] * perp[2] + a * a);
-        const double theta = r > 0 ? std::acos(std::clamp(d[2] / std::max(std::sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2]), 1e-9), -1.0, 1.0)) : 0;
-        const double phi = std::atan2(d[1], d[0]);
-        const double bumps = 0.5 * std::sin(3 * theta + phase[0]) * std::sin(2 * phi + phase[1]) +
-                             0.5 * std::cos(4 * phi + phase[2]) * std::sin(2 * theta + phase[3]);
-        const double surface = p.radius_mm * (1.0 + p.lobulation * bumps);
-        const double in_lesion = coverage(surface - r);
+        if (in_lung > 0) {
+          double vessel = 0;
+          for (const auto& v : vessels) vessel = std::max(vessel, coverage(v.radius - v.distance(pos)));
+          hu += in_lung * vessel * (40.0 - hu);
+        }
+        const double in_lesion =
+            lesion_coverage(Vec3{pos[0] - p.centre_mm[0], pos[1] - p.centre_mm[1], pos[2] - p.centre_mm[2]});
         if (in_lesion > 0) {
           const double lesion_hu = 30.0 + p.heterogeneity * 110.0 * lesion_texture[i];
           hu = hu * (1 - in_lesion) + lesion_hu * in_lesion;
