@@ -38,6 +38,7 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   }
 
   init_logging(quiet ? Verbosity::Quiet : verbose ? Verbosity::Verbose : Verbosity::Normal);
+  set_compute_threads(context.threads);  // libtorch 1.13 defaults to one thread on x86
   try {
     for (const auto& command : commands)
       if (command.app->parsed()) return command.run(context);
