@@ -25,7 +25,7 @@ TEST(Cli, VersionAndHelpForEveryCommand) {
   EXPECT_EQ(v.out, std::string("scopemia ") + SCOPEMIA_VERSION + "\n");
   const auto h = run_cli({"--help"});
   EXPECT_EQ(h.code, 0);
-  for (const char* command : {"info", "convert", "phantom"}) {
+  for (const char* command : {"info", "convert", "phantom", "mci"}) {
     EXPECT_NE(h.out.find(command), std::string::npos) << command;
     const auto sub = run_cli({command, "--help"});
     EXPECT_EQ(sub.code, 0) << command;
@@ -163,6 +163,34 @@ TEST_F(BadInputFixture, EmptyMask) {
 
 TEST_F(BadInputFixture, AbsentLabel) {
   expect_one_line_error({"info", image, "--mask", mask, "--label", "2"}, mask, "label 2 is absent");
+}
+
+}  // namespace
+}  // namespace scopemia
+
+namespace scopemia {
+namespace {
+
+TEST(CliMci, WritesCurvatureWithTheInputGeometry) {
+  testing::TempDir dir;
+  Geometry g;
+  g.spacing = {0.8, 0.8, 1.5};
+  g.origin = {10, -20, 30};
+  Volume v(Size3{32, 32, 20}, g);
+  for (int64_t z = 0; z < 20; ++z)
+    for (int64_t y = 0; y < 32; ++y)
+      for (int64_t x = 0; x < 32; ++x) {
+        const double dx = (x - 15.7) * 0.8, dy = (y - 16.2) * 0.8, dz = (z - 9.6) * 1.5;
+        v.at(x, y, z) = float(std::sqrt(dx * dx + dy * dy + dz * dz));
+      }
+  io::write_volume(v, dir.file("d.nrrd"), PixelType::Float32);
+  const auto r = testing::run_binary({"mci", dir.file("d.nrrd"), "-o", dir.file("k.nii.gz")});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const Volume k = io::read_volume(dir.file("k.nii.gz"));
+  EXPECT_LE(k.geometry().max_difference(g), 1e-4);
+  // A voxel 6 mm from the point: k = 2/6 (1/mm).
+  const double r6 = v.at(23, 16, 10);
+  EXPECT_NEAR(k.at(23, 16, 10), 2.0 / r6, 0.02 * 2.0 / r6);
 }
 
 }  // namespace
