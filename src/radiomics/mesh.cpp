@@ -178,10 +178,63 @@ int64_t cross(const P2& o, const P2& a, const P2& b) {
   return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
 }
 
-// Sorts `pts` and returns the indices (into the sorted array) of the hull's
-// strict vertices.
-std::vector<size_t> hull_vertices(std::vector<P2>& pts) {
-  std::sort(pts.begin(), pts.end());
+struct Phys3 {
+  double c[3];
+};
+
+Phys3 physical(const HalfIndex& v, const Vec3& s) {
+  return Phys3{{(0.5 * v[0]) * s[0], (0.5 * v[1]) * s[1], (0.5 * v[2]) * s[2]}};
+}
+
+// Squared distance exactly as PyRadiomics sums it (z, then y, then x).
+double dist2(const Phys3& a, const Phys3& b) {
+  const double d0 = a.c[0] - b.c[0], d1 = a.c[1] - b.c[1], d2 = a.c[2] - b.c[2];
+  return d0 * d0 + d1 * d1 + d2 * d2;
+}
+
+// Largest pairwise squared distance of `pts` if it exceeds `best` (else
+// `best`), pruned by the triangle inequality through a centre point:
+// |p - q| <= r_p + r_q. Pairs are visited by decreasing r_p + r_q bound and
+// the search stops once no pair can beat the best found.
+double max_dist2_pruned(const std::vector<Phys3>& pts, double best) {
+  const size_t n = pts.size();
+  if (n < 2) return best;
+  double lo[3], hi[3];
+  for (int d = 0; d < 3; ++d) lo[d] = hi[d] = pts[0].c[d];
+  for (const auto& p : pts)
+    for (int d = 0; d < 3; ++d) {
+      lo[d] = std::min(lo[d], p.c[d]);
+      hi[d] = std::max(hi[d], p.c[d]);
+    }
+  // Safety margin so that rounding in a bound never prunes the true maximum.
+  constexpr double kSlack = 1 + 1e-9;
+  double diag2 = 0;
+  for (int d = 0; d < 3; ++d) diag2 += (hi[d] - lo[d]) * (hi[d] - lo[d]);
+  if (diag2 * kSlack * kSlack < best) return best;  // no pair can beat it
+  const double centre[3] = {(lo[0] + hi[0]) / 2, (lo[1] + hi[1]) / 2, (lo[2] + hi[2]) / 2};
+  std::vector<std::pair<double, uint32_t>> order(n);
+  for (size_t i = 0; i < n; ++i) {
+    double r2 = 0;
+    for (int d = 0; d < 3; ++d) r2 += (pts[i].c[d] - centre[d]) * (pts[i].c[d] - centre[d]);
+    order[i] = {std::sqrt(r2) * kSlack, static_cast<uint32_t>(i)};
+  }
+  std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  for (size_t i = 0; i + 1 < n; ++i) {
+    const double ri = order[i].first;
+    if ((ri + order[i + 1].first) * (ri + order[i + 1].first) < best) break;
+    const Phys3& a = pts[order[i].second];
+    for (size_t j = i + 1; j < n; ++j) {
+      const double bound = ri + order[j].first;
+      if (bound * bound < best) break;
+      const double d = dist2(a, pts[order[j].second]);
+      if (d > best) best = d;
+    }
+  }
+  return best;
+}
+
+// Strict hull vertices of points already sorted by (u, v) (indices into pts).
+std::vector<size_t> hull_of_sorted(const std::vector<P2>& pts) {
   const size_t n = pts.size();
   if (n <= 2) {
     std::vector<size_t> all(n);
@@ -198,58 +251,8 @@ std::vector<size_t> hull_vertices(std::vector<P2>& pts) {
     while (k >= t && cross(pts[h[k - 2]], pts[h[k - 1]], pts[i]) <= 0) --k;
     h[k++] = i;
   }
-  h.resize(k - 1);  // the last point repeats the first
-  if (h.empty()) h.push_back(0);
+  h.resize(k - 1);
   return h;
-}
-
-struct Phys3 {
-  double c[3];
-};
-
-Phys3 physical(const HalfIndex& v, const Vec3& s) {
-  return Phys3{{(0.5 * v[0]) * s[0], (0.5 * v[1]) * s[1], (0.5 * v[2]) * s[2]}};
-}
-
-// Squared distance exactly as PyRadiomics sums it (z, then y, then x).
-double dist2(const Phys3& a, const Phys3& b) {
-  const double d0 = a.c[0] - b.c[0], d1 = a.c[1] - b.c[1], d2 = a.c[2] - b.c[2];
-  return d0 * d0 + d1 * d1 + d2 * d2;
-}
-
-// Largest pairwise squared distance of `pts`, pruned by the triangle
-// inequality through a centre point: |p - q| <= r_p + r_q.
-double max_dist2_pruned(std::vector<Phys3> pts) {
-  const size_t n = pts.size();
-  if (n < 2) return 0;
-  double centre[3] = {0, 0, 0};
-  for (const auto& p : pts)
-    for (int d = 0; d < 3; ++d) centre[d] += p.c[d];
-  for (double& c : centre) c /= static_cast<double>(n);
-  std::vector<std::pair<double, size_t>> order(n);
-  for (size_t i = 0; i < n; ++i) {
-    double r2 = 0;
-    for (int d = 0; d < 3; ++d) r2 += (pts[i].c[d] - centre[d]) * (pts[i].c[d] - centre[d]);
-    order[i] = {std::sqrt(r2), i};
-  }
-  std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
-  // Safety margin so rounding in the bound can never prune the true maximum.
-  constexpr double kSlack = 1 + 1e-9;
-  double best = 0;
-  for (size_t i = 0; i < n; ++i) {
-    const Phys3& a = pts[order[i].second];
-    if (i + 1 < n) {
-      const double bound = (order[i].first + order[i + 1].first) * kSlack;
-      if (bound * bound < best) break;
-    }
-    for (size_t j = i + 1; j < n; ++j) {
-      const double bound = (order[i].first + order[j].first) * kSlack;
-      if (bound * bound < best) break;
-      const double d = dist2(a, pts[order[j].second]);
-      if (d > best) best = d;
-    }
-  }
-  return best;
 }
 
 }  // namespace
@@ -364,69 +367,100 @@ MeshDiameters mesh_diameters_all_pairs(const std::vector<HalfIndex>& vertices, c
 
 // The largest distance between two points of a finite set is reached between
 // two vertices (extreme points) of its convex hull, and an extreme point of
-// the set lies on the hull of every plane section through it. So:
-//  - per plane z = const (and y, x), only the vertices of that section's 2D
-//    hull are compared (hulls in exact integer doubled-index coordinates: the
-//    scaling by spacing is affine and keeps extreme points extreme);
+// the set is a strict hull vertex of every plane section through it. So:
+//  - per plane z = const (and y, x), only the strict vertices of that
+//    section's 2D hull are compared (hulls in exact integer doubled-index
+//    coordinates: scaling by the spacing is affine and keeps extreme points
+//    extreme); within a line of the section only its two end points can be
+//    hull vertices;
 //  - for the 3D diameter only points that are hull vertices of all three of
-//    their sections are candidates, compared with bound pruning.
+//    their sections are candidates.
+// Every search is a pruned all-pairs search (max_dist2_pruned) that starts
+// from the best distance found so far, and planes are visited largest first.
+// Distances are summed as PyRadiomics sums them, so the maxima are the same
+// doubles.
 MeshDiameters mesh_diameters(const std::vector<HalfIndex>& vertices, const Vec3& spacing_zyx) {
   const size_t n = vertices.size();
   MeshDiameters out;
   if (n < 2) return out;
+  int32_t lo[3], hi[3];
+  for (int d = 0; d < 3; ++d) lo[d] = hi[d] = vertices[0][d];
+  for (const auto& p : vertices)
+    for (int d = 0; d < 3; ++d) {
+      lo[d] = std::min(lo[d], p[d]);
+      hi[d] = std::max(hi[d], p[d]);
+    }
   std::vector<uint8_t> extreme_count(n, 0);
   double plane_best[3] = {0, 0, 0};
+  std::vector<int32_t> first, last;  // per (plane, u): vertex with the smallest / largest v
+  std::vector<P2> pts;
+  std::vector<size_t> ids;
+  struct Section {
+    double bound2;  // squared bounding-box diagonal (an upper bound)
+    std::vector<Phys3> hull;
+  };
+  std::vector<Section> sections;
 
-  std::vector<size_t> order(n);
   for (int axis = 0; axis < 3; ++axis) {
     const int u = axis == 0 ? 1 : 0;
     const int v = axis == 2 ? 1 : 2;
-    std::iota(order.begin(), order.end(), 0);
-    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-      if (vertices[a][axis] != vertices[b][axis]) return vertices[a][axis] < vertices[b][axis];
-      if (vertices[a][u] != vertices[b][u]) return vertices[a][u] < vertices[b][u];
-      return vertices[a][v] < vertices[b][v];
-    });
-    std::vector<P2> pts;
-    std::vector<size_t> ids;
-    for (size_t begin = 0; begin < n;) {
-      size_t end = begin;
-      while (end < n && vertices[order[end]][axis] == vertices[order[begin]][axis]) ++end;
-      // Within a line of equal (plane, u), only the smallest and largest v
-      // can be extreme: keep those two (the section is sorted by u, v).
+    const int64_t np = hi[axis] - lo[axis] + 1, nu = hi[u] - lo[u] + 1;
+    first.assign(static_cast<size_t>(np * nu), -1);
+    last.assign(static_cast<size_t>(np * nu), -1);
+    for (size_t i = 0; i < n; ++i) {
+      const auto& p = vertices[i];
+      const size_t key = static_cast<size_t>((p[axis] - lo[axis]) * nu + (p[u] - lo[u]));
+      if (first[key] < 0 || p[v] < vertices[first[key]][v]) first[key] = static_cast<int32_t>(i);
+      if (last[key] < 0 || p[v] > vertices[last[key]][v]) last[key] = static_cast<int32_t>(i);
+    }
+    sections.clear();
+    for (int64_t plane = 0; plane < np; ++plane) {
       pts.clear();
       ids.clear();
-      for (size_t i = begin; i < end;) {
-        size_t j = i;
-        while (j < end && vertices[order[j]][u] == vertices[order[i]][u]) ++j;
-        pts.push_back({vertices[order[i]][u], vertices[order[i]][v]});
-        ids.push_back(order[i]);
-        if (j - 1 > i) {
-          pts.push_back({vertices[order[j - 1]][u], vertices[order[j - 1]][v]});
-          ids.push_back(order[j - 1]);
+      for (int64_t k = 0; k < nu; ++k) {
+        const int32_t a = first[plane * nu + k], b = last[plane * nu + k];
+        if (a < 0) continue;
+        pts.push_back({vertices[a][u], vertices[a][v]});
+        ids.push_back(static_cast<size_t>(a));
+        if (b != a) {
+          pts.push_back({vertices[b][u], vertices[b][v]});
+          ids.push_back(static_cast<size_t>(b));
         }
-        i = j;
       }
-      // pts is already sorted; hull_vertices sorts again (stable for sorted
-      // input) so indices stay aligned with ids.
-      const std::vector<size_t> hull = hull_vertices(pts);
-      std::vector<Phys3> hp;
-      hp.reserve(hull.size());
-      for (size_t h : hull) {
+      if (pts.empty()) continue;
+      Section sec;
+      double blo[3] = {0, 0, 0}, bhi[3] = {0, 0, 0};
+      bool init = false;
+      for (size_t h : hull_of_sorted(pts)) {
         ++extreme_count[ids[h]];
-        hp.push_back(physical(vertices[ids[h]], spacing_zyx));
+        const Phys3 q = physical(vertices[ids[h]], spacing_zyx);
+        sec.hull.push_back(q);
+        for (int d = 0; d < 3; ++d) {
+          blo[d] = init ? std::min(blo[d], q.c[d]) : q.c[d];
+          bhi[d] = init ? std::max(bhi[d], q.c[d]) : q.c[d];
+        }
+        init = true;
       }
-      for (size_t i = 0; i < hp.size(); ++i)
-        for (size_t j = 0; j < i; ++j) plane_best[axis] = std::max(plane_best[axis], dist2(hp[i], hp[j]));
-      begin = end;
+      sec.bound2 = 0;
+      for (int d = 0; d < 3; ++d) sec.bound2 += (bhi[d] - blo[d]) * (bhi[d] - blo[d]);
+      sec.bound2 *= 1 + 1e-9;
+      sections.push_back(std::move(sec));
     }
+    std::sort(sections.begin(), sections.end(),
+              [](const Section& a, const Section& b) { return a.bound2 > b.bound2; });
+    double best = 0;
+    for (const Section& sec : sections) {
+      if (sec.bound2 < best) break;
+      best = max_dist2_pruned(sec.hull, best);
+    }
+    plane_best[axis] = best;
   }
   std::vector<Phys3> candidates;
   for (size_t i = 0; i < n; ++i)
     if (extreme_count[i] == 3) candidates.push_back(physical(vertices[i], spacing_zyx));
-  double best3 = max_dist2_pruned(std::move(candidates));
-  // The 3D maximum is at least every plane maximum (rounding-identical sums).
-  for (double b : plane_best) best3 = std::max(best3, b);
+  // Plane maxima are distances between mesh vertices too: a valid start.
+  const double start = std::max({plane_best[0], plane_best[1], plane_best[2]});
+  const double best3 = max_dist2_pruned(candidates, start);
   out.slice = std::sqrt(plane_best[0]);
   out.column = std::sqrt(plane_best[1]);
   out.row = std::sqrt(plane_best[2]);
@@ -485,15 +519,11 @@ Mesh2DMeasures mesh_measures_2d(const uint8_t* mask, int64_t width, int64_t heig
   // Diameter: between vertices of the contour's convex hull.
   std::vector<P2> pts(out.vertices.size());
   for (size_t i = 0; i < pts.size(); ++i) pts[i] = {out.vertices[i][0], out.vertices[i][1]};
-  const std::vector<size_t> hull = hull_vertices(pts);
-  double best = 0;
-  for (size_t i = 0; i < hull.size(); ++i)
-    for (size_t j = 0; j < i; ++j) {
-      const double ay = (0.5 * pts[hull[i]][0]) * s[0], ax = (0.5 * pts[hull[i]][1]) * s[1];
-      const double by = (0.5 * pts[hull[j]][0]) * s[0], bx = (0.5 * pts[hull[j]][1]) * s[1];
-      const double dy = ay - by, dx = ax - bx;
-      best = std::max(best, dy * dy + dx * dx);
-    }
+  std::sort(pts.begin(), pts.end());
+  std::vector<Phys3> hull;
+  for (size_t h : hull_of_sorted(pts))
+    hull.push_back(Phys3{{(0.5 * pts[h][0]) * s[0], (0.5 * pts[h][1]) * s[1], 0.0}});
+  const double best = max_dist2_pruned(hull, 0.0);
   out.diameter = std::sqrt(best);
   return out;
 }
