@@ -60,6 +60,15 @@ MaskView mask_view(const LabelMap& mask, int label) {
   return v;
 }
 
+MaskView mask_view(const DiscretizedRoi& roi) {
+  MaskView v;
+  v.data = roi.mask.data();
+  v.size = roi.size;
+  v.spacing = roi.spacing;
+  v.label = -1;
+  return v;
+}
+
 // ---- shape (3D) -------------------------------------------------------------
 
 ShapeCoefficients shape_coefficients(const MaskView& mask) {

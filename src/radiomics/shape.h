@@ -13,6 +13,7 @@
 
 #include "core/geometry.h"
 #include "core/image.h"
+#include "radiomics/discretized_roi.h"
 
 namespace scopemia::radiomics {
 
@@ -28,6 +29,9 @@ struct MaskView {
 
 // The view of a LabelMap (its spacing; label < 0: any non-zero voxel).
 MaskView mask_view(const LabelMap& mask, int label = -1);
+// The view of a texture ROI's mask (1 inside). Mind that PyRadiomics computes
+// shape on the mask before resegmentation unless resegmentShape is set.
+MaskView mask_view(const DiscretizedRoi& roi);
 
 using FeatureValues = std::vector<std::pair<std::string, double>>;
 

@@ -267,6 +267,17 @@ TEST(Shape, ValuesDoNotDependOnTheMarginAroundTheRoi) {
   for (size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i].second, b[i].second) << a[i].first;
 }
 
+TEST(Shape, DiscretizedRoiViewGivesTheSameValues) {
+  std::mt19937 rng(17);
+  TestMask m = random_blob(rng, 9, {0.9, 0.9, 2.0});
+  DiscretizedRoi roi;
+  roi.size = m.size;
+  roi.spacing = m.spacing;
+  roi.mask = m.data;
+  roi.level.assign(m.data.size(), 1);
+  EXPECT_EQ(shape_features(mask_view(roi)), shape_features(m.view()));
+}
+
 TEST(Shape, NamesOrderAndErrors) {
   TestMask m(3, 3, 3);
   m.at(1, 1, 1) = 1;
