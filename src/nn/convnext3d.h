@@ -8,14 +8,10 @@
 #include <string>
 #include <vector>
 
+#include "nn/backbone.h"
 #include "nn/pde_block.h"
 
 namespace scopemia::nn {
-
-enum class KernelMode {
-  kFull,       // k x k x k depthwise
-  kSeparable,  // k x 1 x 1, 1 x k x 1, 1 x 1 x k depthwise in sequence
-};
 
 struct ConvNeXt3DConfig {
   int64_t in_channels = 1;
@@ -37,21 +33,14 @@ struct ConvNeXt3DConfig {
 // Named sizes: "nano" (CPU-trainable), "small", "base", "large".
 ConvNeXt3DConfig convnext3d_preset(const std::string& size);
 
-// Output of a forward pass: the feature map of every stage (after its PDE
-// block, if any) and the states of each PDE block.
-struct BackboneOutput {
-  std::vector<torch::Tensor> stages;
-  std::vector<PdeBlockStates> pde_states;  // in stage order
-  std::vector<int> pde_stage_index;        // stage of each entry of pde_states
-};
-
-class ConvNeXt3DImpl : public torch::nn::Module {
+class ConvNeXt3DImpl : public BackboneImpl {
  public:
   explicit ConvNeXt3DImpl(ConvNeXt3DConfig config);
-  BackboneOutput forward(const torch::Tensor& x);
+  BackboneOutput forward(const torch::Tensor& x) override;
   const ConvNeXt3DConfig& config() const { return config_; }
-  int64_t out_channels() const { return config_.dims.back(); }
-  std::vector<PdeBlock>& pde_blocks() { return pde_blocks_; }
+  int64_t out_channels() const override { return config_.dims.back(); }
+  std::vector<int64_t> stage_channels() const override { return config_.dims; }
+  std::vector<PdeBlock>& pde_blocks() override { return pde_blocks_; }
 
  private:
   ConvNeXt3DConfig config_;

@@ -1,0 +1,54 @@
+#include <functional>
+#include <map>
+
+#include "core/error.h"
+#include "nn/backbone.h"
+#include "nn/convnext3d.h"
+
+namespace scopemia::nn {
+namespace {
+
+using Factory = std::function<std::shared_ptr<BackboneImpl>(const BackboneOptions&)>;
+
+Factory convnext(const std::string& size) {
+  return [size](const BackboneOptions& o) {
+    auto c = convnext3d_preset(size);
+    c.in_channels = o.in_channels;
+    if (o.kernel_size > 0) c.kernel_size = o.kernel_size;
+    c.kernel_mode = o.kernel_mode;
+    c.pde_stages = o.pde_stages;
+    c.pde = o.pde;
+    return std::static_pointer_cast<BackboneImpl>(std::make_shared<ConvNeXt3DImpl>(c));
+  };
+}
+
+const std::map<std::string, Factory>& registry() {
+  static const std::map<std::string, Factory> r = {
+      {"convnext3d_nano", convnext("nano")},
+      {"convnext3d_small", convnext("small")},
+      {"convnext3d_base", convnext("base")},
+      {"convnext3d_large", convnext("large")},
+  };
+  return r;
+}
+
+}  // namespace
+
+std::shared_ptr<BackboneImpl> create(const std::string& name, const BackboneOptions& options) {
+  const auto& r = registry();
+  const auto it = r.find(name);
+  if (it == r.end()) {
+    std::string known;
+    for (const auto& [k, v] : r) known += (known.empty() ? "" : ", ") + k;
+    throw InputError("unknown model '" + name + "' (registered: " + known + ")");
+  }
+  return it->second(options);
+}
+
+std::vector<std::string> registered_backbones() {
+  std::vector<std::string> names;
+  for (const auto& [k, v] : registry()) names.push_back(k);
+  return names;
+}
+
+}  // namespace scopemia::nn
