@@ -1,4 +1,4 @@
-// scopemia convert IN OUT [--type T] [--series UID]
+// scopemia convert IN OUT [--type T] [--series UID] [--resample-slices]
 //   IN an RTSTRUCT: --reference DICOM_DIR [--roi NAME|REGEX] [--slice-tolerance MM]
 //   IN a DICOM-SEG: [--reference DICOM_DIR] [--segment N|LABEL] [--fraction-threshold F]
 #include <filesystem>
@@ -32,6 +32,7 @@ Command add_convert_command(CLI::App& parent) {
   struct Options {
     std::string input, output, type, series, reference, roi, segment;
     double slice_tolerance = -1, fraction_threshold = 0.5;
+    bool resample_slices = false;
   };
   auto o = std::make_shared<Options>();
   CLI::App* app = parent.add_subcommand(
@@ -40,6 +41,8 @@ Command add_convert_command(CLI::App& parent) {
   app->add_option("output", o->output, "Output file: .nii, .nii.gz, .nrrd, .nhdr, .mha, .mhd")->required();
   app->add_option("--type", o->type, "Output pixel type (uint8 int16 float32 ...; default: the input's)");
   app->add_option("--series", o->series, "SeriesInstanceUID to read from a DICOM folder (default: most slices)");
+  app->add_flag("--resample-slices", o->resample_slices,
+                "DICOM series with missing / unevenly spaced / tilted slices: resample onto a regular grid");
   app->add_option("--reference", o->reference,
                   "RTSTRUCT/SEG: the DICOM folder with the referenced image series (its grid is the output grid)");
   app->add_option("--roi", o->roi, "RTSTRUCT: ROI name, regular expression or number (default: the only ROI)");
@@ -80,7 +83,10 @@ Command add_convert_command(CLI::App& parent) {
             }
             if (!o->roi.empty() || !o->segment.empty())
               throw InputError(o->input, "--roi / --segment apply to an RTSTRUCT or DICOM-SEG file only");
-            const Volume v = io::read_volume(o->input, {o->series});
+            io::ReadOptions read;
+            read.series_uid = o->series;
+            read.resample_slices = o->resample_slices;
+            const Volume v = io::read_volume(o->input, read);
             io::write_volume(v, o->output, type);
             return 0;
           }};

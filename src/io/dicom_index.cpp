@@ -146,7 +146,23 @@ std::vector<DicomPatientEntry> scan_dicom_folder(const std::string& folder) {
       slice.position = dcm::numbers(ds, DCM_ImagePositionPatient);
       slice.orientation = dcm::numbers(ds, DCM_ImageOrientationPatient);
       slice.frames = std::max(1, int(dcm::number(ds, DCM_NumberOfFrames, 1)));
-      series.slices.push_back(std::move(slice));
+      const auto per_frame = dcm::items(ds, DCM_PerFrameFunctionalGroupsSequence);
+      if (!per_frame.empty()) {
+        // Enhanced multi-frame: one plane per frame, from the functional groups.
+        DcmItem* shared = dcm::first_item(ds, DCM_SharedFunctionalGroupsSequence);
+        auto orientation = dcm::numbers(dcm::first_item(shared, DCM_PlaneOrientationSequence), DCM_ImageOrientationPatient);
+        for (DcmItem* pf : per_frame) {
+          SliceHeader frame;
+          frame.path = path;
+          frame.position = dcm::numbers(dcm::first_item(pf, DCM_PlanePositionSequence), DCM_ImagePositionPatient);
+          frame.orientation = orientation.size() == 6 ? orientation
+                                                      : dcm::numbers(dcm::first_item(pf, DCM_PlaneOrientationSequence),
+                                                                     DCM_ImageOrientationPatient);
+          series.slices.push_back(std::move(frame));
+        }
+      } else {
+        series.slices.push_back(std::move(slice));
+      }
     }
   }
   if (found == 0) throw InputError(folder, "no DICOM files here");
@@ -159,6 +175,10 @@ std::vector<DicomPatientEntry> scan_dicom_folder(const std::string& folder) {
         finish_series(series);
         study.series.push_back(std::move(series.entry));
       }
+      // Image series first, then RTSTRUCT / SEG series.
+      std::stable_sort(study.series.begin(), study.series.end(), [](const DicomSeriesEntry& a, const DicomSeriesEntry& b) {
+        return a.objects.empty() && !b.objects.empty();
+      });
       patient.studies.push_back(std::move(study));
     }
     out.push_back(std::move(patient));

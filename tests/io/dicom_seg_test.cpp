@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "io/image_io.h"
 #include "support/refdata.h"
+#include "support/run_cli.h"
 #include "support/temp_dir.h"
 
 namespace scopemia::io {
@@ -205,6 +206,28 @@ TEST(DicomSeg, SyntheticFractionalSegWithAGap) {
   EXPECT_EQ(count, 6);
   EXPECT_EQ(oedema.at(0, 0, 0), 1);
   EXPECT_EQ(oedema.at(0, 2, 0), 0);
+}
+
+TEST(DicomSeg, CliConvertSegmentAndLabelMap) {
+  SCOPEMIA_REFDATA(root, "dicom_seg");
+  testing::TempDir dir;
+  const auto one = testing::run_cli({"convert", root + "/partial_overlaps.dcm", dir.file("orange.nrrd"), "--segment",
+                                     "ORANGE", "--reference", root + "/ct-3slice"});
+  ASSERT_EQ(one.code, 0) << one.err;
+  expect_voxels(read_label_map(dir.file("orange.nrrd")), read_label_map(root + "/partial_overlaps-2.nrrd"),
+                [](uint8_t v) { return v == 2 ? 1 : 0; }, "ORANGE via the CLI");
+  const auto all = testing::run_cli({"convert", root + "/sparse-labelmap-ppv5.dcm", dir.file("all.nii.gz")});
+  ASSERT_EQ(all.code, 0) << all.err;
+  expect_voxels(read_label_map(dir.file("all.nii.gz")), read_label_map(root + "/sparse_labelmap_ppv5_seg.nrrd"),
+                [](uint8_t v) { return v; }, "sparse label map via the CLI");
+  const auto unknown = testing::run_cli({"convert", root + "/partial_overlaps.dcm", dir.file("x.nrrd"), "--segment", "9"});
+  EXPECT_EQ(unknown.code, 2);
+  EXPECT_NE(unknown.err.find("DARK_BLUE"), std::string::npos) << unknown.err;
+  const auto ls = testing::run_cli({"dicom", "ls", root});
+  ASSERT_EQ(ls.code, 0) << ls.err;
+  EXPECT_NE(ls.out.find("SEG BINARY " + root + "/partial_overlaps.dcm"), std::string::npos) << ls.out;
+  EXPECT_NE(ls.out.find("5 DARK_BLUE"), std::string::npos) << ls.out;
+  EXPECT_NE(ls.out.find("CT 24x38x3 spacing 0.7x0.7x2.5 mm (1 file)"), std::string::npos) << ls.out;  // multi-frame
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "io/image_io.h"
 #include "support/refdata.h"
+#include "support/run_cli.h"
 #include "support/temp_dir.h"
 
 namespace scopemia::io {
@@ -265,6 +266,32 @@ TEST(RtStruct, MissingReferencedSeriesIsAClearError) {
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("GTV-1"), std::string::npos) << e.what();
   }
+}
+
+TEST(RtStruct, CliConvertAndDicomLs) {
+  SCOPEMIA_REFDATA(root, "ibsi/ct_phantom");
+  testing::TempDir dir;
+  const std::string rs = root + "/dicom/mask/DCM_RS_00060.dcm";
+  const std::string out = dir.file("gtv.nii.gz");
+  const auto done = testing::run_cli({"convert", rs, out, "--reference", root + "/dicom/image", "--roi", "GTV-1"});
+  ASSERT_EQ(done.code, 0) << done.err;
+  const LabelMap mask = read_label_map(out);
+  const LabelMap reference = read_label_map(root + "/nifti/mask/mask.nii.gz");
+  int64_t ours = 0, theirs = 0;
+  EXPECT_GE(dice(mask, reference, &ours, &theirs), 0.99);
+  // Without --reference: a one-line error that says what is missing.
+  const auto refused = testing::run_cli({"convert", rs, dir.file("x.nii.gz"), "--roi", "GTV-1"});
+  EXPECT_EQ(refused.code, 2);
+  EXPECT_NE(refused.err.find("--reference"), std::string::npos) << refused.err;
+  const auto unknown = testing::run_cli({"convert", rs, dir.file("x.nii.gz"), "--reference", root + "/dicom/image", "--roi", "CTV"});
+  EXPECT_EQ(unknown.code, 2);
+  EXPECT_NE(unknown.err.find("GTV-1"), std::string::npos) << unknown.err;
+
+  const auto ls = testing::run_cli({"dicom", "ls", root + "/dicom"});
+  ASSERT_EQ(ls.code, 0) << ls.err;
+  EXPECT_NE(ls.out.find("CT 204x201x60 spacing 0.977x0.977x3 mm (60 files)"), std::string::npos) << ls.out;
+  EXPECT_NE(ls.out.find("RTSTRUCT " + rs), std::string::npos) << ls.out;
+  EXPECT_NE(ls.out.find("1 GTV-1"), std::string::npos) << ls.out;
 }
 
 }  // namespace
