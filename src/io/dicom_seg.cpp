@@ -230,11 +230,14 @@ Grid output_grid(const Parsed& p, const SegReadOptions& options) {
   const auto all = find_dicom_series(options.reference_folder);
   std::string uid = !options.series_uid.empty() ? options.series_uid : p.info.referenced_series_uid;
   std::string chosen;
+  const DicomSeries* series = nullptr;
   if (uid.empty()) {
-    chosen = all.front().uid;
+    series = &all.front();
+    chosen = series->uid;
   } else {
     for (const auto& s : all)
       if (s.uid.compare(0, uid.size(), uid) == 0) {
+        series = &s;
         chosen = s.uid;
         break;
       }
@@ -245,6 +248,13 @@ Grid output_grid(const Parsed& p, const SegReadOptions& options) {
                        fmt::format("does not hold the image series that {} references ({}); series here: {}",
                                    p.info.path, uid, known));
     }
+  }
+  if (!p.info.frame_of_reference_uid.empty()) {
+    auto first = dcm::load(series->files.front(), /*header_only=*/true);
+    const std::string frame = dcm::text(first->getDataset(), DCM_FrameOfReferenceUID);
+    if (!frame.empty() && frame != p.info.frame_of_reference_uid)
+      throw InputError(options.reference_folder, fmt::format("frame of reference {} differs from the SEG's ({}) in {}",
+                                                             frame, p.info.frame_of_reference_uid, p.info.path));
   }
   ReadOptions read;
   read.series_uid = chosen;

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "core/error.h"
+#include "io/dicom_mask.h"
 #include "io/image_io.h"
 #include "support/refdata.h"
 #include "support/run_cli.h"
@@ -206,6 +207,15 @@ TEST(DicomSeg, SyntheticFractionalSegWithAGap) {
   EXPECT_EQ(count, 6);
   EXPECT_EQ(oedema.at(0, 0, 0), 1);
   EXPECT_EQ(oedema.at(0, 2, 0), 0);
+}
+
+TEST(DicomSeg, ReadMaskWithSegmentSuffix) {
+  SCOPEMIA_REFDATA(root, "dicom_seg");
+  const LabelMap purple = read_mask(root + "/partial_overlaps.dcm#PURPLE", root + "/ct-3slice");
+  expect_voxels(purple, read_label_map(root + "/partial_overlaps-3.nrrd"), [](uint8_t v) { return v == 3; }, "#PURPLE");
+  // Not a DICOM folder: the SEG's own grid.
+  const LabelMap liver = read_mask(root + "/liver.dcm", root + "/liver_seg.nrrd");
+  expect_voxels(liver, read_label_map(root + "/liver_seg.nrrd"), [](uint8_t v) { return v; }, "liver, own grid");
 }
 
 TEST(DicomSeg, CliConvertSegmentAndLabelMap) {

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "core/error.h"
+#include "io/dicom_mask.h"
 #include "io/image_io.h"
 #include "support/refdata.h"
 #include "support/run_cli.h"
@@ -266,6 +267,25 @@ TEST(RtStruct, MissingReferencedSeriesIsAClearError) {
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("GTV-1"), std::string::npos) << e.what();
   }
+}
+
+TEST(RtStruct, ReadMaskWithRoiSuffix) {
+  SCOPEMIA_REFDATA(root, "ibsi/ct_phantom");
+  const std::string rs = root + "/dicom/mask/DCM_RS_00060.dcm";
+  const MaskSpec spec = parse_mask_spec(rs + "#GTV-1");
+  EXPECT_EQ(spec.path, rs);
+  EXPECT_EQ(spec.roi, "GTV-1");
+  EXPECT_EQ(parse_mask_spec(rs).roi, "");
+  EXPECT_TRUE(is_dicom_mask(rs));
+  EXPECT_FALSE(is_dicom_mask(root + "/nifti/mask/mask.nii.gz"));
+  const LabelMap reference = read_label_map(root + "/nifti/mask/mask.nii.gz");
+  int64_t ours = 0, theirs = 0;
+  EXPECT_GE(dice(read_mask(rs + "#GTV-1", root + "/dicom/image"), reference, &ours, &theirs), 0.99);
+  EXPECT_GE(dice(read_mask(rs, root + "/dicom/image", "gtv.*"), reference, &ours, &theirs), 0.99);
+  // A plain label map passes through; an RTSTRUCT needs its DICOM folder.
+  EXPECT_EQ(read_mask(root + "/nifti/mask/mask.nii.gz", root + "/nifti/image/phantom.nii.gz").size(), reference.size());
+  EXPECT_THROW(read_mask(rs + "#GTV-1", root + "/nifti/image/phantom.nii.gz"), InputError);
+  EXPECT_THROW(read_mask(root + "/nifti/mask/mask.nii.gz", root + "/dicom/image", "GTV-1"), InputError);
 }
 
 TEST(RtStruct, CliConvertAndDicomLs) {
