@@ -99,7 +99,8 @@ SliceLayout analyse_slices(const DicomSeries& series) {
   const double usual = sorted_gaps[sorted_gaps.size() / 2];
   const double smallest = sorted_gaps.front();
   const double extent = d.back() - d.front();
-  const double tolerance = std::max(0.01, 0.01 * usual);
+  // Positions are often written rounded to 0.01 mm: 0.02 mm absolute slack.
+  const double tolerance = 0.02 + 0.01 * usual;
 
   // The regular grid over the slices.
   const int64_t steps = std::max<int64_t>(1, int64_t(std::ceil(extent / smallest - 0.01)));
@@ -114,17 +115,24 @@ SliceLayout analyse_slices(const DicomSeries& series) {
   }
 
   // 3. Origins on one line along the normal (else: gantry / detector tilt).
-  for (size_t i = 1; i < order.size(); ++i) {
-    const Vec3& a = layout.origins[order[i - 1]];
+  // Measured from the first slice, so a real tilt accumulates while rounding
+  // jitter of the positions does not.
+  auto sideways = [&](size_t i) {
+    const Vec3& a = layout.origins[order.front()];
     const Vec3& b = layout.origins[order[i]];
     const Vec3 v{b[0] - a[0], b[1] - a[1], b[2] - a[2]};
     const double along = dot(v, layout.normal);
     const Vec3 across{v[0] - along * layout.normal[0], v[1] - along * layout.normal[1], v[2] - along * layout.normal[2]};
-    const double off = std::sqrt(dot(across, across));
-    if (off > std::max(0.01, 1e-3 * along)) {
+    return std::pair<double, double>{std::sqrt(dot(across, across)), along};
+  };
+  for (size_t i = 1; i < order.size(); ++i) {
+    const auto [off, along] = sideways(i);
+    if (off > 0.02 + 1e-3 * along) {
+      const auto [total_off, total_along] = sideways(order.size() - 1);
       layout.problem = fmt::format(
           "slices are sheared (gantry/detector tilt of {:.2f} degrees): {} is shifted {:.3f} mm sideways from {}",
-          std::atan2(off, along) * 180.0 / M_PI, name_of(files[order[i]]), off, name_of(files[order[i - 1]]));
+          std::atan2(total_off, total_along) * 180.0 / M_PI, name_of(files[order[i]]), off,
+          name_of(files[order.front()]));
       return layout;
     }
   }

@@ -105,6 +105,20 @@ TEST(DicomSeriesChecks, RegularSeriesReadsWithItsSpacing) {
   EXPECT_EQ(layout.problem, "");
 }
 
+TEST(DicomSeriesChecks, PositionsRoundedTo10MicronsAreNotFlagged) {
+  testing::TempDir dir;
+  const std::string folder = dir.file("rounded");
+  // 0.625 mm slices written with 2 decimals, x jittering by 0.01 mm.
+  std::vector<Slice> slices;
+  for (int i = 0; i < 8; ++i)
+    slices.push_back(Slice{{(i % 2) * 0.01, -(i % 3 == 1) * 0.01, std::round(62.5 * i) / 100.0}});
+  write_series(folder, slices);
+  const SliceLayout layout = analyse_slices(choose_dicom_series(folder, ""));
+  EXPECT_TRUE(layout.checked);
+  EXPECT_EQ(layout.problem, "");
+  EXPECT_EQ(read_volume(folder).size().z, 8);
+}
+
 TEST(DicomSeriesChecks, NonUniformSpacingIsAnErrorNamingTheFolder) {
   testing::TempDir dir;
   const std::string folder = dir.file("uneven");
