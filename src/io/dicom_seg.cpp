@@ -178,46 +178,50 @@ Parsed parse(const std::string& path, bool pixels) {
   return p;
 }
 
-// Stored pixel values of all frames, one int per pixel (bits unpacked).
-std::vector<uint16_t> frame_values(Parsed& p) {
+// Stored pixel values, read in place from the Pixel Data (never expanded:
+// a SEG with many segments can hold billions of 1-bit pixels).
+struct Pixels {
+  const Uint8* bytes = nullptr;
+  const Uint16* words = nullptr;  // 16-bit data held as OW
+  int bits = 1;
+  size_t per_frame = 0;
+  uint16_t operator()(size_t frame, size_t i) const {
+    const size_t k = frame * per_frame + i;
+    if (bits == 1) return (bytes[k >> 3] >> (k & 7)) & 1;  // frames follow bit by bit, LSB first
+    if (bits == 8) return bytes[k];
+    if (words) return words[k];
+    return uint16_t(bytes[2 * k] | (bytes[2 * k + 1] << 8));
+  }
+};
+
+Pixels pixels_of(Parsed& p) {
   DcmDataset* ds = p.file->getDataset();
   const SegInfo& info = p.info;
-  // Encapsulated (RLE, deflate is handled while reading) -> native.
+  // Encapsulated (RLE; deflate is undone while reading) -> native.
   if (ds->chooseRepresentation(EXS_LittleEndianExplicit, nullptr).bad())
     throw InputError(info.path, "cannot decompress the SEG's pixel data (transfer syntax not supported)");
-  const size_t per_frame = size_t(info.rows) * size_t(info.columns);
-  const size_t total = per_frame * size_t(info.frames);
-  std::vector<uint16_t> out(total, 0);
-  const Uint8* bytes = nullptr;
-  unsigned long byte_count = 0;
-  const Uint16* words = nullptr;
-  unsigned long word_count = 0;
-  if (ds->findAndGetUint8Array(DCM_PixelData, bytes, &byte_count).bad() || !bytes) {
-    bytes = nullptr;
-    if (ds->findAndGetUint16Array(DCM_PixelData, words, &word_count).bad() || !words)
-      throw InputError(info.path, "SEG has no readable Pixel Data");
-    // OW data: the words hold the little-endian byte stream in host order.
-    bytes = reinterpret_cast<const Uint8*>(words);
-    byte_count = word_count * 2;
-  }
-  if (info.bits_allocated == 1) {
-    if (byte_count * 8 < total)
-      throw InputError(info.path, fmt::format("Pixel Data holds {} bytes, {} frames of {}x{} 1-bit pixels need {}",
-                                              byte_count, info.frames, info.columns, info.rows, (total + 7) / 8));
-    // Frames follow each other bit by bit (no padding between frames), least significant bit first.
-    for (size_t i = 0; i < total; ++i) out[i] = (bytes[i >> 3] >> (i & 7)) & 1;
-  } else if (info.bits_allocated == 8) {
-    if (byte_count < total) throw InputError(info.path, "Pixel Data is shorter than its frames");
-    for (size_t i = 0; i < total; ++i) out[i] = bytes[i];
+  Pixels px;
+  px.bits = info.bits_allocated;
+  px.per_frame = size_t(info.rows) * size_t(info.columns);
+  const size_t total = px.per_frame * size_t(info.frames);
+  unsigned long count = 0;
+  size_t byte_count = 0;
+  if (ds->findAndGetUint8Array(DCM_PixelData, px.bytes, &count).good() && px.bytes) {
+    byte_count = count;
   } else {
-    if (words && word_count >= total) {
-      for (size_t i = 0; i < total; ++i) out[i] = words[i];
-    } else {
-      if (byte_count < 2 * total) throw InputError(info.path, "Pixel Data is shorter than its frames");
-      for (size_t i = 0; i < total; ++i) out[i] = uint16_t(bytes[2 * i] | (bytes[2 * i + 1] << 8));
-    }
+    px.bytes = nullptr;
+    if (ds->findAndGetUint16Array(DCM_PixelData, px.words, &count).bad() || !px.words)
+      throw InputError(info.path, "SEG has no readable Pixel Data");
+    byte_count = size_t(count) * 2;
+    if (px.bits != 16) px.bytes = reinterpret_cast<const Uint8*>(px.words);  // OW holding a byte stream (host order)
+    else if (count < total) px.words = nullptr;
   }
-  return out;
+  const size_t needed = px.bits == 1 ? (total + 7) / 8 : total * size_t(px.bits / 8);
+  if (byte_count < needed)
+    throw InputError(info.path, fmt::format("Pixel Data holds {} bytes; {} frames of {}x{} {}-bit pixels need {}",
+                                            byte_count, info.frames, info.columns, info.rows, px.bits, needed));
+  if (px.bits == 16 && !px.words && !px.bytes) throw InputError(info.path, "SEG has no readable Pixel Data");
+  return px;
 }
 
 struct Grid {
@@ -262,16 +266,14 @@ Grid output_grid(const Parsed& p, const SegReadOptions& options) {
   return {image.size, image.geometry};
 }
 
-// Calls put(frame_index, x, y, z, value) for every stored pixel of the
-// frames `want` selects, placed on `grid`.
-template <typename Want, typename Put>
-void place_frames(const Parsed& p, const std::vector<uint16_t>& values, const Grid& grid,
-                  const SegReadOptions& options, Want want, Put put) {
+// Where each frame's first pixel lands on `grid` (voxel index), after
+// checking that the SEG's rows and columns run along the grid's x and y with
+// the same spacing and that every frame origin is on a voxel centre.
+std::vector<Index3> locate_frames(const Parsed& p, const Grid& grid, const SegReadOptions& options) {
   const Geometry& g = grid.geometry;
   const double tolerance = options.position_tolerance_mm >= 0
                                ? options.position_tolerance_mm
                                : 0.25 * std::min({g.spacing[0], g.spacing[1], g.spacing[2]});
-  // In-plane axes and spacings of the SEG must be those of the grid.
   const Vec3 gx{g.direction[0], g.direction[3], g.direction[6]};
   const Vec3 gy{g.direction[1], g.direction[4], g.direction[7]};
   if (dot(gx, p.row) < 1 - 1e-4 || dot(gy, p.col) < 1 - 1e-4)
@@ -280,30 +282,41 @@ void place_frames(const Parsed& p, const std::vector<uint16_t>& values, const Gr
       std::abs(g.spacing[1] - p.row_spacing) > 1e-3 * g.spacing[1])
     throw InputError(p.info.path, fmt::format("SEG pixel spacing {} x {} mm differs from the reference series' {} x {} mm",
                                               p.column_spacing, p.row_spacing, g.spacing[0], g.spacing[1]));
-  const size_t per_frame = size_t(p.info.rows) * size_t(p.info.columns);
+  std::vector<Index3> out;
   for (size_t f = 0; f < p.frames.size(); ++f) {
     const Frame& frame = p.frames[f];
-    if (!want(frame)) continue;
     const Vec3 idx = g.physical_to_index(frame.position);
-    const int64_t ox = std::llround(idx[0]), oy = std::llround(idx[1]), oz = std::llround(idx[2]);
-    const double off = std::max({std::abs(idx[0] - double(ox)) * g.spacing[0], std::abs(idx[1] - double(oy)) * g.spacing[1],
-                                 std::abs(idx[2] - double(oz)) * g.spacing[2]});
+    const Index3 o{std::llround(idx[0]), std::llround(idx[1]), std::llround(idx[2])};
+    const double off = std::max({std::abs(idx[0] - double(o.x)) * g.spacing[0], std::abs(idx[1] - double(o.y)) * g.spacing[1],
+                                 std::abs(idx[2] - double(o.z)) * g.spacing[2]});
     if (off > tolerance)
       throw InputError(p.info.path,
                        fmt::format("frame {} at ({:.3f}, {:.3f}, {:.3f}) lies {:.3f} mm off the voxel grid (tolerance "
                                    "{:.3f} mm)",
                                    f + 1, frame.position[0], frame.position[1], frame.position[2], off, tolerance));
-    if (oz < 0 || oz >= grid.size.z)
+    if (o.z < 0 || o.z >= grid.size.z)
       throw InputError(p.info.path, fmt::format("frame {} at ({:.3f}, {:.3f}, {:.3f}) is outside the reference series",
                                                 f + 1, frame.position[0], frame.position[1], frame.position[2]));
-    const uint16_t* v = values.data() + f * per_frame;
+    out.push_back(o);
+  }
+  return out;
+}
+
+// Calls put(frame_index, x, y, z, value) for every stored pixel of the
+// frames `want` selects, placed on `grid` (pixels beyond the grid are cut).
+template <typename Want, typename Put>
+void place_frames(const Parsed& p, const Pixels& values, const Grid& grid, const std::vector<Index3>& where, Want want,
+                  Put put) {
+  for (size_t f = 0; f < p.frames.size(); ++f) {
+    if (!want(p.frames[f])) continue;
+    const Index3& o = where[f];
     for (int64_t y = 0; y < p.info.rows; ++y) {
-      const int64_t ty = oy + y;
+      const int64_t ty = o.y + y;
       if (ty < 0 || ty >= grid.size.y) continue;
       for (int64_t x = 0; x < p.info.columns; ++x) {
-        const int64_t tx = ox + x;
+        const int64_t tx = o.x + x;
         if (tx < 0 || tx >= grid.size.x) continue;
-        put(f, tx, ty, oz, v[y * p.info.columns + x]);
+        put(f, tx, ty, o.z, values(f, size_t(y * p.info.columns + x)));
       }
     }
   }
@@ -319,13 +332,13 @@ std::string segment_list(const SegInfo& info) {
 Volume segment_fraction(const std::string& path, const std::string& selector, const SegReadOptions& options) {
   Parsed p = parse(path, /*pixels=*/true);
   const int number = choose_segment(p.info, selector).number;
-  const auto values = frame_values(p);
+  const Pixels values = pixels_of(p);
   const Grid grid = output_grid(p, options);
   Volume out(grid.size, grid.geometry, 0.f);
   const std::string& type = p.info.type;
   const double max_value = p.info.max_fractional_value;
   place_frames(
-      p, values, grid, options, [&](const Frame& f) { return type == "LABELMAP" || f.segment == number; },
+      p, values, grid, locate_frames(p, grid, options), [&](const Frame& f) { return type == "LABELMAP" || f.segment == number; },
       [&](size_t, int64_t x, int64_t y, int64_t z, uint16_t v) {
         float value;
         if (type == "LABELMAP") value = v == number ? 1.f : 0.f;
@@ -384,23 +397,25 @@ LabelMap read_seg_segment(const std::string& path, const std::string& selector, 
 
 LabelMap read_seg_label_map(const std::string& path, const SegReadOptions& options) {
   Parsed p = parse(path, /*pixels=*/true);
-  const auto values = frame_values(p);
+  const Pixels values = pixels_of(p);
   const Grid grid = output_grid(p, options);
   const std::string& type = p.info.type;
   if (type == "LABELMAP") {
-    if (p.info.bits_allocated > 8)
-      for (uint16_t v : values)
-        if (v > 255) throw InputError(path, fmt::format("label {} exceeds 255", v));
     const uint8_t fill = uint8_t(std::clamp(p.info.padding_value.value_or(0), 0, 255));
     LabelMap out(grid.size, grid.geometry, 0);
-    // Planes of the output grid that some frame covers start at 0; the rest keep the padding value.
+    // Planes of the output grid that no frame covers take the padding value.
+    const auto where = locate_frames(p, grid, options);
     std::vector<bool> covered(size_t(grid.size.z), false);
-    place_frames(p, values, grid, options, [](const Frame&) { return true; },
-                 [&](size_t, int64_t, int64_t, int64_t z, uint16_t) { covered[size_t(z)] = true; });
+    for (const auto& o : where) covered[size_t(o.z)] = true;
     for (int64_t z = 0; z < grid.size.z; ++z)
       if (!covered[size_t(z)]) std::fill_n(out.data() + z * grid.size.x * grid.size.y, grid.size.x * grid.size.y, fill);
-    place_frames(p, values, grid, options, [](const Frame&) { return true; },
-                 [&](size_t, int64_t x, int64_t y, int64_t z, uint16_t v) { out.at(x, y, z) = uint8_t(v); });
+    uint16_t too_large = 0;
+    place_frames(p, values, grid, where, [](const Frame&) { return true; },
+                 [&](size_t, int64_t x, int64_t y, int64_t z, uint16_t v) {
+                   if (v > 255) too_large = v;
+                   out.at(x, y, z) = uint8_t(v);
+                 });
+    if (too_large) throw InputError(path, fmt::format("label {} exceeds 255", too_large));
     return out;
   }
   for (const auto& s : p.info.segments)
@@ -409,7 +424,7 @@ LabelMap read_seg_label_map(const std::string& path, const SegReadOptions& optio
   const double max_value = p.info.max_fractional_value;
   const double threshold = options.fraction_threshold;
   std::string overlap;
-  place_frames(p, values, grid, options, [](const Frame&) { return true; },
+  place_frames(p, values, grid, locate_frames(p, grid, options), [](const Frame&) { return true; },
                [&](size_t f, int64_t x, int64_t y, int64_t z, uint16_t v) {
                  const bool in = type == "FRACTIONAL" ? (v > 0 && double(v) / max_value >= threshold) : v != 0;
                  if (!in) return;
