@@ -1,6 +1,7 @@
 #include "io/rtstruct.h"
 
 #include <cmath>
+#include <filesystem>
 
 #include <dcmtk/config/osconfig.h>
 #include <dcmtk/dcmdata/dctk.h>
@@ -128,7 +129,8 @@ TEST(RasterizeContours, ContourBetweenSlicesOrOutsideIsAnInputError) {
 }
 
 // A tiny RTSTRUCT written with DCMTK: two ROIs, one with a hole.
-void write_rtstruct(const std::string& path, const Geometry& g) {
+void write_rtstruct(const std::string& path, const Geometry& g, const std::string& frame_uid = "1.2.3.4.5.6.9",
+                    double z_offset_mm = 0) {
   DcmFileFormat file;
   DcmDataset* ds = file.getDataset();
   ds->putAndInsertString(DCM_SOPClassUID, UID_RTStructureSetStorage);
@@ -137,7 +139,7 @@ void write_rtstruct(const std::string& path, const Geometry& g) {
   ds->putAndInsertString(DCM_StructureSetLabel, "test");
   DcmItem* frame = nullptr;
   ds->findOrCreateSequenceItem(DCM_ReferencedFrameOfReferenceSequence, frame, 0);
-  frame->putAndInsertString(DCM_FrameOfReferenceUID, "1.2.3.4.5.6.9");
+  frame->putAndInsertString(DCM_FrameOfReferenceUID, frame_uid.c_str());
   DcmItem* study = nullptr;
   frame->findOrCreateSequenceItem(DCM_RTReferencedStudySequence, study, 0);
   DcmItem* series = nullptr;
@@ -149,12 +151,13 @@ void write_rtstruct(const std::string& path, const Geometry& g) {
     ds->findOrCreateSequenceItem(DCM_StructureSetROISequence, roi, r);
     roi->putAndInsertString(DCM_ROINumber, std::to_string(r + 1).c_str());
     roi->putAndInsertString(DCM_ROIName, names[r]);
-    roi->putAndInsertString(DCM_ReferencedFrameOfReferenceUID, "1.2.3.4.5.6.9");
+    roi->putAndInsertString(DCM_ReferencedFrameOfReferenceUID, frame_uid.c_str());
   }
   DcmItem* rc = nullptr;
   ds->findOrCreateSequenceItem(DCM_ROIContourSequence, rc, 0);
   rc->putAndInsertString(DCM_ReferencedROINumber, "1");
-  const Contour parts[] = {physical_square(g, 1.5, 1.5, 7.5, 7.5, 2), physical_square(g, 3.5, 3.5, 5.5, 5.5, 2)};
+  const Contour parts[] = {physical_square(g, 1.5, 1.5, 7.5, 7.5, 2, z_offset_mm),
+                           physical_square(g, 3.5, 3.5, 5.5, 5.5, 2, z_offset_mm)};
   for (int c = 0; c < 2; ++c) {
     DcmItem* contour = nullptr;
     rc->findOrCreateSequenceItem(DCM_ContourSequence, contour, c);
@@ -201,6 +204,74 @@ TEST(RtStruct, SyntheticFileRoundTripsThroughDcmtk) {
   EXPECT_EQ(count, 32);
   EXPECT_EQ(mask.at(4, 4, 2), 0);
   EXPECT_EQ(mask.at(3, 3, 2), 1);
+}
+
+// The image series the synthetic RTSTRUCT references: 10x10x4 on test_geometry().
+void write_image_series(const std::string& folder, const Geometry& g) {
+  std::filesystem::create_directories(folder);
+  for (int k = 0; k < 4; ++k) {
+    DcmFileFormat file;
+    DcmDataset* ds = file.getDataset();
+    ds->putAndInsertString(DCM_SOPClassUID, UID_CTImageStorage);
+    ds->putAndInsertString(DCM_SOPInstanceUID, ("1.2.3.4.5.6.8." + std::to_string(k + 1)).c_str());
+    ds->putAndInsertString(DCM_StudyInstanceUID, "1.2.3.4.5.6.5");
+    ds->putAndInsertString(DCM_SeriesInstanceUID, "1.2.3.4.5.6.7");
+    ds->putAndInsertString(DCM_FrameOfReferenceUID, "1.2.3.4.5.6.9");
+    ds->putAndInsertString(DCM_Modality, "CT");
+    const Vec3 o = g.index_to_physical(Vec3{0, 0, double(k)});
+    const std::string ipp = std::to_string(o[0]) + "\\" + std::to_string(o[1]) + "\\" + std::to_string(o[2]);
+    ds->putAndInsertString(DCM_ImagePositionPatient, ipp.c_str());
+    ds->putAndInsertString(DCM_ImageOrientationPatient, "1\\0\\0\\0\\1\\0");
+    ds->putAndInsertString(DCM_PixelSpacing, (std::to_string(g.spacing[1]) + "\\" + std::to_string(g.spacing[0])).c_str());
+    ds->putAndInsertUint16(DCM_Rows, 10);
+    ds->putAndInsertUint16(DCM_Columns, 10);
+    ds->putAndInsertUint16(DCM_SamplesPerPixel, 1);
+    ds->putAndInsertString(DCM_PhotometricInterpretation, "MONOCHROME2");
+    ds->putAndInsertUint16(DCM_BitsAllocated, 16);
+    ds->putAndInsertUint16(DCM_BitsStored, 16);
+    ds->putAndInsertUint16(DCM_HighBit, 15);
+    ds->putAndInsertUint16(DCM_PixelRepresentation, 0);
+    std::vector<Uint16> pixels(100, Uint16(k));
+    ds->putAndInsertUint16Array(DCM_PixelData, pixels.data(), pixels.size());
+    ASSERT_TRUE(file.saveFile((folder + "/" + std::to_string(k) + ".dcm").c_str(), EXS_LittleEndianExplicit).good());
+  }
+}
+
+TEST(RtStruct, SyntheticSeriesEndToEnd) {
+  testing::TempDir dir;
+  const Geometry g = test_geometry();
+  const std::string series = dir.file("ct");
+  write_image_series(series, g);
+  write_rtstruct(dir.file("rs.dcm"), g);
+  const LabelMap mask = read_rtstruct_roi(dir.file("rs.dcm"), series, "GTV-1");
+  ASSERT_EQ(mask.size(), (Size3{10, 10, 4}));
+  EXPECT_LT(mask.geometry().max_difference(g), 1e-5);
+  int per_slice[4] = {0, 0, 0, 0};
+  for (int64_t z = 0; z < 4; ++z)
+    for (int64_t i = 0; i < 100; ++i) per_slice[z] += mask[z * 100 + i];
+  EXPECT_EQ(per_slice[0] + per_slice[1] + per_slice[3], 0);
+  EXPECT_EQ(per_slice[2], 32);
+  EXPECT_EQ(mask.at(4, 4, 2), 0);  // the hole
+
+  // Another frame of reference: refused, naming both.
+  write_rtstruct(dir.file("other_frame.dcm"), g, "1.2.3.4.5.6.99");
+  try {
+    read_rtstruct_roi(dir.file("other_frame.dcm"), series, "GTV-1");
+    FAIL() << "frame of reference mismatch accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("frame of reference"), std::string::npos) << e.what();
+  }
+  // Contours 1 mm off the 2 mm slices: refused (tolerance 0.5 mm) unless widened.
+  write_rtstruct(dir.file("off.dcm"), g, "1.2.3.4.5.6.9", 1.0);
+  try {
+    read_rtstruct_roi(dir.file("off.dcm"), series, "GTV-1");
+    FAIL() << "off-plane contour accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("off the nearest slice plane"), std::string::npos) << e.what();
+  }
+  RtStructReadOptions wide;
+  wide.rasterize.slice_tolerance_mm = 1.0;
+  EXPECT_NO_THROW(read_rtstruct_roi(dir.file("off.dcm"), series, "GTV-1", wide));
 }
 
 TEST(RtStruct, NotAnRtStructIsAnInputError) {
