@@ -34,4 +34,12 @@ std::vector<DcmItem*> items(DcmItem* item, const DcmTagKey& tag);
 // First item of a sequence, or nullptr.
 DcmItem* first_item(DcmItem* item, const DcmTagKey& tag);
 
+// True when GDCM's series identifier `id` (the SeriesInstanceUID, then
+// ".<acquisition details>") names the series `uid`; with `prefix`, any
+// identifier starting with `uid` (a user-typed abbreviation) matches.
+inline bool series_matches(const std::string& id, const std::string& uid, bool prefix) {
+  if (id.compare(0, uid.size(), uid) != 0) return false;
+  return prefix || id.size() == uid.size() || id[uid.size()] == '.';
+}
+
 }  // namespace scopemia::io::dcm

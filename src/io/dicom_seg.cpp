@@ -240,7 +240,7 @@ Grid output_grid(const Parsed& p, const SegReadOptions& options) {
     chosen = series->uid;
   } else {
     for (const auto& s : all)
-      if (s.uid.compare(0, uid.size(), uid) == 0) {
+      if (dcm::series_matches(s.uid, uid, /*prefix=*/!options.series_uid.empty())) {
         series = &s;
         chosen = s.uid;
         break;

@@ -231,7 +231,7 @@ LabelMap read_rtstruct_roi(const std::string& rtstruct_path, const std::string& 
     series = &all.front();
   } else {
     for (const auto& s : all)
-      if (s.uid.compare(0, uid.size(), uid) == 0) {
+      if (dcm::series_matches(s.uid, uid, /*prefix=*/!options.series_uid.empty())) {
         series = &s;
         break;
       }
