@@ -1,6 +1,7 @@
 #include "io/dicom_seg.h"
 
 #include <cmath>
+#include <filesystem>
 
 #include <dcmtk/config/osconfig.h>
 #include <dcmtk/dcmdata/dctk.h>
@@ -207,6 +208,63 @@ TEST(DicomSeg, SyntheticFractionalSegWithAGap) {
   EXPECT_EQ(count, 6);
   EXPECT_EQ(oedema.at(0, 0, 0), 1);
   EXPECT_EQ(oedema.at(0, 2, 0), 0);
+}
+
+// A 5x6x4 CT series (0.25 x 0.5 x 2 mm, origin (9.5, 19, -2)): the synthetic
+// SEG's frames (origin (10, 20, z)) start at voxel (2, 2) and overhang in x.
+void write_reference_series(const std::string& folder, const std::string& x0 = "9.5") {
+  std::filesystem::create_directories(folder);
+  for (int k = 0; k < 4; ++k) {
+    DcmFileFormat file;
+    DcmDataset* ds = file.getDataset();
+    ds->putAndInsertString(DCM_SOPClassUID, UID_CTImageStorage);
+    ds->putAndInsertString(DCM_SOPInstanceUID, ("1.2.3.4.5.8.2." + std::to_string(k + 1)).c_str());
+    ds->putAndInsertString(DCM_SeriesInstanceUID, "1.2.3.4.5.8.3");
+    ds->putAndInsertString(DCM_Modality, "CT");
+    ds->putAndInsertString(DCM_ImagePositionPatient, (x0 + "\\19\\" + std::to_string(-2 + 2 * k)).c_str());
+    ds->putAndInsertString(DCM_ImageOrientationPatient, "1\\0\\0\\0\\1\\0");
+    ds->putAndInsertString(DCM_PixelSpacing, "0.5\\0.25");
+    ds->putAndInsertUint16(DCM_Rows, 6);
+    ds->putAndInsertUint16(DCM_Columns, 5);
+    ds->putAndInsertUint16(DCM_SamplesPerPixel, 1);
+    ds->putAndInsertString(DCM_PhotometricInterpretation, "MONOCHROME2");
+    ds->putAndInsertUint16(DCM_BitsAllocated, 16);
+    ds->putAndInsertUint16(DCM_BitsStored, 16);
+    ds->putAndInsertUint16(DCM_HighBit, 15);
+    ds->putAndInsertUint16(DCM_PixelRepresentation, 0);
+    std::vector<Uint16> pixels(30, 7);
+    ds->putAndInsertUint16Array(DCM_PixelData, pixels.data(), pixels.size());
+    ASSERT_TRUE(file.saveFile((folder + "/" + std::to_string(k) + ".dcm").c_str(), EXS_LittleEndianExplicit).good());
+  }
+}
+
+TEST(DicomSeg, FramesPlacedByPositionOnALargerReferenceGrid) {
+  testing::TempDir dir;
+  write_fractional_seg(dir.file("frac.dcm"));
+  write_reference_series(dir.file("ct"));
+  SegReadOptions options;
+  options.reference_folder = dir.file("ct");
+  const Volume fraction = read_seg_fraction(dir.file("frac.dcm"), "Tumour", options);
+  ASSERT_EQ(fraction.size(), (Size3{5, 6, 4}));
+  for (int64_t z = 0; z < 4; ++z)
+    for (int64_t y = 0; y < 6; ++y)
+      for (int64_t x = 0; x < 5; ++x) {
+        float expected = 0;
+        const int64_t sx = x - 2, sy = y - 2;  // SEG pixel
+        if (z == 1 && sx >= 0 && sy >= 0 && sy < 3) expected = float((sy * 4 + sx) * 15) / 200.f;
+        if (z == 3 && sx == 1 && sy == 1) expected = 1.f;
+        EXPECT_FLOAT_EQ(fraction.at(x, y, z), expected) << x << "," << y << "," << z;
+      }
+  // A series shifted 0.1 mm in x: frame origins fall between voxel centres
+  // (0.1 mm off, tolerance a quarter of 0.25 mm): refused.
+  write_reference_series(dir.file("shifted"), "9.6");
+  options.reference_folder = dir.file("shifted");
+  try {
+    read_seg_fraction(dir.file("frac.dcm"), "Tumour", options);
+    FAIL() << "off-grid frames accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("off the voxel grid"), std::string::npos) << e.what();
+  }
 }
 
 TEST(DicomSeg, ReadMaskWithSegmentSuffix) {
