@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include <dcmtk/config/osconfig.h>
+#include <dcmtk/dcmdata/dcrleerg.h>
 #include <dcmtk/dcmdata/dctk.h>
 #include <gtest/gtest.h>
 
@@ -94,6 +95,23 @@ TEST(DicomSeg, SparseLabelMapsFillMissingFramesWithThePaddingValue) {
     expect_voxels(read_seg_segment(root + "/" + seg, "Liver"), reference, [](uint8_t v) { return v == 1; },
                   seg + " Liver");
   }
+}
+
+TEST(DicomSeg, RleAndDeflatedCopiesDecodeTheSame) {
+  SCOPEMIA_REFDATA(root, "dicom_seg");
+  testing::TempDir dir;
+  DcmRLEEncoderRegistration::registerCodecs();
+  const LabelMap reference = read_label_map(root + "/sparse_labelmap_ppv5_seg.nrrd");
+  for (const E_TransferSyntax syntax : {EXS_RLELossless, EXS_DeflatedLittleEndianExplicit}) {
+    DcmFileFormat file;
+    ASSERT_TRUE(file.loadFile((root + "/sparse-labelmap-ppv5.dcm").c_str()).good());
+    ASSERT_TRUE(file.getDataset()->chooseRepresentation(syntax, nullptr).good());
+    const std::string path = dir.file(std::to_string(int(syntax)) + ".dcm");
+    ASSERT_TRUE(file.saveFile(path.c_str(), syntax).good());
+    expect_voxels(read_seg_label_map(path), reference, [](uint8_t v) { return v; },
+                  DcmXfer(syntax).getXferName());
+  }
+  DcmRLEEncoderRegistration::cleanup();
 }
 
 TEST(DicomSeg, TinyPhantomsBitPackedAcrossFrames) {
