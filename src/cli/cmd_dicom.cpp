@@ -19,18 +19,25 @@ nlohmann::json to_json(const std::vector<io::DicomPatientEntry>& patients) {
   for (const auto& p : patients) {
     nlohmann::json jp{{"patient_id", p.id}, {"patient_name", p.name}, {"studies", nlohmann::json::array()}};
     for (const auto& st : p.studies) {
-      nlohmann::json js{{"study_uid", st.uid}, {"date", st.date}, {"description", st.description},
+      nlohmann::json js{{"study_uid", st.uid},
+                        {"date", st.date},
+                        {"description", st.description},
                         {"series", nlohmann::json::array()}};
       for (const auto& se : st.series) {
-        nlohmann::json jse{{"series_uid", se.uid}, {"modality", se.modality}, {"description", se.description},
-                           {"folder", se.folder}, {"files", se.files}};
+        nlohmann::json jse{{"series_uid", se.uid},
+                           {"modality", se.modality},
+                           {"description", se.description},
+                           {"folder", se.folder},
+                           {"files", se.files}};
         if (se.slices > 0) {
           jse["size"] = {se.columns, se.rows, se.slices};
           jse["spacing"] = {se.spacing_x, se.spacing_y, se.spacing_z};
         }
         for (const auto& o : se.objects)
-          jse["objects"].push_back(
-              {{"file", o.path}, {"type", o.type}, {"referenced_series_uid", o.referenced_series_uid}, {"names", o.names}});
+          jse["objects"].push_back({{"file", o.path},
+                                    {"type", o.type},
+                                    {"referenced_series_uid", o.referenced_series_uid},
+                                    {"names", o.names}});
         js["series"].push_back(jse);
       }
       jp["studies"].push_back(js);
@@ -78,8 +85,10 @@ Command add_dicom_command(CLI::App& parent) {
   ls->add_flag("--json", o->json, "Print JSON instead of text");
   return {app, [o](Context& ctx) {
             const auto patients = io::scan_dicom_folder(o->folder);
-            if (o->json) ctx.out << to_json(patients).dump(2) << "\n";
-            else print_text(ctx.out, patients);
+            if (o->json)
+              ctx.out << to_json(patients).dump(2) << "\n";
+            else
+              print_text(ctx.out, patients);
             return 0;
           }};
 }

@@ -88,9 +88,10 @@ SliceLayout analyse_slices(const DicomSeries& series) {
   // 2. No two slices on one plane.
   for (size_t i = 0; i < gaps.size(); ++i)
     if (gaps[i] < 0.01) {
-      layout.problem = fmt::format("{} and {} lie on the same plane ({:.3f} mm along the normal): several acquisitions "
-                                   "in one series? choose one with --series",
-                                   name_of(files[order[i]]), name_of(files[order[i + 1]]), d[i]);
+      layout.problem = fmt::format(
+          "{} and {} lie on the same plane ({:.3f} mm along the normal): several acquisitions "
+          "in one series? choose one with --series",
+          name_of(files[order[i]]), name_of(files[order[i + 1]]), d[i]);
       return layout;
     }
 
@@ -122,7 +123,8 @@ SliceLayout analyse_slices(const DicomSeries& series) {
     const Vec3& b = layout.origins[order[i]];
     const Vec3 v{b[0] - a[0], b[1] - a[1], b[2] - a[2]};
     const double along = dot(v, layout.normal);
-    const Vec3 across{v[0] - along * layout.normal[0], v[1] - along * layout.normal[1], v[2] - along * layout.normal[2]};
+    const Vec3 across{v[0] - along * layout.normal[0], v[1] - along * layout.normal[1],
+                      v[2] - along * layout.normal[2]};
     return std::pair<double, double>{std::sqrt(dot(across, across)), along};
   };
   for (size_t i = 1; i < order.size(); ++i) {
@@ -146,20 +148,21 @@ SliceLayout analyse_slices(const DicomSeries& series) {
     size_t first_gap = gaps.size();
     for (size_t i = 0; i < gaps.size(); ++i) {
       const double k = std::round(gaps[i] / usual);
-      if (k < 1 || std::abs(gaps[i] - k * usual) > tolerance * k) multiples = false;
+      if (k < 1 || std::abs(gaps[i] - k * usual) > tolerance * k)
+        multiples = false;
       else if (k >= 2) {
         missing += int(k) - 1;
         if (first_gap == gaps.size()) first_gap = i;
       }
     }
     if (multiples && missing > 0) {
-      layout.problem = fmt::format(
-          "{} missing slice{}: a gap of {:.3f} mm between {} and {} where the slices are {:.3f} mm apart", missing,
-          missing == 1 ? "" : "s", gaps[first_gap], name_of(files[order[first_gap]]),
-          name_of(files[order[first_gap + 1]]), usual);
+      layout.problem =
+          fmt::format("{} missing slice{}: a gap of {:.3f} mm between {} and {} where the slices are {:.3f} mm apart",
+                      missing, missing == 1 ? "" : "s", gaps[first_gap], name_of(files[order[first_gap]]),
+                      name_of(files[order[first_gap + 1]]), usual);
     } else {
-      layout.problem = fmt::format("non-uniform slice spacing: gaps from {:.3f} to {:.3f} mm (usual {:.3f} mm)", smallest,
-                                   sorted_gaps.back(), usual);
+      layout.problem = fmt::format("non-uniform slice spacing: gaps from {:.3f} to {:.3f} mm (usual {:.3f} mm)",
+                                   smallest, sorted_gaps.back(), usual);
     }
   }
   return layout;

@@ -108,7 +108,8 @@ std::vector<DicomPatientEntry> scan_dicom_folder(const std::string& folder) {
       e.rows = int(dcm::number(ds, DCM_Rows, 0));
       auto spacing = dcm::numbers(ds, DCM_PixelSpacing);
       DcmItem* shared = dcm::first_item(ds, DCM_SharedFunctionalGroupsSequence);
-      if (spacing.size() != 2) spacing = dcm::numbers(dcm::first_item(shared, DCM_PixelMeasuresSequence), DCM_PixelSpacing);
+      if (spacing.size() != 2)
+        spacing = dcm::numbers(dcm::first_item(shared, DCM_PixelMeasuresSequence), DCM_PixelSpacing);
       if (spacing.size() == 2) {
         e.spacing_y = spacing[0];
         e.spacing_x = spacing[1];
@@ -150,7 +151,8 @@ std::vector<DicomPatientEntry> scan_dicom_folder(const std::string& folder) {
       if (!per_frame.empty()) {
         // Enhanced multi-frame: one plane per frame, from the functional groups.
         DcmItem* shared = dcm::first_item(ds, DCM_SharedFunctionalGroupsSequence);
-        auto orientation = dcm::numbers(dcm::first_item(shared, DCM_PlaneOrientationSequence), DCM_ImageOrientationPatient);
+        auto orientation =
+            dcm::numbers(dcm::first_item(shared, DCM_PlaneOrientationSequence), DCM_ImageOrientationPatient);
         for (DcmItem* pf : per_frame) {
           SliceHeader frame;
           frame.path = path;
@@ -176,9 +178,9 @@ std::vector<DicomPatientEntry> scan_dicom_folder(const std::string& folder) {
         study.series.push_back(std::move(series.entry));
       }
       // Image series first, then RTSTRUCT / SEG series.
-      std::stable_sort(study.series.begin(), study.series.end(), [](const DicomSeriesEntry& a, const DicomSeriesEntry& b) {
-        return a.objects.empty() && !b.objects.empty();
-      });
+      std::stable_sort(
+          study.series.begin(), study.series.end(),
+          [](const DicomSeriesEntry& a, const DicomSeriesEntry& b) { return a.objects.empty() && !b.objects.empty(); });
       patient.studies.push_back(std::move(study));
     }
     out.push_back(std::move(patient));

@@ -52,8 +52,9 @@ LabelMap read_mask(const std::string& spec, const std::string& image_path, const
   if (regular && !image_extension(mask.path)) {
     if (is_rtstruct_file(mask.path)) {
       if (!fs::is_directory(image_path, ec))
-        throw InputError(mask.path, "an RTSTRUCT mask needs its image as the DICOM series folder it was drawn on, not " +
-                                        image_path);
+        throw InputError(
+            mask.path,
+            "an RTSTRUCT mask needs its image as the DICOM series folder it was drawn on, not " + image_path);
       return read_rtstruct_roi(mask.path, image_path, mask.roi);
     }
     if (is_seg_file(mask.path)) {

@@ -105,7 +105,8 @@ Parsed parse(const std::string& path, bool pixels) {
   std::vector<double> iop, spacing;
   for (int f = 0; f < info.frames; ++f) {
     DcmItem* pf = per_frame.empty() ? nullptr : per_frame[f];
-    const auto o = dcm::numbers(functional_group(shared, pf, DCM_PlaneOrientationSequence), DCM_ImageOrientationPatient);
+    const auto o =
+        dcm::numbers(functional_group(shared, pf, DCM_PlaneOrientationSequence), DCM_ImageOrientationPatient);
     const auto s = dcm::numbers(functional_group(shared, pf, DCM_PixelMeasuresSequence), DCM_PixelSpacing);
     if (f == 0) {
       iop = o;
@@ -113,7 +114,8 @@ Parsed parse(const std::string& path, bool pixels) {
     } else {
       for (size_t i = 0; i < std::min(o.size(), iop.size()); ++i)
         if (std::abs(o[i] - iop[i]) > 1e-4)
-          throw InputError(path, fmt::format("frame {} has another orientation than frame 1 (mixed orientations)", f + 1));
+          throw InputError(path,
+                           fmt::format("frame {} has another orientation than frame 1 (mixed orientations)", f + 1));
     }
   }
   if (iop.size() != 6) throw InputError(path, "SEG has no Image Orientation (Patient)");
@@ -141,8 +143,7 @@ Parsed parse(const std::string& path, bool pixels) {
     ++frames_per_segment[frame.segment];
     p.frames.push_back(frame);
   }
-  for (auto& s : info.segments)
-    s.frame_count = info.type == "LABELMAP" ? info.frames : frames_per_segment[s.number];
+  for (auto& s : info.segments) s.frame_count = info.type == "LABELMAP" ? info.frames : frames_per_segment[s.number];
 
   // The SEG's own grid: frames stacked along the normal, spaced by
   // SpacingBetweenSlices (else the smallest gap between frame planes), so
@@ -158,7 +159,8 @@ Parsed parse(const std::string& path, bool pixels) {
   double dz = dcm::number(measures, DCM_SpacingBetweenSlices, 0);
   if (!(dz > 0)) {
     dz = 0;
-    for (size_t i = 1; i < planes.size(); ++i) dz = dz == 0 ? planes[i] - planes[i - 1] : std::min(dz, planes[i] - planes[i - 1]);
+    for (size_t i = 1; i < planes.size(); ++i)
+      dz = dz == 0 ? planes[i] - planes[i - 1] : std::min(dz, planes[i] - planes[i - 1]);
     if (!(dz > 0)) dz = dcm::number(measures, DCM_SliceThickness, 1);
     if (!(dz > 0)) dz = 1;
   }
@@ -213,8 +215,10 @@ Pixels pixels_of(Parsed& p) {
     if (ds->findAndGetUint16Array(DCM_PixelData, px.words, &count).bad() || !px.words)
       throw InputError(info.path, "SEG has no readable Pixel Data");
     byte_count = size_t(count) * 2;
-    if (px.bits != 16) px.bytes = reinterpret_cast<const Uint8*>(px.words);  // OW holding a byte stream (host order)
-    else if (count < total) px.words = nullptr;
+    if (px.bits != 16)
+      px.bytes = reinterpret_cast<const Uint8*>(px.words);  // OW holding a byte stream (host order)
+    else if (count < total)
+      px.words = nullptr;
   }
   const size_t needed = px.bits == 1 ? (total + 7) / 8 : total * size_t(px.bits / 8);
   if (byte_count < needed)
@@ -280,15 +284,17 @@ std::vector<Index3> locate_frames(const Parsed& p, const Grid& grid, const SegRe
     throw InputError(p.info.path, "the SEG's frames are not aligned with the rows and columns of the reference series");
   if (std::abs(g.spacing[0] - p.column_spacing) > 1e-3 * g.spacing[0] ||
       std::abs(g.spacing[1] - p.row_spacing) > 1e-3 * g.spacing[1])
-    throw InputError(p.info.path, fmt::format("SEG pixel spacing {} x {} mm differs from the reference series' {} x {} mm",
-                                              p.column_spacing, p.row_spacing, g.spacing[0], g.spacing[1]));
+    throw InputError(p.info.path,
+                     fmt::format("SEG pixel spacing {} x {} mm differs from the reference series' {} x {} mm",
+                                 p.column_spacing, p.row_spacing, g.spacing[0], g.spacing[1]));
   std::vector<Index3> out;
   for (size_t f = 0; f < p.frames.size(); ++f) {
     const Frame& frame = p.frames[f];
     const Vec3 idx = g.physical_to_index(frame.position);
     const Index3 o{std::llround(idx[0]), std::llround(idx[1]), std::llround(idx[2])};
-    const double off = std::max({std::abs(idx[0] - double(o.x)) * g.spacing[0], std::abs(idx[1] - double(o.y)) * g.spacing[1],
-                                 std::abs(idx[2] - double(o.z)) * g.spacing[2]});
+    const double off =
+        std::max({std::abs(idx[0] - double(o.x)) * g.spacing[0], std::abs(idx[1] - double(o.y)) * g.spacing[1],
+                  std::abs(idx[2] - double(o.z)) * g.spacing[2]});
     if (off > tolerance)
       throw InputError(p.info.path,
                        fmt::format("frame {} at ({:.3f}, {:.3f}, {:.3f}) lies {:.3f} mm off the voxel grid (tolerance "
@@ -338,12 +344,16 @@ Volume segment_fraction(const std::string& path, const std::string& selector, co
   const std::string& type = p.info.type;
   const double max_value = p.info.max_fractional_value;
   place_frames(
-      p, values, grid, locate_frames(p, grid, options), [&](const Frame& f) { return type == "LABELMAP" || f.segment == number; },
+      p, values, grid, locate_frames(p, grid, options),
+      [&](const Frame& f) { return type == "LABELMAP" || f.segment == number; },
       [&](size_t, int64_t x, int64_t y, int64_t z, uint16_t v) {
         float value;
-        if (type == "LABELMAP") value = v == number ? 1.f : 0.f;
-        else if (type == "FRACTIONAL") value = float(std::min(1.0, double(v) / max_value));
-        else value = v ? 1.f : 0.f;
+        if (type == "LABELMAP")
+          value = v == number ? 1.f : 0.f;
+        else if (type == "FRACTIONAL")
+          value = float(std::min(1.0, double(v) / max_value));
+        else
+          value = v ? 1.f : 0.f;
         // Several frames of one segment on one plane: keep the largest.
         float& target = out.at(x, y, z);
         target = std::max(target, value);
@@ -410,32 +420,34 @@ LabelMap read_seg_label_map(const std::string& path, const SegReadOptions& optio
     for (int64_t z = 0; z < grid.size.z; ++z)
       if (!covered[size_t(z)]) std::fill_n(out.data() + z * grid.size.x * grid.size.y, grid.size.x * grid.size.y, fill);
     uint16_t too_large = 0;
-    place_frames(p, values, grid, where, [](const Frame&) { return true; },
-                 [&](size_t, int64_t x, int64_t y, int64_t z, uint16_t v) {
-                   if (v > 255) too_large = v;
-                   out.at(x, y, z) = uint8_t(v);
-                 });
+    place_frames(
+        p, values, grid, where, [](const Frame&) { return true; },
+        [&](size_t, int64_t x, int64_t y, int64_t z, uint16_t v) {
+          if (v > 255) too_large = v;
+          out.at(x, y, z) = uint8_t(v);
+        });
     if (too_large) throw InputError(path, fmt::format("label {} exceeds 255", too_large));
     return out;
   }
   for (const auto& s : p.info.segments)
-    if (s.number > 255 || s.number < 1) throw InputError(path, fmt::format("segment number {} is not a label 1-255", s.number));
+    if (s.number > 255 || s.number < 1)
+      throw InputError(path, fmt::format("segment number {} is not a label 1-255", s.number));
   LabelMap out(grid.size, grid.geometry, 0);
   const double max_value = p.info.max_fractional_value;
   const double threshold = options.fraction_threshold;
   std::string overlap;
-  place_frames(p, values, grid, locate_frames(p, grid, options), [](const Frame&) { return true; },
-               [&](size_t f, int64_t x, int64_t y, int64_t z, uint16_t v) {
-                 const bool in = type == "FRACTIONAL" ? (v > 0 && double(v) / max_value >= threshold) : v != 0;
-                 if (!in) return;
-                 uint8_t& target = out.at(x, y, z);
-                 const int segment = p.frames[f].segment;
-                 if (target != 0 && target != segment && overlap.empty())
-                   overlap = fmt::format("segments {} and {} overlap at voxel ({}, {}, {})", int(target), segment, x, y, z);
-                 target = uint8_t(segment);
-               });
-  if (!overlap.empty())
-    throw InputError(path, overlap + ": read the segments one at a time (--segment)");
+  place_frames(
+      p, values, grid, locate_frames(p, grid, options), [](const Frame&) { return true; },
+      [&](size_t f, int64_t x, int64_t y, int64_t z, uint16_t v) {
+        const bool in = type == "FRACTIONAL" ? (v > 0 && double(v) / max_value >= threshold) : v != 0;
+        if (!in) return;
+        uint8_t& target = out.at(x, y, z);
+        const int segment = p.frames[f].segment;
+        if (target != 0 && target != segment && overlap.empty())
+          overlap = fmt::format("segments {} and {} overlap at voxel ({}, {}, {})", int(target), segment, x, y, z);
+        target = uint8_t(segment);
+      });
+  if (!overlap.empty()) throw InputError(path, overlap + ": read the segments one at a time (--segment)");
   return out;
 }
 

@@ -135,8 +135,8 @@ std::vector<Contour> read_roi_contours(const std::string& path, int roi_number) 
   return out;
 }
 
-void fill_polygons_even_odd(const std::vector<std::vector<std::array<double, 2>>>& polygons, int64_t nx,
-                            int64_t ny, uint8_t* slice, uint8_t value) {
+void fill_polygons_even_odd(const std::vector<std::vector<std::array<double, 2>>>& polygons, int64_t nx, int64_t ny,
+                            uint8_t* slice, uint8_t value) {
   // Scanline at each row of voxel centres: the x of every edge crossing,
   // sorted; centres between crossings 0-1, 2-3, ... are inside. An edge
   // counts for rows y with min(y0,y1) <= y < max(y0,y1) (half-open, so a
@@ -178,8 +178,7 @@ void fill_polygons_even_odd(const std::vector<std::vector<std::array<double, 2>>
 LabelMap rasterize_contours(const std::vector<Contour>& contours, const Size3& size, const Geometry& geometry,
                             const RasterizeOptions& options) {
   LabelMap mask(size, geometry, 0);
-  const double tolerance =
-      options.slice_tolerance_mm >= 0 ? options.slice_tolerance_mm : 0.25 * geometry.spacing[2];
+  const double tolerance = options.slice_tolerance_mm >= 0 ? options.slice_tolerance_mm : 0.25 * geometry.spacing[2];
   std::map<int64_t, std::vector<std::vector<std::array<double, 2>>>> per_slice;
   for (const auto& contour : contours) {
     std::vector<std::array<double, 2>> polygon;
@@ -207,9 +206,9 @@ LabelMap rasterize_contours(const std::vector<Contour>& contours, const Size3& s
     }
     if (k < 0 || k >= size.z) {
       const auto& p = contour.points.front();
-      throw InputError(fmt::format(
-          "a contour at ({:.2f}, {:.2f}, {:.2f}) mm is outside the reference series (slice {} of 0..{})", p[0],
-          p[1], p[2], k, size.z - 1));
+      throw InputError(
+          fmt::format("a contour at ({:.2f}, {:.2f}, {:.2f}) mm is outside the reference series (slice {} of 0..{})",
+                      p[0], p[1], p[2], k, size.z - 1));
     }
     per_slice[k].push_back(std::move(polygon));
   }

@@ -11,9 +11,9 @@
 namespace scopemia::io {
 
 struct RtRoi {
-  int number = 0;           // ROINumber
-  std::string name;         // ROIName
-  int contour_count = 0;    // items in its ContourSequence (0: an empty ROI)
+  int number = 0;         // ROINumber
+  std::string name;       // ROIName
+  int contour_count = 0;  // items in its ContourSequence (0: an empty ROI)
   std::string frame_of_reference_uid;
 };
 
@@ -64,8 +64,8 @@ LabelMap rasterize_contours(const std::vector<Contour>& contours, const Size3& s
 // (x, y) of an nx x ny slice (x fastest); sets slice[y*nx+x] = value for each
 // voxel centre (x, y) inside. A centre exactly on a left edge is inside, on a
 // right edge outside (half-open), so touching polygons do not double-count.
-void fill_polygons_even_odd(const std::vector<std::vector<std::array<double, 2>>>& polygons, int64_t nx,
-                            int64_t ny, uint8_t* slice, uint8_t value = 1);
+void fill_polygons_even_odd(const std::vector<std::vector<std::array<double, 2>>>& polygons, int64_t nx, int64_t ny,
+                            uint8_t* slice, uint8_t value = 1);
 
 struct RtStructReadOptions {
   RasterizeOptions rasterize;

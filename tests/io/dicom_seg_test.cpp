@@ -42,12 +42,14 @@ TEST(DicomSeg, LiverBinarySegOnItsOwnGridAndOnTheReferenceSeries) {
   EXPECT_EQ(info.segments[0].label, "Liver");
   EXPECT_EQ(info.segments[0].frame_count, 3);
   const LabelMap reference = read_label_map(root + "/liver_seg.nrrd");
-  expect_voxels(read_seg_label_map(seg), reference, [](uint8_t v) { return v; }, "label map, own grid");
-  expect_voxels(read_seg_segment(seg, "Liver"), reference, [](uint8_t v) { return v == 1; }, "by label");
+  expect_voxels(
+      read_seg_label_map(seg), reference, [](uint8_t v) { return v; }, "label map, own grid");
+  expect_voxels(
+      read_seg_segment(seg, "Liver"), reference, [](uint8_t v) { return v == 1; }, "by label");
   SegReadOptions on_series;
   on_series.reference_folder = root + "/ct-3slice";
-  expect_voxels(read_seg_segment(seg, "1", on_series), reference, [](uint8_t v) { return v == 1; },
-                "by number, on ct-3slice");
+  expect_voxels(
+      read_seg_segment(seg, "1", on_series), reference, [](uint8_t v) { return v == 1; }, "by number, on ct-3slice");
 }
 
 TEST(DicomSeg, PartialOverlapsOneSegmentAtATime) {
@@ -59,16 +61,19 @@ TEST(DicomSeg, PartialOverlapsOneSegmentAtATime) {
                             read_label_map(root + "/partial_overlaps-2.nrrd"),
                             read_label_map(root + "/partial_overlaps-3.nrrd")};
   // Segment -> the merged map that holds it (README: 1 = GREEN, LIGHT_BLUE, DARK_BLUE; 2 = ORANGE; 3 = PURPLE).
-  const std::map<std::string, int> where = {{"GREEN", 0}, {"ORANGE", 1}, {"PURPLE", 2}, {"LIGHT_BLUE", 0}, {"DARK_BLUE", 0}};
+  const std::map<std::string, int> where = {
+      {"GREEN", 0}, {"ORANGE", 1}, {"PURPLE", 2}, {"LIGHT_BLUE", 0}, {"DARK_BLUE", 0}};
   SegReadOptions on_series;
   on_series.reference_folder = root + "/ct-3slice";
   for (const auto& s : info.segments) {
     ASSERT_TRUE(where.count(s.label)) << s.label;
     const int number = s.number;
     const LabelMap& reference = maps[where.at(s.label)];
-    expect_voxels(read_seg_segment(seg, s.label), reference, [number](uint8_t v) { return v == number; }, s.label);
-    expect_voxels(read_seg_segment(seg, std::to_string(number), on_series), reference,
-                  [number](uint8_t v) { return v == number; }, s.label + " on ct-3slice");
+    expect_voxels(
+        read_seg_segment(seg, s.label), reference, [number](uint8_t v) { return v == number; }, s.label);
+    expect_voxels(
+        read_seg_segment(seg, std::to_string(number), on_series), reference,
+        [number](uint8_t v) { return v == number; }, s.label + " on ct-3slice");
   }
   // Merged, the overlapping segments are an error that says so.
   try {
@@ -90,10 +95,11 @@ TEST(DicomSeg, SparseLabelMapsFillMissingFramesWithThePaddingValue) {
     EXPECT_EQ(info.frames, 2);
     EXPECT_EQ(info.size, (Size3{24, 38, 3})) << seg;
     const LabelMap reference = read_label_map(root + "/" + nrrd);
-    expect_voxels(read_seg_label_map(root + "/" + seg), reference, [](uint8_t v) { return v; }, seg);
+    expect_voxels(
+        read_seg_label_map(root + "/" + seg), reference, [](uint8_t v) { return v; }, seg);
     // One segment of a label-map SEG: its voxels, padding excluded.
-    expect_voxels(read_seg_segment(root + "/" + seg, "Liver"), reference, [](uint8_t v) { return v == 1; },
-                  seg + " Liver");
+    expect_voxels(
+        read_seg_segment(root + "/" + seg, "Liver"), reference, [](uint8_t v) { return v == 1; }, seg + " Liver");
   }
 }
 
@@ -108,8 +114,8 @@ TEST(DicomSeg, RleAndDeflatedCopiesDecodeTheSame) {
     ASSERT_TRUE(file.getDataset()->chooseRepresentation(syntax, nullptr).good());
     const std::string path = dir.file(std::to_string(int(syntax)) + ".dcm");
     ASSERT_TRUE(file.saveFile(path.c_str(), syntax).good());
-    expect_voxels(read_seg_label_map(path), reference, [](uint8_t v) { return v; },
-                  DcmXfer(syntax).getXferName());
+    expect_voxels(
+        read_seg_label_map(path), reference, [](uint8_t v) { return v; }, DcmXfer(syntax).getXferName());
   }
   DcmRLEEncoderRegistration::cleanup();
 }
@@ -120,11 +126,13 @@ TEST(DicomSeg, TinyPhantomsBitPackedAcrossFrames) {
   for (const std::string size : {"23x38x3", "24x38x3"}) {
     const std::string dir = root + "/" + size;
     const LabelMap reference = read_label_map(dir + "/nrrd/label.nrrd");
-    expect_voxels(read_seg_label_map(dir + "/seg/label.seg"), reference, [](uint8_t v) { return v; }, size);
+    expect_voxels(
+        read_seg_label_map(dir + "/seg/label.seg"), reference, [](uint8_t v) { return v; }, size);
     SegReadOptions on_series;
     on_series.reference_folder = dir + "/image";
-    expect_voxels(read_seg_segment(dir + "/seg/label.seg", "Liver", on_series), reference,
-                  [](uint8_t v) { return v == 1; }, size + " on its image series");
+    expect_voxels(
+        read_seg_segment(dir + "/seg/label.seg", "Liver", on_series), reference, [](uint8_t v) { return v == 1; },
+        size + " on its image series");
   }
 }
 
@@ -188,9 +196,9 @@ void write_fractional_seg(const std::string& path) {
     id->putAndInsertUint16(DCM_ReferencedSegmentNumber, Uint16(segment_of[f]));
   }
   std::vector<Uint8> pixels(3 * 12, 0);
-  for (int i = 0; i < 12; ++i) pixels[i] = Uint8(i * 15);          // frame 1: 0, 15, ..., 165
-  pixels[12 + 5] = 200;                                              // frame 2: one full voxel
-  for (int i = 0; i < 12; ++i) pixels[24 + i] = i < 6 ? 200 : 0;     // frame 3: top half
+  for (int i = 0; i < 12; ++i) pixels[i] = Uint8(i * 15);         // frame 1: 0, 15, ..., 165
+  pixels[12 + 5] = 200;                                           // frame 2: one full voxel
+  for (int i = 0; i < 12; ++i) pixels[24 + i] = i < 6 ? 200 : 0;  // frame 3: top half
   ds->putAndInsertUint8Array(DCM_PixelData, pixels.data(), pixels.size());
   ASSERT_TRUE(file.saveFile(path.c_str(), EXS_LittleEndianExplicit).good());
 }
@@ -288,10 +296,12 @@ TEST(DicomSeg, FramesPlacedByPositionOnALargerReferenceGrid) {
 TEST(DicomSeg, ReadMaskWithSegmentSuffix) {
   SCOPEMIA_REFDATA(root, "dicom_seg");
   const LabelMap purple = read_mask(root + "/partial_overlaps.dcm#PURPLE", root + "/ct-3slice");
-  expect_voxels(purple, read_label_map(root + "/partial_overlaps-3.nrrd"), [](uint8_t v) { return v == 3; }, "#PURPLE");
+  expect_voxels(
+      purple, read_label_map(root + "/partial_overlaps-3.nrrd"), [](uint8_t v) { return v == 3; }, "#PURPLE");
   // Not a DICOM folder: the SEG's own grid.
   const LabelMap liver = read_mask(root + "/liver.dcm", root + "/liver_seg.nrrd");
-  expect_voxels(liver, read_label_map(root + "/liver_seg.nrrd"), [](uint8_t v) { return v; }, "liver, own grid");
+  expect_voxels(
+      liver, read_label_map(root + "/liver_seg.nrrd"), [](uint8_t v) { return v; }, "liver, own grid");
 }
 
 TEST(DicomSeg, CliConvertSegmentAndLabelMap) {
@@ -300,13 +310,16 @@ TEST(DicomSeg, CliConvertSegmentAndLabelMap) {
   const auto one = testing::run_cli({"convert", root + "/partial_overlaps.dcm", dir.file("orange.nrrd"), "--segment",
                                      "ORANGE", "--reference", root + "/ct-3slice"});
   ASSERT_EQ(one.code, 0) << one.err;
-  expect_voxels(read_label_map(dir.file("orange.nrrd")), read_label_map(root + "/partial_overlaps-2.nrrd"),
-                [](uint8_t v) { return v == 2 ? 1 : 0; }, "ORANGE via the CLI");
+  expect_voxels(
+      read_label_map(dir.file("orange.nrrd")), read_label_map(root + "/partial_overlaps-2.nrrd"),
+      [](uint8_t v) { return v == 2 ? 1 : 0; }, "ORANGE via the CLI");
   const auto all = testing::run_cli({"convert", root + "/sparse-labelmap-ppv5.dcm", dir.file("all.nii.gz")});
   ASSERT_EQ(all.code, 0) << all.err;
-  expect_voxels(read_label_map(dir.file("all.nii.gz")), read_label_map(root + "/sparse_labelmap_ppv5_seg.nrrd"),
-                [](uint8_t v) { return v; }, "sparse label map via the CLI");
-  const auto unknown = testing::run_cli({"convert", root + "/partial_overlaps.dcm", dir.file("x.nrrd"), "--segment", "9"});
+  expect_voxels(
+      read_label_map(dir.file("all.nii.gz")), read_label_map(root + "/sparse_labelmap_ppv5_seg.nrrd"),
+      [](uint8_t v) { return v; }, "sparse label map via the CLI");
+  const auto unknown =
+      testing::run_cli({"convert", root + "/partial_overlaps.dcm", dir.file("x.nrrd"), "--segment", "9"});
   EXPECT_EQ(unknown.code, 2);
   EXPECT_NE(unknown.err.find("DARK_BLUE"), std::string::npos) << unknown.err;
   const auto ls = testing::run_cli({"dicom", "ls", root});

@@ -222,7 +222,8 @@ void write_image_series(const std::string& folder, const Geometry& g) {
     const std::string ipp = std::to_string(o[0]) + "\\" + std::to_string(o[1]) + "\\" + std::to_string(o[2]);
     ds->putAndInsertString(DCM_ImagePositionPatient, ipp.c_str());
     ds->putAndInsertString(DCM_ImageOrientationPatient, "1\\0\\0\\0\\1\\0");
-    ds->putAndInsertString(DCM_PixelSpacing, (std::to_string(g.spacing[1]) + "\\" + std::to_string(g.spacing[0])).c_str());
+    ds->putAndInsertString(DCM_PixelSpacing,
+                           (std::to_string(g.spacing[1]) + "\\" + std::to_string(g.spacing[0])).c_str());
     ds->putAndInsertUint16(DCM_Rows, 10);
     ds->putAndInsertUint16(DCM_Columns, 10);
     ds->putAndInsertUint16(DCM_SamplesPerPixel, 1);
@@ -318,7 +319,8 @@ TEST(RtStruct, IbsiCtPhantomDicomImageEqualsTheNiftiImage) {
   ASSERT_EQ(dicom.size(), nifti.size());
   EXPECT_LT(dicom.geometry().max_difference(nifti.geometry()), 1e-3);
   double max_diff = 0;
-  for (int64_t i = 0; i < dicom.voxel_count(); ++i) max_diff = std::max(max_diff, double(std::abs(dicom[i] - nifti[i])));
+  for (int64_t i = 0; i < dicom.voxel_count(); ++i)
+    max_diff = std::max(max_diff, double(std::abs(dicom[i] - nifti[i])));
   EXPECT_EQ(max_diff, 0.0);
 }
 
@@ -374,7 +376,8 @@ TEST(RtStruct, CliConvertAndDicomLs) {
   const auto refused = testing::run_cli({"convert", rs, dir.file("x.nii.gz"), "--roi", "GTV-1"});
   EXPECT_EQ(refused.code, 2);
   EXPECT_NE(refused.err.find("--reference"), std::string::npos) << refused.err;
-  const auto unknown = testing::run_cli({"convert", rs, dir.file("x.nii.gz"), "--reference", root + "/dicom/image", "--roi", "CTV"});
+  const auto unknown =
+      testing::run_cli({"convert", rs, dir.file("x.nii.gz"), "--reference", root + "/dicom/image", "--roi", "CTV"});
   EXPECT_EQ(unknown.code, 2);
   EXPECT_NE(unknown.err.find("GTV-1"), std::string::npos) << unknown.err;
 
