@@ -12,6 +12,10 @@ find_package(ITK 5 REQUIRED COMPONENTS
   ITKImageGrid ITKSmoothing)
 include(${ITK_USE_FILE})
 
+# DICOM RTSTRUCT / SEG are parsed with DCMTK's dcmdata (src/io/rtstruct.cpp,
+# dicom_seg.cpp); its headers stay in those .cpp files, apart from ITK's GDCM.
+find_package(DCMTK REQUIRED CONFIG)
+
 find_package(Eigen3 REQUIRED NO_MODULE)
 find_package(yaml-cpp REQUIRED)
 find_package(spdlog REQUIRED)
