@@ -4,6 +4,7 @@
 #include "core/error.h"
 #include "nn/backbone.h"
 #include "nn/convnext3d.h"
+#include "nn/resnet3d.h"
 
 namespace scopemia::nn {
 namespace {
@@ -22,12 +23,27 @@ Factory convnext(const std::string& size) {
   };
 }
 
+Factory resnet(int depth) {
+  return [depth](const BackboneOptions& o) {
+    auto c = resnet3d_preset(depth);
+    c.in_channels = o.in_channels;
+    c.pde_stages = o.pde_stages;
+    c.pde = o.pde;
+    return std::static_pointer_cast<BackboneImpl>(std::make_shared<ResNet3DImpl>(c));
+  };
+}
+
 const std::map<std::string, Factory>& registry() {
   static const std::map<std::string, Factory> r = {
       {"convnext3d_nano", convnext("nano")},
       {"convnext3d_small", convnext("small")},
       {"convnext3d_base", convnext("base")},
       {"convnext3d_large", convnext("large")},
+      {"resnet3d_18", resnet(18)},
+      {"resnet3d_34", resnet(34)},
+      {"resnet3d_50", resnet(50)},
+      {"resnet3d_101", resnet(101)},
+      {"resnet3d_152", resnet(152)},
   };
   return r;
 }

@@ -17,7 +17,9 @@ TEST_P(EveryBackbone, ForwardBackwardWithPdeBlocks) {
   o.kernel_size = 3;  // keep the test quick on CPU; kernel size is a config value
   o.pde_stages = {2};
   auto model = create(GetParam(), o);
-  const auto x = torch::randn({1, 1, 16, 32, 32});
+  // Batch 2: BatchNorm (ResNet) needs more than one value per channel when
+  // training, and the last stage is 1x1x1 here.
+  const auto x = torch::randn({2, 1, 16, 32, 32});
   const auto out = model->forward(x);
   ASSERT_EQ(out.stages.size(), model->stage_channels().size());
   for (size_t i = 0; i < out.stages.size(); ++i) {
@@ -38,7 +40,7 @@ INSTANTIATE_TEST_SUITE_P(Registry, EveryBackbone, ::testing::ValuesIn(registered
 
 TEST(Registry, UnknownNameListsTheKnownOnes) {
   try {
-    create("resnet3d_999");
+    create("vgg3d_999");
     FAIL() << "no error";
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("convnext3d_small"), std::string::npos) << e.what();
