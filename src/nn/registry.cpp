@@ -5,6 +5,7 @@
 #include "nn/backbone.h"
 #include "nn/convnext3d.h"
 #include "nn/resnet3d.h"
+#include "nn/vgg_densenet3d.h"
 
 namespace scopemia::nn {
 namespace {
@@ -33,6 +34,26 @@ Factory resnet(int depth) {
   };
 }
 
+Factory vgg(int depth) {
+  return [depth](const BackboneOptions& o) {
+    auto c = vgg3d_preset(depth);
+    c.in_channels = o.in_channels;
+    c.pde_stages = o.pde_stages;
+    c.pde = o.pde;
+    return std::static_pointer_cast<BackboneImpl>(std::make_shared<VGG3DImpl>(c));
+  };
+}
+
+Factory densenet(int depth) {
+  return [depth](const BackboneOptions& o) {
+    auto c = densenet3d_preset(depth);
+    c.in_channels = o.in_channels;
+    c.pde_stages = o.pde_stages;
+    c.pde = o.pde;
+    return std::static_pointer_cast<BackboneImpl>(std::make_shared<DenseNet3DImpl>(c));
+  };
+}
+
 const std::map<std::string, Factory>& registry() {
   static const std::map<std::string, Factory> r = {
       {"convnext3d_nano", convnext("nano")},
@@ -44,6 +65,14 @@ const std::map<std::string, Factory>& registry() {
       {"resnet3d_50", resnet(50)},
       {"resnet3d_101", resnet(101)},
       {"resnet3d_152", resnet(152)},
+      {"vgg3d_11", vgg(11)},
+      {"vgg3d_13", vgg(13)},
+      {"vgg3d_16", vgg(16)},
+      {"vgg3d_19", vgg(19)},
+      {"densenet3d_121", densenet(121)},
+      {"densenet3d_161", densenet(161)},
+      {"densenet3d_169", densenet(169)},
+      {"densenet3d_201", densenet(201)},
   };
   return r;
 }

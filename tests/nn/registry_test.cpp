@@ -40,7 +40,7 @@ INSTANTIATE_TEST_SUITE_P(Registry, EveryBackbone, ::testing::ValuesIn(registered
 
 TEST(Registry, UnknownNameListsTheKnownOnes) {
   try {
-    create("vgg3d_999");
+    create("alexnet3d");
     FAIL() << "no error";
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("convnext3d_small"), std::string::npos) << e.what();
