@@ -1,0 +1,178 @@
+#include "radiomics/image_types.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "core/error.h"
+#include "imaging/itk_filters.h"
+
+namespace scopemia::radiomics {
+namespace {
+
+// PyWavelets decomposition low-pass filters (dec_lo); dec_hi follows as
+// dec_hi[k] = (-1)^(k+1) dec_lo[F-1-k].
+std::vector<double> dec_lo(const std::string& name) {
+  if (name == "haar" || name == "db1") return {0.7071067811865476, 0.7071067811865476};
+  if (name == "coif1")
+    return {-0.01565572813546454, -0.0727326195128539, 0.38486484686420286,
+            0.8525720202122554,   0.3378976624578092,  -0.0727326195128539};
+  if (name == "db2")
+    return {-0.12940952255126037, 0.2241438680420134, 0.8365163037378079, 0.48296291314453416};
+  throw InputError(fmt::format("wavelet '{}' is not implemented in this build (available: coif1, haar, db1, db2)", name));
+}
+
+std::vector<double> dec_hi(const std::vector<double>& lo) {
+  const size_t f = lo.size();
+  std::vector<double> hi(f);
+  for (size_t k = 0; k < f; ++k) hi[k] = ((k + 1) % 2 ? -1.0 : 1.0) * lo[f - 1 - k];
+  return hi;
+}
+
+// One level of pywt's SWT along `dim` (0 = x, 1 = y, 2 = z of our layout):
+// out[o] = sum_j h[j] * in[(o + F/2 - j) mod N].
+Image<double> swt_along(const Image<double>& in, int dim, const std::vector<double>& h) {
+  const Size3 s = in.size();
+  Image<double> out(s, in.geometry());
+  const int64_t n = dim == 0 ? s.x : dim == 1 ? s.y : s.z;
+  const int64_t stride = dim == 0 ? 1 : dim == 1 ? s.x : s.x * s.y;
+  const int64_t f = int64_t(h.size());
+  std::vector<double> line(n);
+  const int64_t lines = s.count() / n;
+  for (int64_t l = 0; l < lines; ++l) {
+    int64_t base;
+    if (dim == 0) base = l * s.x;
+    else if (dim == 1) base = (l / s.x) * s.x * s.y + (l % s.x);
+    else base = l;
+    for (int64_t k = 0; k < n; ++k) line[k] = in[base + k * stride];
+    for (int64_t o = 0; o < n; ++o) {
+      double sum = 0;
+      const int64_t i = o + f / 2;
+      for (int64_t j = 0; j < f; ++j) {
+        int64_t idx = (i - j) % n;
+        if (idx < 0) idx += n;
+        sum += h[j] * line[idx];
+      }
+      out[base + o * stride] = sum;
+    }
+  }
+  return out;
+}
+
+Image<double> map_image(const Image<double>& in, const std::function<double(double)>& f) {
+  Image<double> out(in.size(), in.geometry());
+  for (int64_t i = 0; i < in.voxel_count(); ++i) out[i] = f(in[i]);
+  return out;
+}
+
+double max_abs(const Image<double>& in) {
+  double m = 0;
+  for (int64_t i = 0; i < in.voxel_count(); ++i) m = std::max(m, std::abs(in[i]));
+  return m;
+}
+
+}  // namespace
+
+std::vector<WaveletBand> swtn_level1(const Image<double>& image, const std::string& wavelet,
+                                     const std::vector<int>& numpy_axes) {
+  const std::vector<double> lo = dec_lo(wavelet);
+  const std::vector<double> hi = dec_hi(lo);
+  std::vector<WaveletBand> bands{{"", image}};
+  for (int axis : numpy_axes) {
+    const int dim = 2 - axis;
+    std::vector<WaveletBand> next;
+    for (const WaveletBand& b : bands) {
+      next.push_back({b.key + "a", swt_along(b.image, dim, lo)});
+      next.push_back({b.key + "d", swt_along(b.image, dim, hi)});
+    }
+    bands = std::move(next);
+  }
+  return bands;
+}
+
+void generate_images(const std::string& type, const Image<double>& image, const LabelMap& mask,
+                     const Settings& s, const ImageSink& sink) {
+  if (type == "Original") {
+    sink("original", image);
+  } else if (type == "Square") {
+    const double c = 1.0 / std::sqrt(max_abs(image));
+    sink("square", map_image(image, [c](double x) {
+           const double y = c * x;
+           return y * y;
+         }));
+  } else if (type == "SquareRoot") {
+    const double c = max_abs(image);
+    sink("squareroot", map_image(image, [c](double x) {
+           return x > 0 ? std::sqrt(x * c) : x < 0 ? -std::sqrt(-x * c) : x;
+         }));
+  } else if (type == "Logarithm") {
+    const double m = max_abs(image);
+    Image<double> l = map_image(image, [](double x) {
+      return x > 0 ? std::log(x + 1) : x < 0 ? -std::log(-(x - 1)) : x;
+    });
+    const double lm = max_abs(l);
+    const double c = m / lm;
+    for (int64_t i = 0; i < l.voxel_count(); ++i) l[i] = l[i] * c;
+    sink("logarithm", l);
+  } else if (type == "Exponential") {
+    const double m = max_abs(image);
+    const double c = std::log(m) / m;
+    sink("exponential", map_image(image, [c](double x) { return std::exp(c * x); }));
+  } else if (type == "Gradient") {
+    sink("gradient", imaging::gradient_magnitude(image, s.gradientUseSpacing));
+  } else if (type == "LoG") {
+    const Size3 size = image.size();
+    if (std::min({size.x, size.y, size.z}) < 4) return;  // PyRadiomics: image too small
+    const Vec3& sp = image.geometry().spacing;
+    for (size_t k = 0; k < s.sigma.size(); ++k) {
+      const double sigma = s.sigma[k];
+      const bool fits = size.x >= std::ceil(sigma / sp[0]) + 1 && size.y >= std::ceil(sigma / sp[1]) + 1 &&
+                        size.z >= std::ceil(sigma / sp[2]) + 1;
+      if (!fits) continue;
+      std::string label = s.sigma_names[k];
+      std::replace(label.begin(), label.end(), '.', '-');
+      sink("log-sigma-" + label + "-mm-3D", imaging::laplacian_of_gaussian(image, sigma));
+    }
+  } else if (type == "Wavelet") {
+    std::vector<int> axes{2, 1, 0};
+    if (s.force2D) axes.erase(std::remove(axes.begin(), axes.end(), s.force2Ddimension), axes.end());
+    // Odd sizes: pad one voxel at the end by wrapping (numpy.pad 'wrap').
+    const Size3 in = image.size();
+    const Size3 padded{in.x + in.x % 2, in.y + in.y % 2, in.z + in.z % 2};
+    Image<double> data(padded, image.geometry());
+    for (int64_t z = 0; z < padded.z; ++z)
+      for (int64_t y = 0; y < padded.y; ++y)
+        for (int64_t x = 0; x < padded.x; ++x)
+          data.at(x, y, z) = image.at(x % in.x, y % in.y, z % in.z);
+    auto unpad = [&](const Image<double>& d) {
+      Image<double> out(in, image.geometry());
+      for (int64_t z = 0; z < in.z; ++z)
+        for (int64_t y = 0; y < in.y; ++y)
+          for (int64_t x = 0; x < in.x; ++x) out.at(x, y, z) = d.at(x, y, z);
+      return out;
+    };
+    const std::string approx_key(axes.size(), 'a');
+    for (int i = 0; i < s.start_level; ++i) {
+      auto bands = swtn_level1(data, s.wavelet, axes);
+      data = bands.front().image;
+    }
+    for (int i = 0; i < s.level; ++i) {
+      auto bands = swtn_level1(data, s.wavelet, axes);
+      for (const WaveletBand& b : bands) {
+        if (b.key == approx_key) continue;
+        std::string name = b.key;
+        for (char& c : name) c = c == 'a' ? 'L' : 'H';
+        sink(i == 0 ? "wavelet-" + name : fmt::format("wavelet{}-{}", i + 1, name), unpad(b.image));
+      }
+      data = bands.front().image;
+    }
+    const std::string ll(axes.size(), 'L');
+    sink(s.level == 1 ? "wavelet-" + ll : fmt::format("wavelet{}-{}", s.level, ll), unpad(data));
+  } else {
+    throw InputError(fmt::format("image type '{}' is not implemented in this build", type));
+  }
+  (void)mask;
+}
+
+}  // namespace scopemia::radiomics
