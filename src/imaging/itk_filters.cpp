@@ -7,6 +7,7 @@
 #include <itkImage.h>
 #include <itkLaplacianRecursiveGaussianImageFilter.h>
 #include <itkLinearInterpolateImageFunction.h>
+#include <itkMultiThreaderBase.h>
 #include <itkNearestNeighborInterpolateImageFunction.h>
 #include <itkResampleImageFilter.h>
 
@@ -108,6 +109,11 @@ Image<double> gradient_magnitude(const Image<double>& image, bool use_spacing) {
   filter->SetUseImageSpacing(use_spacing);
   filter->Update();
   return from_itk<double>(filter->GetOutput(), image.geometry());
+}
+
+void set_itk_threads(int threads) {
+  itk::MultiThreaderBase::SetGlobalDefaultNumberOfThreads(threads < 1 ? 1 : threads);
+  itk::MultiThreaderBase::SetGlobalMaximumNumberOfThreads(threads < 1 ? 1 : threads);
 }
 
 }  // namespace scopemia::imaging

@@ -31,3 +31,9 @@ Image<double> laplacian_of_gaussian(const Image<double>& image, double sigma_mm)
 Image<double> gradient_magnitude(const Image<double>& image, bool use_spacing);
 
 }  // namespace scopemia::imaging
+
+namespace scopemia::imaging {
+// Threads ITK filters may use (ITK's global default); batch workers that run
+// cases in parallel set 1.
+void set_itk_threads(int threads);
+}  // namespace scopemia::imaging
