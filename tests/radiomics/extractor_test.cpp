@@ -1,0 +1,179 @@
+// The extractor: names, order, diagnostics, image types, the class registry.
+#include <cmath>
+#include <map>
+
+#include <gtest/gtest.h>
+
+#include "core/error.h"
+#include "io/csv.h"
+#include "radiomics/extractor.h"
+#include "radiomics/image_types.h"
+#include "support/refdata.h"
+
+namespace scopemia::radiomics {
+namespace {
+
+bool close_to(double got, double want) {
+  return std::abs(got - want) <= std::max(1e-6 * std::abs(want), 1e-9);
+}
+
+Image<double> cube_image(Size3 size) {
+  Geometry g;
+  g.spacing = {0.8, 0.8, 2.5};
+  Image<double> img(size, g);
+  for (int64_t i = 0; i < img.voxel_count(); ++i) img[i] = double((i * 37) % 101) - 30;
+  return img;
+}
+
+LabelMap cube_mask(Size3 size, int64_t lo, int64_t hi) {
+  Geometry g;
+  g.spacing = {0.8, 0.8, 2.5};
+  LabelMap m(size, g, 0);
+  for (int64_t z = lo; z < hi; ++z)
+    for (int64_t y = lo; y < hi; ++y)
+      for (int64_t x = lo; x < hi; ++x) m.at(x, y, z) = 1;
+  return m;
+}
+
+TEST(Extractor, NamesOrderAndDiagnostics) {
+  Params p = default_params();
+  p.feature_classes = {{"firstorder", {}}};
+  const Extractor e(p);
+  const CaseResult r = e.execute(cube_image({12, 12, 8}), PixelType::Int16, cube_mask({12, 12, 8}, 2, 6));
+  ASSERT_EQ(r.features.size(), 18u);  // StandardDeviation is deprecated: off unless named
+  // PyRadiomics's order: sorted method names get<Name>FeatureValue
+  const std::vector<std::string> expected = {
+      "10Percentile", "90Percentile", "Energy", "Entropy", "InterquartileRange", "Kurtosis", "Maximum",
+      "MeanAbsoluteDeviation", "Mean", "Median", "Minimum", "Range", "RobustMeanAbsoluteDeviation",
+      "RootMeanSquared", "Skewness", "TotalEnergy", "Uniformity", "Variance"};
+  for (size_t i = 0; i < expected.size(); ++i) EXPECT_EQ(r.features[i].first, "original_firstorder_" + expected[i]);
+  std::map<std::string, std::string> d(r.diagnostics.begin(), r.diagnostics.end());
+  EXPECT_EQ(d["diagnostics_Configuration_EnabledImageTypes"], "{'Original': {}}");
+  EXPECT_EQ(d["diagnostics_Mask-original_BoundingBox"], "(2, 2, 2, 4, 4, 4)");
+  EXPECT_EQ(d["diagnostics_Mask-original_VoxelNum"], "64");
+  EXPECT_EQ(d["diagnostics_Mask-original_VolumeNum"], "1");
+  EXPECT_EQ(d["diagnostics_Image-original_Size"], "(12, 12, 8)");
+  EXPECT_EQ(d["diagnostics_Mask-original_CenterOfMassIndex"], "(3.5, 3.5, 3.5)");
+}
+
+TEST(Extractor, NamedFeaturesKeepTheirOrderAndDeprecatedOnes) {
+  Params p = default_params();
+  p.feature_classes = {{"firstorder", {"Variance", "StandardDeviation", "Mean"}}};
+  const CaseResult r =
+      Extractor(p).execute(cube_image({12, 12, 8}), PixelType::Int16, cube_mask({12, 12, 8}, 2, 6));
+  ASSERT_EQ(r.features.size(), 3u);
+  EXPECT_EQ(r.features[0].first, "original_firstorder_Variance");
+  EXPECT_EQ(r.features[1].first, "original_firstorder_StandardDeviation");
+  EXPECT_DOUBLE_EQ(r.features[1].second * r.features[1].second, r.features[0].second);
+}
+
+TEST(Extractor, LabelOverrideAndDiagnosticsOff) {
+  Params p = parse_params_yaml("setting:\n  additionalInfo: false\nfeatureClass:\n  firstorder: [Mean]\n", "p");
+  LabelMap m = cube_mask({12, 12, 8}, 2, 6);
+  for (int64_t i = 0; i < m.voxel_count(); ++i) m[i] *= 3;
+  const Extractor e(p);
+  EXPECT_THROW(e.execute(cube_image({12, 12, 8}), PixelType::Int16, m), InputError);
+  const CaseResult r = e.execute(cube_image({12, 12, 8}), PixelType::Int16, m, 3);
+  EXPECT_TRUE(r.diagnostics.empty());
+  ASSERT_EQ(r.features.size(), 1u);
+}
+
+TEST(Extractor, ImageTypesAndTheirNames) {
+  Params p = parse_params_yaml(
+      "imageType:\n  Original: {}\n  LoG: {sigma: [1.0, 2]}\n  Square: {}\n  SquareRoot: {}\n  Logarithm: {}\n"
+      "  Exponential: {}\n  Gradient: {}\n  Wavelet: {}\nfeatureClass:\n  firstorder: [Mean]\n",
+      "p");
+  const CaseResult r =
+      Extractor(p).execute(cube_image({12, 12, 8}), PixelType::Int16, cube_mask({12, 12, 8}, 2, 6));
+  std::vector<std::string> names;
+  for (const auto& f : r.features) names.push_back(f.first);
+  const std::vector<std::string> expected = {
+      "original_firstorder_Mean",        "log-sigma-1-0-mm-3D_firstorder_Mean", "log-sigma-2-mm-3D_firstorder_Mean",
+      "square_firstorder_Mean",          "squareroot_firstorder_Mean",          "logarithm_firstorder_Mean",
+      "exponential_firstorder_Mean",     "gradient_firstorder_Mean",            "wavelet-LLH_firstorder_Mean",
+      "wavelet-LHL_firstorder_Mean",     "wavelet-LHH_firstorder_Mean",         "wavelet-HLL_firstorder_Mean",
+      "wavelet-HLH_firstorder_Mean",     "wavelet-HHL_firstorder_Mean",         "wavelet-HHH_firstorder_Mean",
+      "wavelet-LLL_firstorder_Mean"};
+  EXPECT_EQ(names, expected);
+  for (const auto& f : r.features) EXPECT_TRUE(std::isfinite(f.second)) << f.first;
+}
+
+TEST(ImageTypes, SimpleFiltersFollowPyRadiomicsFormulas) {
+  Image<double> img({4, 1, 1}, {});
+  img[0] = -4;
+  img[1] = 0;
+  img[2] = 1;
+  img[3] = 2;
+  std::map<std::string, Image<double>> out;
+  Settings s;
+  for (const char* t : {"Square", "SquareRoot", "Logarithm", "Exponential"})
+    generate_images(t, img, LabelMap({4, 1, 1}, {}, 1), s,
+                    [&](const std::string& n, const Image<double>& i) { out.emplace(n, i); });
+  EXPECT_DOUBLE_EQ(out["square"][0], 4);      // (x / sqrt(4))^2
+  EXPECT_DOUBLE_EQ(out["square"][3], 1);
+  EXPECT_DOUBLE_EQ(out["squareroot"][0], -4);  // -sqrt(4 * 4)
+  EXPECT_DOUBLE_EQ(out["squareroot"][2], 2);   // sqrt(1 * 4)
+  EXPECT_DOUBLE_EQ(out["logarithm"][0], -4);   // rescaled to the original max |x|
+  EXPECT_NEAR(out["logarithm"][3], std::log(3) * 4 / std::log(5), 1e-15);
+  EXPECT_NEAR(out["exponential"][3], std::exp(std::log(4) / 4 * 2), 1e-15);
+}
+
+TEST(ImageTypes, StationaryWaveletOfAConstant) {
+  Image<double> img({6, 4, 4}, {}, 3.0);
+  const auto bands = swtn_level1(img, "coif1", {2, 1, 0});
+  ASSERT_EQ(bands.size(), 8u);
+  EXPECT_EQ(bands[0].key, "aaa");
+  EXPECT_EQ(bands[1].key, "aad");
+  for (int64_t i = 0; i < img.voxel_count(); ++i) {
+    EXPECT_NEAR(bands[0].image[i], 3.0 * 2 * std::sqrt(2.0), 1e-12);  // sum(dec_lo) = sqrt(2) per axis
+    for (size_t b = 1; b < 8; ++b) EXPECT_NEAR(bands[b].image[i], 0, 1e-12);
+  }
+}
+
+TEST(ImageTypes, UnknownWaveletIsAnInputError) {
+  Settings s;
+  s.wavelet = "bior6.8";
+  EXPECT_THROW(generate_images("Wavelet", Image<double>({4, 4, 4}, {}), LabelMap({4, 4, 4}, {}, 1), s,
+                               [](const std::string&, const Image<double>&) {}),
+               InputError);
+}
+
+// Wavelet first-order features on LIDC nodules against PyRadiomics 3.1.
+TEST(Extractor, LidcWaveletFirstOrderMatchesPyRadiomics) {
+  SCOPEMIA_REFDATA(cases_path, "lidc/cases.csv");
+  SCOPEMIA_REFDATA(ref_path, "lidc/pyradiomics_wavelet.csv");
+  const io::CsvTable cases = io::read_csv(cases_path);
+  const io::CsvTable ref = io::read_csv(ref_path);
+  const std::string dir = cases_path.substr(0, cases_path.find_last_of('/') + 1);
+  std::map<std::string, const std::vector<std::string>*> ref_rows;
+  for (const auto& r : ref.rows) ref_rows[r[0]] = &r;
+  Params p = parse_params_yaml("imageType:\n  Original: {}\n  Wavelet: {}\nfeatureClass:\n  firstorder:\n", "p");
+  const Extractor extractor(p);
+  int compared = 0;
+  for (size_t k = 0; k < cases.rows.size(); k += 120) {
+    const auto& row = cases.rows[k];
+    SCOPED_TRACE(row[0]);
+    const CaseResult r = extractor.execute_files(dir + row[cases.column("Image")], dir + row[cases.column("Mask")]);
+    ASSERT_TRUE(ref_rows.count(row[0]));
+    ASSERT_EQ(r.features.size(), 9u * 18u);
+    for (const auto& [name, value] : r.features) {
+      const int c = ref.column(name);
+      ASSERT_GE(c, 0) << name;
+      const double want = std::stod((*ref_rows[row[0]])[c]);
+      EXPECT_TRUE(close_to(value, want)) << name << ": got " << value << " want " << want;
+      ++compared;
+    }
+  }
+  EXPECT_GE(compared, 5 * 9 * 18);
+}
+
+TEST(Registry, FirstOrderIsRegisteredAndSortKeysFollowPython) {
+  ASSERT_NE(find_feature_class("firstorder"), nullptr);
+  EXPECT_FALSE(find_feature_class("firstorder")->shape);
+  EXPECT_LT(feature_sort_key("MeanAbsoluteDeviation"), feature_sort_key("Mean"));
+  EXPECT_LT(feature_sort_key("10Percentile"), feature_sort_key("90Percentile"));
+  EXPECT_LT(feature_sort_key("Maximum"), feature_sort_key("MeanAbsoluteDeviation"));
+}
+
+}  // namespace
+}  // namespace scopemia::radiomics
