@@ -14,12 +14,13 @@ namespace {
 // PyWavelets decomposition low-pass filters (dec_lo); dec_hi follows as
 // dec_hi[k] = (-1)^(k+1) dec_lo[F-1-k].
 std::vector<double> dec_lo(const std::string& name) {
-  if (name == "haar" || name == "db1") return {0.7071067811865476, 0.7071067811865476};
+  if (name == "haar" || name == "db1") return {0.70710678118654757, 0.70710678118654757};
+  // PyWavelets 1.x (wavelets_coeffs.template.h) values, to the last digit.
   if (name == "coif1")
-    return {-0.01565572813546454, -0.0727326195128539, 0.38486484686420286,
-            0.8525720202122554,   0.3378976624578092,  -0.0727326195128539};
+    return {-0.015655728135791993, -0.07273261951252645, 0.3848648468648578,
+            0.8525720202116004,    0.3378976624574818,   -0.07273261951252645};
   if (name == "db2")
-    return {-0.12940952255126037, 0.2241438680420134, 0.8365163037378079, 0.48296291314453416};
+    return {-0.12940952255092145, 0.22414386804185735, 0.83651630373746899, 0.48296291314469025};
   throw InputError(fmt::format("wavelet '{}' is not implemented in this build (available: coif1, haar, db1, db2)", name));
 }
 
@@ -30,15 +31,53 @@ std::vector<double> dec_hi(const std::vector<double>& lo) {
   return hi;
 }
 
-// One level of pywt's SWT along `dim` (0 = x, 1 = y, 2 = z of our layout):
-// out[o] = sum_j h[j] * in[(o + F/2 - j) mod N].
+// pywt's downsampling_convolution_periodization with step 1 (the level-1
+// SWT): out[o] = sum_j h[j] * in[(o + F/2 - j) mod N], summed in exactly
+// pywt's order (its four loops), so values round as PyWavelets's do: ties
+// between voxels decide percentiles' neighbours (RobustMeanAbsoluteDeviation).
+void swt_line(const double* input, int64_t n, const std::vector<double>& h, double* output) {
+  const int64_t f = int64_t(h.size());
+  int64_t i = f / 2, o = 0;
+  for (; i < f && i < n; ++i, ++o) {
+    double sum = 0;
+    int64_t j = 0;
+    for (j = 0; j <= i; ++j) sum += h[j] * input[i - j];
+    while (j < f)
+      for (int64_t k = 0; k < n && j < f; ++k, ++j) sum += h[j] * input[n - 1 - k];
+    output[o] = sum;
+  }
+  for (; i < n; ++i, ++o) {
+    double sum = 0;
+    for (int64_t j = 0; j < f; ++j) sum += input[i - j] * h[j];
+    output[o] = sum;
+  }
+  for (; i < f && i < n + f / 2; ++i, ++o) {
+    double sum = 0;
+    int64_t j = 0;
+    while (i - j >= n)
+      for (int64_t k = 0; k < n && i - j >= n; ++k, ++j) sum += h[i - n - j] * input[k];
+    for (; j <= i; ++j) sum += h[j] * input[i - j];
+    while (j < f)
+      for (int64_t k = 0; k < n && j < f; ++k, ++j) sum += h[j] * input[n - 1 - k];
+    output[o] = sum;
+  }
+  for (; i < n + f / 2; ++i, ++o) {
+    double sum = 0;
+    int64_t j = 0;
+    while (i - j >= n)
+      for (int64_t k = 0; k < n && i - j >= n; ++k, ++j) sum += h[i - n - j] * input[k];
+    for (; j < f; ++j) sum += h[j] * input[i - j];
+    output[o] = sum;
+  }
+}
+
+// One level of the SWT along `dim` (0 = x, 1 = y, 2 = z of our layout).
 Image<double> swt_along(const Image<double>& in, int dim, const std::vector<double>& h) {
   const Size3 s = in.size();
   Image<double> out(s, in.geometry());
   const int64_t n = dim == 0 ? s.x : dim == 1 ? s.y : s.z;
   const int64_t stride = dim == 0 ? 1 : dim == 1 ? s.x : s.x * s.y;
-  const int64_t f = int64_t(h.size());
-  std::vector<double> line(n);
+  std::vector<double> line(n), result(n);
   const int64_t lines = s.count() / n;
   for (int64_t l = 0; l < lines; ++l) {
     int64_t base;
@@ -46,16 +85,8 @@ Image<double> swt_along(const Image<double>& in, int dim, const std::vector<doub
     else if (dim == 1) base = (l / s.x) * s.x * s.y + (l % s.x);
     else base = l;
     for (int64_t k = 0; k < n; ++k) line[k] = in[base + k * stride];
-    for (int64_t o = 0; o < n; ++o) {
-      double sum = 0;
-      const int64_t i = o + f / 2;
-      for (int64_t j = 0; j < f; ++j) {
-        int64_t idx = (i - j) % n;
-        if (idx < 0) idx += n;
-        sum += h[j] * line[idx];
-      }
-      out[base + o * stride] = sum;
-    }
+    swt_line(line.data(), n, h, result.data());
+    for (int64_t k = 0; k < n; ++k) out[base + k * stride] = result[k];
   }
   return out;
 }

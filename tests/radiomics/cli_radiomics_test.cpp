@@ -1,6 +1,7 @@
 // scopemia radiomics: single case, batch with failing rows, shards, params errors.
 #include <cmath>
 #include <fstream>
+#include <iostream>
 #include <map>
 
 #include <gtest/gtest.h>
@@ -167,6 +168,56 @@ TEST(CliRadiomics, BadCasesGetClearErrors) {
   ASSERT_GE(mean_col, 0);
   // nearest-neighbour correction of a 0.3 mm shift keeps the ROI where it was
   EXPECT_EQ(fixed.at("shifted")[fixed_mean_col], rows.at("good")[mean_col]);
+}
+
+}  // namespace
+}  // namespace scopemia
+
+namespace scopemia {
+namespace {
+
+// The whole LIDC cohort through --batch with Original + Wavelet: every
+// feature the build computes equals PyRadiomics 3.1's (pyradiomics_wavelet.csv
+// holds the original features too). Classes registered later are checked too.
+TEST(CliRadiomics, WholeLidcCohortMatchesPyRadiomics) {
+  SCOPEMIA_REFDATA(cases_path, "lidc/cases.csv");
+  SCOPEMIA_REFDATA(ref_path, "lidc/pyradiomics_wavelet.csv");
+  testing::TempDir tmp;
+  write_text(tmp.file("p.yaml"), "imageType:\n  Original: {}\n  Wavelet: {}\n");
+  const auto r = testing::run_cli(
+      {"radiomics", "--batch", cases_path, "--params", tmp.file("p.yaml"), "-j", "2", "-o", tmp.file("out.csv")});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const io::CsvTable out = io::read_csv(tmp.file("out.csv"));
+  const io::CsvTable ref = io::read_csv(ref_path);
+  ASSERT_EQ(out.rows.size(), 601u);
+  const auto want = rows_by_id(ref);
+  int64_t compared = 0, mismatched = 0;
+  double worst = 0;
+  std::string worst_at;
+  int feature_columns = 0;
+  for (size_t c = 0; c < out.header.size(); ++c) {
+    const std::string& name = out.header[c];
+    if (name.rfind("original_", 0) != 0 && name.rfind("wavelet", 0) != 0) continue;
+    const int rc = ref.column(name);
+    ASSERT_GE(rc, 0) << name << " is not a PyRadiomics column";
+    ++feature_columns;
+    for (const auto& row : out.rows) {
+      const double a = std::stod(row[c]), b = std::stod(want.at(row[0])[rc]);
+      const double err = std::abs(a - b);
+      const bool ok = err <= std::max(1e-6 * std::abs(b), 1e-9);
+      if (!ok) ++mismatched;
+      const double rel = err / std::max(std::abs(b), 1e-300);
+      if (err > 1e-9 && rel > worst) {
+        worst = rel;
+        worst_at = row[0] + " " + name;
+      }
+      ++compared;
+    }
+  }
+  EXPECT_GE(feature_columns, 9 * 18);  // at least first order on 9 images
+  EXPECT_EQ(mismatched, 0) << "worst relative error " << worst << " at " << worst_at;
+  std::cout << "compared " << compared << " values in " << feature_columns
+            << " columns; worst relative error " << worst << "\n";
 }
 
 }  // namespace
