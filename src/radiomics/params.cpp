@@ -1,6 +1,7 @@
 #include "radiomics/params.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cctype>
 #include <cmath>
 #include <cstdio>
@@ -27,13 +28,10 @@ std::string py_float_repr(double v) {
   if (std::isnan(v)) return "nan";
   if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
   if (v == 0) return std::signbit(v) ? "-0.0" : "0.0";
-  // Shortest digits that round-trip (Python's repr).
+  // Shortest digits that round-trip (Python's repr), in scientific form.
   char buf[64];
-  int precision = 1;
-  for (; precision <= 17; ++precision) {
-    std::snprintf(buf, sizeof buf, "%.*e", precision - 1, v);
-    if (std::strtod(buf, nullptr) == v) break;
-  }
+  const auto res = std::to_chars(buf, buf + sizeof buf - 1, v, std::chars_format::scientific);
+  *res.ptr = '\0';
   // buf = "d.ddde[+-]XX": split digits and exponent.
   std::string s(buf);
   const size_t e = s.find('e');
