@@ -177,3 +177,39 @@ TEST(Registry, FirstOrderIsRegisteredAndSortKeysFollowPython) {
 
 }  // namespace
 }  // namespace scopemia::radiomics
+
+namespace scopemia::radiomics {
+namespace {
+
+// LoG and Gradient are ITK's filters in physical units: on a quadratic the
+// scale-normalized Laplacian is sigma^2 * 6; on a plane the gradient
+// magnitude is the slope in intensity per mm.
+TEST(ImageTypes, LogAndGradientInPhysicalUnits) {
+  Geometry g;
+  g.spacing = {0.5, 0.5, 1.0};
+  Image<double> quad({40, 40, 30}, g), plane({40, 40, 30}, g);
+  for (int64_t z = 0; z < 30; ++z)
+    for (int64_t y = 0; y < 40; ++y)
+      for (int64_t x = 0; x < 40; ++x) {
+        const double px = 0.5 * (x - 20), py = 0.5 * (y - 20), pz = 1.0 * (z - 15);
+        quad.at(x, y, z) = px * px + py * py + pz * pz;
+        plane.at(x, y, z) = 3 * px + 2 * py - pz;
+      }
+  Settings s;
+  s.sigma = {1.5};
+  s.sigma_names = {"1.5"};
+  std::map<std::string, Image<double>> out;
+  auto sink = [&](const std::string& n, const Image<double>& i) { out.emplace(n, i); };
+  generate_images("LoG", quad, LabelMap({40, 40, 30}, g, 1), s, sink);
+  generate_images("Gradient", plane, LabelMap({40, 40, 30}, g, 1), s, sink);
+  ASSERT_TRUE(out.count("log-sigma-1-5-mm-3D"));
+  EXPECT_NEAR(out["log-sigma-1-5-mm-3D"].at(20, 20, 15), 6 * 1.5 * 1.5, 0.01 * 6 * 1.5 * 1.5);
+  EXPECT_NEAR(out["gradient"].at(20, 20, 15), std::sqrt(14.0), 1e-9);
+  s.gradientUseSpacing = false;  // per voxel: slopes 1.5, 1, 1
+  out.clear();
+  generate_images("Gradient", plane, LabelMap({40, 40, 30}, g, 1), s, sink);
+  EXPECT_NEAR(out["gradient"].at(20, 20, 15), std::sqrt(1.5 * 1.5 + 1 + 1), 1e-9);
+}
+
+}  // namespace
+}  // namespace scopemia::radiomics
