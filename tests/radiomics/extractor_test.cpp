@@ -1,11 +1,13 @@
 // The extractor: names, order, diagnostics, image types, the class registry.
 #include <cmath>
+#include <iostream>
 #include <map>
 
 #include <gtest/gtest.h>
 
 #include "core/error.h"
 #include "io/csv.h"
+#include "io/image_io.h"
 #include "radiomics/extractor.h"
 #include "radiomics/image_types.h"
 #include "support/refdata.h"
@@ -209,6 +211,75 @@ TEST(ImageTypes, LogAndGradientInPhysicalUnits) {
   out.clear();
   generate_images("Gradient", plane, LabelMap({40, 40, 30}, g, 1), s, sink);
   EXPECT_NEAR(out["gradient"].at(20, 20, 15), std::sqrt(1.5 * 1.5 + 1 + 1), 1e-9);
+}
+
+}  // namespace
+}  // namespace scopemia::radiomics
+
+namespace scopemia::radiomics {
+namespace {
+
+// Every column of every baseline_<class>.csv through the whole extractor
+// (preprocessing configured from the column's diagnostics rows, then the
+// class), for each class this build registers. The brain1 column of
+// baseline_shape.csv came from an older PyRadiomics: its mesh features are
+// checked against brain1_shape_pyradiomics31.csv instead (refdata README).
+TEST(Extractor, PyRadiomicsBaselinesOfRegisteredClasses) {
+  SCOPEMIA_REFDATA(dir, "pyradiomics/baseline");
+  SCOPEMIA_REFDATA(image, "pyradiomics/brain1_image.nrrd");
+  SCOPEMIA_REFDATA(mask, "pyradiomics/brain1_label.nrrd");
+  std::map<std::string, double> shape31;
+  for (const auto& r : io::read_csv(dir + "/brain1_shape_pyradiomics31.csv").rows) shape31[r[0]] = std::stod(r[1]);
+  int compared = 0, classes = 0;
+  double worst = 0;
+  std::string worst_at;
+  for (const std::string cls : {"firstorder", "glcm", "gldm", "glrlm", "glszm", "ngtdm", "shape", "shape2D"}) {
+    if (!find_feature_class(cls)) continue;
+    ++classes;
+    const io::CsvTable t = io::read_csv(dir + "/baseline_" + cls + ".csv");
+    std::map<std::string, const std::vector<std::string>*> rows;
+    for (const auto& r : t.rows) rows[r[0]] = &r;
+    for (size_t c = 1; c < t.header.size(); ++c) {
+      SCOPED_TRACE(cls + " " + t.header[c]);
+      Params p = params_from_diagnostics((*rows.at("diagnostics_Configuration_Settings"))[c],
+                                         (*rows.at("diagnostics_Configuration_EnabledImageTypes"))[c], t.header[c]);
+      p.feature_classes = {{cls, {}}};
+      CaseResult r;
+      if (cls == "shape2D") {
+        // PyRadiomics's 2D test case: slice 16 of the label as a 256x256x1
+        // mask at that slice's position, resampled onto the image (correctMask).
+        const LabelMap full = io::read_label_map(mask);
+        LabelMap slice({full.size().x, full.size().y, 1}, full.geometry().shifted_to({0, 0, 16}), 0);
+        for (int64_t y = 0; y < full.size().y; ++y)
+          for (int64_t x = 0; x < full.size().x; ++x) slice.at(x, y, 0) = full.at(x, y, 16);
+        const Volume v = io::read_volume(image);
+        Image<double> img(v.size(), v.geometry());
+        for (int64_t i = 0; i < v.voxel_count(); ++i) img[i] = v[i];
+        r = Extractor(p).execute(img, v.source_pixel_type(), slice);
+      } else {
+        r = Extractor(p).execute_files(image, mask);
+      }
+      std::map<std::string, double> got(r.features.begin(), r.features.end());
+      const std::string prefix = "original_" + cls + "_";
+      for (const auto& [name, row] : rows) {
+        if (name.rfind(prefix, 0) != 0 || (*row)[c].empty()) continue;
+        double want = std::stod((*row)[c]);
+        if (cls == "shape" && t.header[c] == "brain1" && shape31.count(name)) want = shape31[name];
+        ASSERT_TRUE(got.count(name)) << name;
+        const double err = std::abs(got[name] - want);
+        EXPECT_LE(err, std::max(1e-6 * std::abs(want), 1e-9)) << name << ": got " << got[name] << " want " << want;
+        if (want != 0 && err / std::abs(want) > worst) {
+          worst = err / std::abs(want);
+          worst_at = t.header[c] + " " + name;
+        }
+        ++compared;
+      }
+    }
+  }
+  ASSERT_GE(classes, 1);
+  EXPECT_GT(compared, 0);
+  std::cout << classes << " classes, " << compared << " baseline values; worst relative error " << worst << " ("
+            << worst_at << ")\n";
 }
 
 }  // namespace
