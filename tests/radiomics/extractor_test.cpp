@@ -284,3 +284,27 @@ TEST(Extractor, PyRadiomicsBaselinesOfRegisteredClasses) {
 
 }  // namespace
 }  // namespace scopemia::radiomics
+
+namespace scopemia::radiomics {
+namespace {
+
+// preCrop only crops the image to the ROI box + padDistance before the
+// filters: features of the original image are unchanged, and with
+// padDistance >= the filter's reach so are a local filter's (gradient).
+TEST(Extractor, PreCropKeepsOriginalFeatures) {
+  SCOPEMIA_REFDATA(image, "pyradiomics/brain1_image.nrrd");
+  SCOPEMIA_REFDATA(mask, "pyradiomics/brain1_label.nrrd");
+  const std::string yaml = "imageType:\n  Original: {}\n  Gradient: {}\nfeatureClass:\n  firstorder:\nsetting:\n";
+  const CaseResult plain = Extractor(parse_params_yaml(yaml + "  preCrop: false\n", "p")).execute_files(image, mask);
+  const CaseResult cropped = Extractor(parse_params_yaml(yaml + "  preCrop: true\n", "p")).execute_files(image, mask);
+  ASSERT_EQ(plain.features.size(), 36u);
+  ASSERT_EQ(cropped.features.size(), 36u);
+  for (size_t i = 0; i < plain.features.size(); ++i) {
+    EXPECT_EQ(plain.features[i].first, cropped.features[i].first);
+    EXPECT_NEAR(plain.features[i].second, cropped.features[i].second, 1e-9 * std::abs(plain.features[i].second))
+        << plain.features[i].first;
+  }
+}
+
+}  // namespace
+}  // namespace scopemia::radiomics
