@@ -117,7 +117,7 @@ CaseResult Extractor::execute(const Image<double>& image, PixelType pixel_type, 
         const ClassInput in{&roi, &ts, &cropped, &cropped_mask, &enabled};
         add_class_values(*cls, enabled, in, name + "_", result.features);
       }
-    });
+    }, c.pixel_type);
   }
   return result;
 }

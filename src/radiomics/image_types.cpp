@@ -35,11 +35,12 @@ std::vector<double> dec_hi(const std::vector<double>& lo) {
 // SWT): out[o] = sum_j h[j] * in[(o + F/2 - j) mod N], summed in exactly
 // pywt's order (its four loops), so values round as PyWavelets's do: ties
 // between voxels decide percentiles' neighbours (RobustMeanAbsoluteDeviation).
-void swt_line(const double* input, int64_t n, const std::vector<double>& h, double* output) {
+template <typename T>
+void swt_line(const T* input, int64_t n, const std::vector<T>& h, T* output) {
   const int64_t f = int64_t(h.size());
   int64_t i = f / 2, o = 0;
   for (; i < f && i < n; ++i, ++o) {
-    double sum = 0;
+    T sum = 0;
     int64_t j = 0;
     for (j = 0; j <= i; ++j) sum += h[j] * input[i - j];
     while (j < f)
@@ -47,12 +48,12 @@ void swt_line(const double* input, int64_t n, const std::vector<double>& h, doub
     output[o] = sum;
   }
   for (; i < n; ++i, ++o) {
-    double sum = 0;
+    T sum = 0;
     for (int64_t j = 0; j < f; ++j) sum += input[i - j] * h[j];
     output[o] = sum;
   }
   for (; i < f && i < n + f / 2; ++i, ++o) {
-    double sum = 0;
+    T sum = 0;
     int64_t j = 0;
     while (i - j >= n)
       for (int64_t k = 0; k < n && i - j >= n; ++k, ++j) sum += h[i - n - j] * input[k];
@@ -62,7 +63,7 @@ void swt_line(const double* input, int64_t n, const std::vector<double>& h, doub
     output[o] = sum;
   }
   for (; i < n + f / 2; ++i, ++o) {
-    double sum = 0;
+    T sum = 0;
     int64_t j = 0;
     while (i - j >= n)
       for (int64_t k = 0; k < n && i - j >= n; ++k, ++j) sum += h[i - n - j] * input[k];
@@ -71,21 +72,24 @@ void swt_line(const double* input, int64_t n, const std::vector<double>& h, doub
   }
 }
 
-// One level of the SWT along `dim` (0 = x, 1 = y, 2 = z of our layout).
-Image<double> swt_along(const Image<double>& in, int dim, const std::vector<double>& h) {
+// One level of the SWT along `dim` (0 = x, 1 = y, 2 = z of our layout), in
+// T's precision (float for float32 images, as PyWavelets).
+template <typename T>
+Image<double> swt_along(const Image<double>& in, int dim, const std::vector<double>& h_double) {
   const Size3 s = in.size();
   Image<double> out(s, in.geometry());
   const int64_t n = dim == 0 ? s.x : dim == 1 ? s.y : s.z;
   const int64_t stride = dim == 0 ? 1 : dim == 1 ? s.x : s.x * s.y;
-  std::vector<double> line(n), result(n);
+  const std::vector<T> h(h_double.begin(), h_double.end());
+  std::vector<T> line(n), result(n);
   const int64_t lines = s.count() / n;
   for (int64_t l = 0; l < lines; ++l) {
     int64_t base;
     if (dim == 0) base = l * s.x;
     else if (dim == 1) base = (l / s.x) * s.x * s.y + (l % s.x);
     else base = l;
-    for (int64_t k = 0; k < n; ++k) line[k] = in[base + k * stride];
-    swt_line(line.data(), n, h, result.data());
+    for (int64_t k = 0; k < n; ++k) line[k] = static_cast<T>(in[base + k * stride]);
+    swt_line<T>(line.data(), n, h, result.data());
     for (int64_t k = 0; k < n; ++k) out[base + k * stride] = result[k];
   }
   return out;
@@ -97,6 +101,12 @@ Image<double> map_image(const Image<double>& in, const std::function<double(doub
   return out;
 }
 
+// SimpleITK's LoG and GradientMagnitude write float32 images.
+Image<double> to_float32(Image<double> in) {
+  for (int64_t i = 0; i < in.voxel_count(); ++i) in[i] = static_cast<double>(static_cast<float>(in[i]));
+  return in;
+}
+
 double max_abs(const Image<double>& in) {
   double m = 0;
   for (int64_t i = 0; i < in.voxel_count(); ++i) m = std::max(m, std::abs(in[i]));
@@ -106,7 +116,7 @@ double max_abs(const Image<double>& in) {
 }  // namespace
 
 std::vector<WaveletBand> swtn_level1(const Image<double>& image, const std::string& wavelet,
-                                     const std::vector<int>& numpy_axes) {
+                                     const std::vector<int>& numpy_axes, bool single_precision) {
   const std::vector<double> lo = dec_lo(wavelet);
   const std::vector<double> hi = dec_hi(lo);
   std::vector<WaveletBand> bands{{"", image}};
@@ -114,8 +124,13 @@ std::vector<WaveletBand> swtn_level1(const Image<double>& image, const std::stri
     const int dim = 2 - axis;
     std::vector<WaveletBand> next;
     for (const WaveletBand& b : bands) {
-      next.push_back({b.key + "a", swt_along(b.image, dim, lo)});
-      next.push_back({b.key + "d", swt_along(b.image, dim, hi)});
+      if (single_precision) {
+        next.push_back({b.key + "a", swt_along<float>(b.image, dim, lo)});
+        next.push_back({b.key + "d", swt_along<float>(b.image, dim, hi)});
+      } else {
+        next.push_back({b.key + "a", swt_along<double>(b.image, dim, lo)});
+        next.push_back({b.key + "d", swt_along<double>(b.image, dim, hi)});
+      }
     }
     bands = std::move(next);
   }
@@ -123,7 +138,8 @@ std::vector<WaveletBand> swtn_level1(const Image<double>& image, const std::stri
 }
 
 void generate_images(const std::string& type, const Image<double>& image, const LabelMap& mask,
-                     const Settings& s, const ImageSink& sink) {
+                     const Settings& s, const ImageSink& sink, PixelType pixel_type) {
+  const bool single = pixel_type == PixelType::Float32;
   if (type == "Original") {
     sink("original", image);
   } else if (type == "Square") {
@@ -151,7 +167,7 @@ void generate_images(const std::string& type, const Image<double>& image, const 
     const double c = std::log(m) / m;
     sink("exponential", map_image(image, [c](double x) { return std::exp(c * x); }));
   } else if (type == "Gradient") {
-    sink("gradient", imaging::gradient_magnitude(image, s.gradientUseSpacing));
+    sink("gradient", to_float32(imaging::gradient_magnitude(image, s.gradientUseSpacing)));
   } else if (type == "LoG") {
     const Size3 size = image.size();
     if (std::min({size.x, size.y, size.z}) < 4) return;  // PyRadiomics: image too small
@@ -163,7 +179,7 @@ void generate_images(const std::string& type, const Image<double>& image, const 
       if (!fits) continue;
       std::string label = s.sigma_names[k];
       std::replace(label.begin(), label.end(), '.', '-');
-      sink("log-sigma-" + label + "-mm-3D", imaging::laplacian_of_gaussian(image, sigma));
+      sink("log-sigma-" + label + "-mm-3D", to_float32(imaging::laplacian_of_gaussian(image, sigma)));
     }
   } else if (type == "Wavelet") {
     std::vector<int> axes{2, 1, 0};
@@ -185,11 +201,11 @@ void generate_images(const std::string& type, const Image<double>& image, const 
     };
     const std::string approx_key(axes.size(), 'a');
     for (int i = 0; i < s.start_level; ++i) {
-      auto bands = swtn_level1(data, s.wavelet, axes);
+      auto bands = swtn_level1(data, s.wavelet, axes, single);
       data = bands.front().image;
     }
     for (int i = 0; i < s.level; ++i) {
-      auto bands = swtn_level1(data, s.wavelet, axes);
+      auto bands = swtn_level1(data, s.wavelet, axes, single);
       for (const WaveletBand& b : bands) {
         if (b.key == approx_key) continue;
         std::string name = b.key;

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "core/image.h"
+#include "core/pixel_type.h"
 #include "radiomics/params.h"
 
 namespace scopemia::radiomics {
@@ -21,9 +22,12 @@ namespace scopemia::radiomics {
 using ImageSink = std::function<void(const std::string& name, const Image<double>& image)>;
 
 // Calls `sink` for every image the type yields, in PyRadiomics's order.
+// `pixel_type` is the type SimpleITK would hold the image as: a float32
+// image is wavelet-transformed in float32, as PyWavelets does. LoG and
+// Gradient yield float32 values (SimpleITK's output type).
 // Throws InputError for a type this build does not implement.
 void generate_images(const std::string& type, const Image<double>& image, const LabelMap& mask,
-                     const Settings& settings, const ImageSink& sink);
+                     const Settings& settings, const ImageSink& sink, PixelType pixel_type = PixelType::Float64);
 
 // The stationary wavelet decompositions (exposed for tests): one level of
 // pywt.swtn along the given numpy axes (0 = z, 1 = y, 2 = x), key letters in
@@ -33,6 +37,6 @@ struct WaveletBand {
   Image<double> image;
 };
 std::vector<WaveletBand> swtn_level1(const Image<double>& image, const std::string& wavelet,
-                                     const std::vector<int>& numpy_axes);
+                                     const std::vector<int>& numpy_axes, bool single_precision = false);
 
 }  // namespace scopemia::radiomics

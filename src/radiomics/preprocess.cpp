@@ -220,7 +220,8 @@ imaging::Interpolator interpolator_of(const std::string& name) {
 
 // ---------------------------------------------------------------- steps
 
-DoubleImage normalize_image(const DoubleImage& image, const Settings& s) {
+DoubleImage normalize_image(const DoubleImage& image, const Settings& s, PixelType pixel_type) {
+  const bool single = pixel_type == PixelType::Float32;
   const int64_t n = image.voxel_count();
   // ITK StatisticsImageFilter: compensated sums, sample variance.
   long double sum = 0, sum2 = 0;
@@ -234,6 +235,19 @@ DoubleImage normalize_image(const DoubleImage& image, const Settings& s) {
   const double sigma = std::sqrt(variance);
   const double shift = -mean, scale = 1.0 / sigma;
   DoubleImage out(image.size(), image.geometry());
+  if (single) {
+    const float o = s.removeOutliers ? static_cast<float>(*s.removeOutliers) : 0.f;
+    const float factor = static_cast<float>(s.normalizeScale);
+    for (int64_t i = 0; i < n; ++i) {
+      float v = static_cast<float>((image[i] + shift) * scale);
+      if (s.removeOutliers) {
+        if (v > o) v = o;
+        if (v < -o) v = -o;
+      }
+      out[i] = static_cast<float>(v * factor);
+    }
+    return out;
+  }
   for (int64_t i = 0; i < n; ++i) {
     double v = (image[i] + shift) * scale;
     if (s.removeOutliers) {
@@ -398,8 +412,8 @@ PreparedCase prepare_case(const DoubleImage& image_in, PixelType pixel_type, con
   c.image = image_in;
   c.pixel_type = pixel_type;
   if (s.normalize) {
-    c.image = normalize_image(c.image, s);
-    c.pixel_type = PixelType::Float64;
+    c.image = normalize_image(c.image, s, c.pixel_type);
+    if (c.pixel_type != PixelType::Float32) c.pixel_type = PixelType::Float64;
   }
   if (s.interpolator && s.resampledPixelSpacing) {
     auto [img, m] = resample_case(c.image, c.pixel_type, mask, s);

@@ -45,8 +45,11 @@ PreparedCase prepare_case(const DoubleImage& image, PixelType pixel_type, const 
 // --- the single steps (exposed for tests) ---
 
 // (x - mean) / sd over the whole image (sd with n-1), outliers clipped to
-// +-removeOutliers, times normalizeScale.
-DoubleImage normalize_image(const DoubleImage& image, const Settings& settings);
+// +-removeOutliers, times normalizeScale. SimpleITK's output type is the
+// input's real type: float32 stays float32 (rounded at each step, as
+// SimpleITK and numpy do), integers and float64 give float64.
+DoubleImage normalize_image(const DoubleImage& image, const Settings& settings,
+                            PixelType pixel_type = PixelType::Float64);
 
 struct MaskCheck {
   Region bbox;

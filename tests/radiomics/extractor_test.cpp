@@ -206,11 +206,12 @@ TEST(ImageTypes, LogAndGradientInPhysicalUnits) {
   generate_images("Gradient", plane, LabelMap({40, 40, 30}, g, 1), s, sink);
   ASSERT_TRUE(out.count("log-sigma-1-5-mm-3D"));
   EXPECT_NEAR(out["log-sigma-1-5-mm-3D"].at(20, 20, 15), 6 * 1.5 * 1.5, 0.01 * 6 * 1.5 * 1.5);
-  EXPECT_NEAR(out["gradient"].at(20, 20, 15), std::sqrt(14.0), 1e-9);
+  // float32, as SimpleITK writes it
+  EXPECT_EQ(out["gradient"].at(20, 20, 15), double(float(std::sqrt(14.0))));
   s.gradientUseSpacing = false;  // per voxel: slopes 1.5, 1, 1
   out.clear();
   generate_images("Gradient", plane, LabelMap({40, 40, 30}, g, 1), s, sink);
-  EXPECT_NEAR(out["gradient"].at(20, 20, 15), std::sqrt(1.5 * 1.5 + 1 + 1), 1e-9);
+  EXPECT_EQ(out["gradient"].at(20, 20, 15), double(float(std::sqrt(1.5 * 1.5 + 1 + 1))));
 }
 
 }  // namespace
@@ -304,6 +305,41 @@ TEST(Extractor, PreCropKeepsOriginalFeatures) {
     EXPECT_NEAR(plain.features[i].second, cropped.features[i].second, 1e-9 * std::abs(plain.features[i].second))
         << plain.features[i].first;
   }
+}
+
+}  // namespace
+}  // namespace scopemia::radiomics
+
+namespace scopemia::radiomics {
+namespace {
+
+// A float32 image stays float32 where SimpleITK/PyWavelets keep it so:
+// normalization and the wavelet transform round to float.
+TEST(ImageTypes, Float32ImagesAreProcessedInSinglePrecision) {
+  Image<double> img({6, 5, 4}, {});
+  for (int64_t i = 0; i < img.voxel_count(); ++i) img[i] = double(float(std::sin(0.37 * double(i)) * 100));
+  Settings s;
+  s.normalizeScale = 3;
+  const Image<double> n32 = normalize_image(img, s, PixelType::Float32);
+  const Image<double> n64 = normalize_image(img, s, PixelType::Float64);
+  bool any_differs = false;
+  for (int64_t i = 0; i < img.voxel_count(); ++i) {
+    EXPECT_EQ(n32[i], double(float(n32[i])));
+    EXPECT_NEAR(n32[i], n64[i], 1e-5 * std::max(1.0, std::abs(n64[i])));
+    any_differs = any_differs || n32[i] != n64[i];
+  }
+  EXPECT_TRUE(any_differs);
+  std::map<std::string, Image<double>> w32, w64;
+  generate_images("Wavelet", img, LabelMap({6, 5, 4}, {}, 1), Settings{},
+                  [&](const std::string& n, const Image<double>& i) { w32.emplace(n, i); }, PixelType::Float32);
+  generate_images("Wavelet", img, LabelMap({6, 5, 4}, {}, 1), Settings{},
+                  [&](const std::string& n, const Image<double>& i) { w64.emplace(n, i); }, PixelType::Int16);
+  ASSERT_EQ(w32.size(), 8u);
+  for (const auto& [name, band] : w32)
+    for (int64_t i = 0; i < band.voxel_count(); ++i) {
+      EXPECT_EQ(band[i], double(float(band[i]))) << name;
+      EXPECT_NEAR(band[i], w64.at(name)[i], 1e-4 * std::max(1.0, std::abs(w64.at(name)[i]))) << name;
+    }
 }
 
 }  // namespace
