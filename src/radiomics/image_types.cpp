@@ -21,7 +21,14 @@ std::vector<double> dec_lo(const std::string& name) {
             0.8525720202116004,    0.3378976624574818,   -0.07273261951252645};
   if (name == "db2")
     return {-0.12940952255092145, 0.22414386804185735, 0.83651630373746899, 0.48296291314469025};
-  throw InputError(fmt::format("wavelet '{}' is not implemented in this build (available: coif1, haar, db1, db2)", name));
+  if (name == "db3")
+    return {0.035226291882100656, -0.085441273882241486, -0.13501102001039084,
+            0.45987750211933132,  0.80689150931333875,   0.33267055295095688};
+  if (name == "db4")
+    return {-0.010597401784997278, 0.032883011666982945, 0.030841381835986965, -0.18703481171888114,
+            -0.027983769416983849, 0.63088076792959036,  0.71484657055254153,  0.23037781330885523};
+  throw InputError(
+      fmt::format("wavelet '{}' is not implemented in this build (available: coif1, haar, db1, db2, db3, db4)", name));
 }
 
 std::vector<double> dec_hi(const std::vector<double>& lo) {
