@@ -1,0 +1,94 @@
+#pragma once
+// Helpers every texture class (glcm, glrlm, glszm, gldm, ngtdm) shares:
+// PyRadiomics's neighbour offsets ("angles"), the gray levels present in the
+// ROI, distance weights and NaN-aware means. See docs/radiomics-texture.md.
+#include <array>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "radiomics/discretized_roi.h"
+
+namespace scopemia::radiomics {
+
+// A neighbour offset in PyRadiomics's (numpy) axis order: z, y, x.
+using Angle = std::array<int, 3>;
+
+// Named feature values, in PyRadiomics's output order.
+using FeatureList = std::vector<std::pair<std::string, double>>;
+
+// The offsets PyRadiomics's C extension generates (build_angles): every
+// offset whose infinity norm is one of `distances`, offsets of |o| >= size
+// along an axis left out, no movement along `force2d_dimension` (numpy axis
+// order: 0 = z (axial slices), 1 = y, 2 = x; -1 = 3D). Order: offsets
+// enumerated from (+d,+d,+d) downwards, z slowest. Mono-directional
+// (bidirectional = false) keeps the first half of that list: 13 angles in 3D,
+// 4 in 2D for distance 1. `size` is the array the texture sees (x,y,z).
+std::vector<Angle> texture_angles(const Size3& size, const std::vector<int>& distances,
+                                  bool bidirectional, int force2d_dimension);
+
+// force2D setting -> the dimension texture_angles takes (-1 when 3D).
+inline int force2d_axis(bool force2d, int force2d_dimension) { return force2d ? force2d_dimension : -1; }
+
+// Gray levels present inside the mask, ascending (PyRadiomics's
+// coefficients['grayLevels']); `index_of` (size max_level + 1) maps a level
+// to its position in that list, -1 for levels absent from the ROI.
+struct GrayLevels {
+  std::vector<int> levels;
+  std::vector<int> index_of;
+  int max_level = 0;  // PyRadiomics's coefficients['Ng']
+  int64_t voxel_count = 0;
+};
+GrayLevels gray_levels(const DiscretizedRoi& roi);
+
+// Distance-weighting norms (PyRadiomics's weightingNorm setting).
+enum class WeightingNorm { None, Manhattan, Euclidean, Infinity, NoWeighting };
+// "" -> None, "manhattan", "euclidean", "infinity", "no_weighting"; anything
+// else throws std::invalid_argument naming the value.
+WeightingNorm parse_weighting_norm(const std::string& name);
+// The distance of `angle` under `norm` with voxel spacing (x,y,z), as
+// PyRadiomics computes it (no_weighting -> 1).
+double angle_distance(const Angle& angle, const Vec3& spacing_xyz, WeightingNorm norm);
+
+// numpy.nanmean: mean of the non-NaN values; NaN when there are none.
+double nan_mean(const std::vector<double>& values);
+
+// Throws std::invalid_argument when the ROI's buffers do not match its size
+// or a masked voxel's level is outside 1..max_level.
+void check_roi(const DiscretizedRoi& roi);
+
+// numpy.spacing(1): PyRadiomics's epsilon.
+constexpr double kTextureEps = 2.220446049250313e-16;
+
+}  // namespace scopemia::radiomics
+
+namespace scopemia::radiomics {
+
+// An angle as a step in the ROI's x-fastest buffer.
+struct NeighbourStep {
+  int dx = 0, dy = 0, dz = 0;
+  int64_t delta = 0;  // buffer offset of the neighbour
+};
+inline std::vector<NeighbourStep> neighbour_steps(const DiscretizedRoi& roi, const std::vector<Angle>& angles,
+                                                  int sign = 1) {
+  std::vector<NeighbourStep> steps;
+  steps.reserve(angles.size());
+  for (const Angle& a : angles) {
+    NeighbourStep s;
+    s.dz = sign * a[0];
+    s.dy = sign * a[1];
+    s.dx = sign * a[2];
+    s.delta = (int64_t(s.dz) * roi.size.y + s.dy) * roi.size.x + s.dx;
+    steps.push_back(s);
+  }
+  return steps;
+}
+// True when (x,y,z) + step lies inside the box.
+inline bool step_inside(const DiscretizedRoi& roi, int64_t x, int64_t y, int64_t z, const NeighbourStep& s) {
+  return static_cast<uint64_t>(x + s.dx) < static_cast<uint64_t>(roi.size.x) &&
+         static_cast<uint64_t>(y + s.dy) < static_cast<uint64_t>(roi.size.y) &&
+         static_cast<uint64_t>(z + s.dz) < static_cast<uint64_t>(roi.size.z);
+}
+
+}  // namespace scopemia::radiomics
