@@ -16,8 +16,32 @@
 
 namespace scopemia::radiomics::testing {
 
-DiscretizedRoi discretize_with_bin_width(const Volume& image, const LabelMap& labels, int label, double bin_width,
-                                         int pad_distance) {
+DiscretizedRoi discretize(const Volume& image, const LabelMap& labels_in, int label, const FixtureConfig& config,
+                          int pad_distance) {
+  // Resegmentation (imageoperations.resegmentMask) before the bounding box.
+  LabelMap labels = labels_in.clone();
+  if (!config.resegment_mode.empty()) {
+    std::vector<double> thresholds = config.resegment_range;
+    if (config.resegment_mode == "sigma") {
+      double sum = 0, sum2 = 0;
+      int64_t n = 0;
+      for (int64_t i = 0; i < image.voxel_count(); ++i)
+        if (labels[i] == label) {
+          sum += image[i];
+          ++n;
+        }
+      const double mean = sum / n;
+      for (int64_t i = 0; i < image.voxel_count(); ++i)
+        if (labels[i] == label) sum2 += (image[i] - mean) * (image[i] - mean);
+      const double sd = std::sqrt(sum2 / n);  // numpy.std (ddof 0)
+      for (double& t : thresholds) t = mean + sd * t;
+    }
+    std::sort(thresholds.begin(), thresholds.end());
+    for (int64_t i = 0; i < image.voxel_count(); ++i) {
+      if (labels[i] != label) continue;
+      if (image[i] < thresholds[0] || (thresholds.size() > 1 && image[i] > thresholds[1])) labels[i] = 0;
+    }
+  }
   const auto box = bounding_box(labels, label);
   if (!box) throw std::runtime_error("fixture: label absent");
   const Region region = grow(*box, Size3{pad_distance, pad_distance, pad_distance});
@@ -30,15 +54,30 @@ DiscretizedRoi discretize_with_bin_width(const Volume& image, const LabelMap& la
     lo = std::min(lo, double(img[i]));
     hi = std::max(hi, double(img[i]));
   }
-  // Python: minimum - (minimum % binWidth), % taking the sign of the divisor.
-  double mod = std::fmod(lo, bin_width);
-  if (mod != 0 && mod < 0) mod += bin_width;
-  const double low_bound = lo - mod;
-  const double high_bound = hi + 2 * bin_width;
-  std::vector<double> edges;  // numpy.arange(low, high, width): low + k*width
-  const int64_t n_edges = static_cast<int64_t>(std::ceil((high_bound - low_bound) / bin_width));
-  for (int64_t k = 0; k < n_edges; ++k) edges.push_back(low_bound + k * bin_width);
-  if (edges.size() == 1) edges = {edges[0] - 0.5, edges[0] + 0.5};
+  std::vector<double> edges;
+  if (config.bin_count > 0) {
+    // numpy.histogram(values, binCount)[1]: linspace(min, max, n + 1) as
+    // k * step + min with the last edge exactly max; PyRadiomics adds 1 to it.
+    double first = lo, last = hi;
+    if (first == last) {
+      first -= 0.5;
+      last += 0.5;
+    }
+    const double step = (last - first) / config.bin_count;
+    for (int k = 0; k <= config.bin_count; ++k) edges.push_back(k * step + first);
+    edges.back() = last + 1;
+  } else {
+    const double bin_width = config.bin_width;
+    // Python: minimum - (minimum % binWidth), % taking the sign of the divisor.
+    double mod = std::fmod(lo, bin_width);
+    if (mod != 0 && mod < 0) mod += bin_width;
+    const double low_bound = lo - mod;
+    const double high_bound = hi + 2 * bin_width;
+    // numpy.arange(low, high, width): low + k*width
+    const int64_t n_edges = static_cast<int64_t>(std::ceil((high_bound - low_bound) / bin_width));
+    for (int64_t k = 0; k < n_edges; ++k) edges.push_back(low_bound + k * bin_width);
+    if (edges.size() == 1) edges = {edges[0] - 0.5, edges[0] + 0.5};
+  }
 
   DiscretizedRoi roi;
   roi.size = img.size();
@@ -57,12 +96,21 @@ DiscretizedRoi discretize_with_bin_width(const Volume& image, const LabelMap& la
   return roi;
 }
 
-DiscretizedRoi brain1_roi(const std::string& refdata_dir) {
+DiscretizedRoi discretize_with_bin_width(const Volume& image, const LabelMap& labels, int label, double bin_width,
+                                         int pad_distance) {
+  FixtureConfig config;
+  config.bin_width = bin_width;
+  return discretize(image, labels, label, config, pad_distance);
+}
+
+DiscretizedRoi brain1_roi(const std::string& refdata_dir, const FixtureConfig& config) {
   const std::string base = refdata_dir + "/pyradiomics/";
   const Volume image = io::read_volume(base + "brain1_image.nrrd");
   const LabelMap labels = io::read_label_map(base + "brain1_label.nrrd");
-  return discretize_with_bin_width(image, labels, 1, 25.0);
+  return discretize(image, labels, 1, config);
 }
+
+DiscretizedRoi brain1_roi(const std::string& refdata_dir) { return brain1_roi(refdata_dir, FixtureConfig{}); }
 
 std::map<std::string, double> baseline_features(const std::string& refdata_dir, const std::string& feature_class,
                                                 const std::string& column) {

@@ -7,6 +7,7 @@
 // (min mod binWidth) (Python's floor modulo), up to max + 2*binWidth, levels by
 // numpy.digitize (number of edges <= value).
 #include <string>
+#include <vector>
 
 #include "core/image.h"
 #include "radiomics/discretized_roi.h"
@@ -15,6 +16,17 @@ namespace scopemia::radiomics::testing {
 
 DiscretizedRoi discretize_with_bin_width(const Volume& image, const LabelMap& labels, int label, double bin_width,
                                          int pad_distance = 5);
+
+// The preprocessing options the baseline's other brain1 columns use.
+struct FixtureConfig {
+  double bin_width = 25;
+  int bin_count = 0;                  // > 0: numpy.histogram edges (linspace min..max, last edge + 1)
+  std::string resegment_mode;         // "", "absolute", "sigma"
+  std::vector<double> resegment_range;
+};
+DiscretizedRoi discretize(const Volume& image, const LabelMap& labels, int label, const FixtureConfig& config,
+                          int pad_distance = 5);
+DiscretizedRoi brain1_roi(const std::string& refdata_dir, const FixtureConfig& config);
 
 // brain1_image.nrrd + brain1_label.nrrd (label 1), binWidth 25: the `brain1`
 // configuration of PyRadiomics's baseline. `refdata_dir` is the refdata root.
