@@ -33,10 +33,10 @@ NgtdmMatrix compute_ngtdm_matrix(const DiscretizedRoi& roi, const NgtdmSettings&
           ++count;
           sum += level[j];
         }
-        if (count == 0) continue;  // no valid neighbourhood: not counted
         const int gi = gl.index_of[level[idx]];
         n[gi] += 1.0;
-        s[gi] += std::abs(static_cast<double>(level[idx]) - sum / count);
+        // A voxel without ROI neighbours counts with difference 0 (PyRadiomics 3.1).
+        if (count > 0) s[gi] += std::abs(static_cast<double>(level[idx]) - sum / count);
       }
   NgtdmMatrix m;
   for (int i = 0; i < ng; ++i) {

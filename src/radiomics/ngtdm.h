@@ -16,9 +16,10 @@ struct NgtdmSettings {
 };
 
 // Per gray level i (rows of PyRadiomics's P_ngtdm, shape (Ng, 3)):
-// n[i] = ROI voxels of level i that have at least one neighbour in the ROI,
-// s[i] = sum over those voxels of |i - mean level of their ROI neighbours|
-// (the centre excluded), level[i] = the gray level. Levels with n = 0 removed.
+// n[i] = ROI voxels of level i, s[i] = sum over them of |i - mean level of
+// their neighbours inside the box and the ROI| (the centre excluded; a voxel
+// without such neighbours adds 0 but still counts in n, as PyRadiomics 3.1's
+// C code does), level[i] = the gray level. Levels with n = 0 removed.
 struct NgtdmMatrix {
   std::vector<double> n, s, level;
   int ng = 0;

@@ -47,10 +47,8 @@ TEST(Ngtdm, Brain1FeaturesEqualPyRadiomicsBaseline) {
 //   Busyness = (74/45) / (2 |1/3 - 4/3|) = 37/45
 //   Complexity = 2 * |1-2| * (74/45) / (p1 + p2) / Nvp = 74/135
 //   Strength = 2 (p1 + p2) (1-2)^2 / sum(s) = 5/8
-// A ROI voxel with no ROI neighbour is not counted (its level, 3, is dropped).
-TEST(Ngtdm, HandComputedThreeByTwoWithIsolatedVoxel) {
-  DiscretizedRoi roi = full_roi(Size3{5, 2, 1}, {1, 1, 2, 0, 3, 2, 2, 2, 0, 0});
-  roi.mask = {1, 1, 1, 0, 1, 1, 1, 1, 0, 0};
+TEST(Ngtdm, HandComputedThreeByTwo) {
+  const DiscretizedRoi roi = full_roi(Size3{3, 2, 1}, {1, 1, 2, 2, 2, 2});
   const NgtdmMatrix m = compute_ngtdm_matrix(roi, NgtdmSettings{});
   ASSERT_EQ(m.ng, 2);
   EXPECT_EQ(m.n, (std::vector<double>{2, 4}));
@@ -62,6 +60,20 @@ TEST(Ngtdm, HandComputedThreeByTwoWithIsolatedVoxel) {
   EXPECT_NEAR(feature(f, "Busyness"), 37.0 / 45, 1e-12);
   EXPECT_NEAR(feature(f, "Complexity"), 74.0 / 135, 1e-12);
   EXPECT_NEAR(feature(f, "Strength"), 5.0 / 8, 1e-12);
+}
+
+// A ROI voxel without any ROI neighbour still counts in n_i, adding 0 to s_i
+// (PyRadiomics 3.1's C code; 14 of the 601 LIDC nodules depend on it). Adding
+// an isolated voxel of level 3 to the case above: n = (2, 4, 1), Nvp = 7,
+// sum p*s = (2/7)(22/15) + (4/7)(26/15) = 148/105 -> Coarseness 105/148.
+TEST(Ngtdm, IsolatedVoxelCountsWithZeroDifference) {
+  DiscretizedRoi roi = full_roi(Size3{5, 2, 1}, {1, 1, 2, 0, 3, 2, 2, 2, 0, 0});
+  roi.mask = {1, 1, 1, 0, 1, 1, 1, 1, 0, 0};
+  const NgtdmMatrix m = compute_ngtdm_matrix(roi, NgtdmSettings{});
+  ASSERT_EQ(m.ng, 3);
+  EXPECT_EQ(m.n, (std::vector<double>{2, 4, 1}));
+  EXPECT_EQ(m.s[2], 0.0);
+  EXPECT_NEAR(testing::feature(ngtdm_features(m), "Coarseness"), 105.0 / 148, 1e-12);
 }
 
 }  // namespace
