@@ -1,6 +1,7 @@
 #include "radiomics/glcm.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 
@@ -18,25 +19,121 @@ enum Feature {
   kSumEntropy, kSumSquares, kFeatureCount
 };
 
-// Second largest eigenvalue of Q(i,j) = sum_k p(i,k) p(j,k) / (px(i) py(k)),
-// through the symmetric matrix B B^T, B(i,k) = p(i,k) / sqrt(px(i) py(k)),
-// which is similar to Q (PyRadiomics adds eps = 2.2e-16 to px*py and calls a
-// general eigen solver; the difference is far below 1e-9 relative for any
-// marginal above 1e-4).
-double mcc(const std::vector<double>& p, int ng, const std::vector<double>& px, const std::vector<double>& py) {
-  if (ng < 2) return 1.0;  // flat region: PyRadiomics returns 1
-  Eigen::MatrixXd b = Eigen::MatrixXd::Zero(ng, ng);
-  for (int i = 0; i < ng; ++i) {
-    if (!(px[i] > 0)) continue;
-    for (int k = 0; k < ng; ++k) {
-      if (!(py[k] > 0)) continue;
-      b(i, k) = p[static_cast<size_t>(i) * ng + k] / std::sqrt(px[i] * py[k]);
+// Eigenvalues number ks[0..3] (0 = smallest) of the symmetric tridiagonal
+// matrix (diagonal d, off-diagonal e), by Sturm-sequence bisection to the
+// accuracy the tridiagonalisation has (eps relative, or eps * |T|). The four
+// searches run in lockstep so that their division chains overlap.
+std::array<double, 4> tridiagonal_eigenvalues(const std::vector<double>& d, const std::vector<double>& e,
+                                              const std::array<int, 4>& ks) {
+  const int n = static_cast<int>(d.size());
+  double glo = d[0], ghi = d[0], max_e2 = 0;
+  for (int i = 0; i < n; ++i) {
+    const double r = (i > 0 ? std::abs(e[i - 1]) : 0.0) + (i + 1 < n ? std::abs(e[i]) : 0.0);
+    glo = std::min(glo, d[i] - r);
+    ghi = std::max(ghi, d[i] + r);
+    if (i + 1 < n) max_e2 = std::max(max_e2, e[i] * e[i]);
+  }
+  const double pivmin = std::numeric_limits<double>::min() * std::max(1.0, max_e2);
+  const double eps = std::numeric_limits<double>::epsilon();
+  const double abs_tol = 2 * eps * std::max(std::abs(glo), std::abs(ghi));
+  std::array<double, 4> lo, hi, mid;
+  lo.fill(glo);
+  hi.fill(ghi);
+  std::vector<double> e2(e.size());
+  for (size_t i = 0; i < e.size(); ++i) e2[i] = e[i] * e[i];
+  for (int iter = 0; iter < 200; ++iter) {
+    bool active = false;
+    for (int l = 0; l < 4; ++l) {
+      mid[l] = 0.5 * (lo[l] + hi[l]);
+      if (mid[l] > lo[l] && mid[l] < hi[l] && hi[l] - lo[l] > std::max(abs_tol, 2 * eps * std::abs(mid[l])))
+        active = true;
+    }
+    if (!active) break;
+    // Sturm counts: number of eigenvalues below mid[l].
+    std::array<int, 4> count{};
+    std::array<double, 4> q;
+    for (int l = 0; l < 4; ++l) {
+      q[l] = d[0] - mid[l];
+      if (std::abs(q[l]) < pivmin) q[l] = -pivmin;
+      count[l] += q[l] < 0;
+    }
+    for (int i = 1; i < n; ++i)
+      for (int l = 0; l < 4; ++l) {
+        q[l] = d[i] - mid[l] - e2[i - 1] / q[l];
+        if (std::abs(q[l]) < pivmin) q[l] = -pivmin;
+        count[l] += q[l] < 0;
+      }
+    for (int l = 0; l < 4; ++l) {
+      if (!(mid[l] > lo[l] && mid[l] < hi[l])) continue;
+      if (count[l] <= ks[l]) lo[l] = mid[l];
+      else hi[l] = mid[l];
     }
   }
-  const Eigen::MatrixXd s = b * b.transpose();
-  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> solver(s, Eigen::EigenvaluesOnly);
-  const double second = solver.eigenvalues()[ng - 2];  // ascending
-  return std::sqrt(std::max(second, 0.0));
+  std::array<double, 4> out;
+  for (int l = 0; l < 4; ++l) out[l] = 0.5 * (lo[l] + hi[l]);
+  return out;
+}
+
+// MCC of one normalised GLCM p (ng x ng, row-major): the square root of the
+// second largest eigenvalue of Q(i,j) = sum_k p(i,k) p(j,k) / (px(i) py(k)).
+// PyRadiomics calls a general eigen solver on Q (with eps = 2.2e-16 added to
+// px*py). Q is similar to the symmetric S = B B^T, B(i,k) = p(i,k) /
+// sqrt(px(i) py(k)); for a symmetric GLCM (px = py) S = M^2 with the
+// symmetric M = D^-1/2 P D^-1/2, so the eigenvalues of Q are the squares of
+// M's. Levels with an empty marginal only add zero eigenvalues and are left
+// out. Eigenvalues: Householder tridiagonalisation, then bisection.
+double mcc(const std::vector<double>& p, int ng, const std::vector<double>& px, const std::vector<double>& py) {
+  if (ng < 2) return 1.0;  // flat region: PyRadiomics returns 1
+  std::vector<int> rows, cols;
+  for (int i = 0; i < ng; ++i) {
+    if (px[i] > 0) rows.push_back(i);
+    if (py[i] > 0) cols.push_back(i);
+  }
+  bool symmetric = rows == cols;
+  for (int i = 0; i < ng && symmetric; ++i)
+    for (int j = i + 1; j < ng; ++j)
+      if (p[static_cast<size_t>(i) * ng + j] != p[static_cast<size_t>(j) * ng + i]) {
+        symmetric = false;
+        break;
+      }
+  const int n = static_cast<int>(rows.size());
+  if (n < 2) return 0.0;  // Q has a single non-zero eigenvalue: the second largest is 0
+  Eigen::MatrixXd s(n, n);
+  if (symmetric) {
+    std::vector<double> inv_sqrt(n);
+    for (int a = 0; a < n; ++a) inv_sqrt[a] = 1.0 / std::sqrt(px[rows[a]]);
+    for (int a = 0; a < n; ++a)
+      for (int b = 0; b < n; ++b)
+        s(a, b) = p[static_cast<size_t>(rows[a]) * ng + rows[b]] * inv_sqrt[a] * inv_sqrt[b];
+  } else {
+    Eigen::MatrixXd bm(n, cols.size());
+    for (int a = 0; a < n; ++a)
+      for (size_t c = 0; c < cols.size(); ++c)
+        bm(a, static_cast<Eigen::Index>(c)) =
+            p[static_cast<size_t>(rows[a]) * ng + cols[c]] / std::sqrt(px[rows[a]] * py[cols[c]]);
+    s = bm * bm.transpose();
+  }
+  const Eigen::Tridiagonalization<Eigen::MatrixXd> tri(s);
+  const Eigen::VectorXd dv = tri.diagonal();
+  const Eigen::VectorXd ev = tri.subDiagonal();
+  const std::vector<double> d(dv.data(), dv.data() + n), e(ev.data(), ev.data() + (n - 1));
+  const auto clamp = [n](int k) { return std::min(std::max(k, 0), n - 1); };
+  if (!symmetric) {
+    const auto ev2 = tridiagonal_eigenvalues(d, e, {n - 2, n - 2, n - 2, n - 2});
+    return std::sqrt(std::max(ev2[0], 0.0));
+  }
+  // Eigenvalues of Q = squares of M's: the two largest squares come from the
+  // two largest and the two smallest eigenvalues of M.
+  const std::array<int, 4> ks = {clamp(0), clamp(1), clamp(n - 2), clamp(n - 1)};
+  const auto mu = tridiagonal_eigenvalues(d, e, ks);
+  std::vector<double> squares;
+  for (int l = 0; l < 4; ++l) {
+    bool seen = false;  // n < 4: an index appears more than once; count it once
+    for (int m = 0; m < l; ++m) seen = seen || ks[m] == ks[l];
+    if (!seen) squares.push_back(mu[l] * mu[l]);
+  }
+  std::sort(squares.begin(), squares.end());
+  return std::sqrt(squares[squares.size() - 2]);
 }
 
 // All features of one normalised matrix p (ng x ng, row-major).
@@ -54,6 +151,7 @@ void angle_features(const std::vector<double>& p, const std::vector<double>& g, 
   for (int i = 0; i < ng; ++i) {
     for (int j = 0; j < ng; ++j) {
       const double v = p[static_cast<size_t>(i) * ng + j];
+      if (v == 0) continue;  // every term below carries a factor v (numpy: 0 * log2(eps) = 0)
       px[i] += v;
       py[j] += v;
       ux += v * g[i];
@@ -71,6 +169,9 @@ void angle_features(const std::vector<double>& p, const std::vector<double>& g, 
   for (int i = 0; i < ng; ++i) {
     for (int j = 0; j < ng; ++j) {
       const double v = p[static_cast<size_t>(i) * ng + j];
+      const double pxy = px[i] * py[j];
+      if (pxy != 0) hxy2 -= pxy * std::log2(pxy + eps);
+      if (v == 0) continue;
       const double t = g[i] + g[j] - ux - uy;
       const double t2 = t * t;
       ct += v * t2;
@@ -79,9 +180,7 @@ void angle_features(const std::vector<double>& p, const std::vector<double>& g, 
       sigx2 += v * (g[i] - ux) * (g[i] - ux);
       sigy2 += v * (g[j] - uy) * (g[j] - uy);
       corm += v * (g[i] - ux) * (g[j] - uy);
-      const double pxy = px[i] * py[j];
       hxy1 -= v * std::log2(pxy + eps);
-      hxy2 -= pxy * std::log2(pxy + eps);
     }
   }
   double hx = 0, hy = 0;
@@ -152,7 +251,6 @@ const std::vector<std::string>& glcm_feature_names() {
 }
 
 GlcmMatrices compute_glcm_matrices(const DiscretizedRoi& roi, const GlcmSettings& settings) {
-  check_roi(roi);
   const WeightingNorm norm = parse_weighting_norm(settings.weighting_norm);
   const GrayLevels gl = gray_levels(roi);
   const std::vector<Angle> all_angles =
@@ -165,10 +263,9 @@ GlcmMatrices compute_glcm_matrices(const DiscretizedRoi& roi, const GlcmSettings
   std::vector<double> counts(static_cast<size_t>(ng) * ng * na, 0.0);
   const int32_t* level = roi.level.data();
   const uint8_t* mask = roi.mask.data();
-  int64_t idx = 0;
-  for (int64_t z = 0; z < roi.size.z; ++z)
-    for (int64_t y = 0; y < roi.size.y; ++y)
-      for (int64_t x = 0; x < roi.size.x; ++x, ++idx) {
+  for (int64_t z = gl.z0; z <= gl.z1; ++z)
+    for (int64_t y = gl.y0; y <= gl.y1; ++y)
+      for (int64_t x = gl.x0, idx = roi.offset(gl.x0, y, z); x <= gl.x1; ++x, ++idx) {
         if (!mask[idx]) continue;
         const size_t row = static_cast<size_t>(gl.index_of[level[idx]]) * ng;
         for (int a = 0; a < na; ++a) {

@@ -16,7 +16,6 @@ const std::vector<std::string>& gldm_feature_names() {
 }
 
 GldmMatrix compute_gldm_matrix(const DiscretizedRoi& roi, const GldmSettings& settings) {
-  check_roi(roi);
   const GrayLevels gl = gray_levels(roi);
   const std::vector<Angle> angles = texture_angles(roi.size, settings.distances, true,
                                                    force2d_axis(settings.force2d, settings.force2d_dimension));
@@ -26,10 +25,9 @@ GldmMatrix compute_gldm_matrix(const DiscretizedRoi& roi, const GldmSettings& se
   std::vector<double> full(static_cast<size_t>(ng) * ncols, 0.0);
   const int32_t* level = roi.level.data();
   const uint8_t* mask = roi.mask.data();
-  int64_t idx = 0;
-  for (int64_t z = 0; z < roi.size.z; ++z)
-    for (int64_t y = 0; y < roi.size.y; ++y)
-      for (int64_t x = 0; x < roi.size.x; ++x, ++idx) {
+  for (int64_t z = gl.z0; z <= gl.z1; ++z)
+    for (int64_t y = gl.y0; y <= gl.y1; ++y)
+      for (int64_t x = gl.x0, idx = roi.offset(gl.x0, y, z); x <= gl.x1; ++x, ++idx) {
         if (!mask[idx]) continue;
         const int32_t g = level[idx];
         int dep = 0;

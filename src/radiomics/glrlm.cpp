@@ -9,6 +9,12 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
+// True when (x,y,z) + step lies inside the mask's bounding box.
+inline bool inside_box(const GrayLevels& b, int64_t x, int64_t y, int64_t z, const NeighbourStep& s) {
+  return x + s.dx >= b.x0 && x + s.dx <= b.x1 && y + s.dy >= b.y0 && y + s.dy <= b.y1 && z + s.dz >= b.z0 &&
+         z + s.dz <= b.z1;
+}
+
 enum Feature {
   kGLN, kGLNN, kGLV, kHGLRE, kLRE, kLRHGLE, kLRLGLE, kLGLRE, kRE, kRLN, kRLNN, kRP, kRV, kSRE, kSRHGLE,
   kSRLGLE, kFeatureCount
@@ -27,7 +33,6 @@ const std::vector<std::string>& glrlm_feature_names() {
 }
 
 GlrlmMatrices compute_glrlm_matrices(const DiscretizedRoi& roi, const GlrlmSettings& settings) {
-  check_roi(roi);
   const WeightingNorm norm = parse_weighting_norm(settings.weighting_norm);
   const GrayLevels gl = gray_levels(roi);
   const std::vector<Angle> all_angles =
@@ -46,11 +51,12 @@ GlrlmMatrices compute_glrlm_matrices(const DiscretizedRoi& roi, const GlrlmSetti
     const NeighbourStep& s = steps[a];
     bool multi_element = false;
     auto count_run = [&](int g, int rl) { counts[(static_cast<size_t>(g) * nr_full + rl) * na + a] += 1.0; };
-    int64_t idx = 0;
-    for (int64_t z = 0; z < roi.size.z; ++z)
-      for (int64_t y = 0; y < roi.size.y; ++y)
-        for (int64_t x = 0; x < roi.size.x; ++x, ++idx) {
-          if (step_inside(roi, x, y, z, back[a])) continue;  // not the start of a line
+    // Lines are walked through the mask's bounding box only: voxels outside
+    // it are outside the mask, which ends a run exactly as leaving the array.
+    for (int64_t z = gl.z0; z <= gl.z1; ++z)
+      for (int64_t y = gl.y0; y <= gl.y1; ++y)
+        for (int64_t x = gl.x0, idx = roi.offset(gl.x0, y, z); x <= gl.x1; ++x, ++idx) {
+          if (inside_box(gl, x, y, z, back[a])) continue;  // not the start of a line
           // Walk the line, counting runs of equal levels among ROI voxels.
           int g = -1, rl = 0, elements = 0;
           int64_t jx = x, jy = y, jz = z, j = idx;
@@ -72,7 +78,7 @@ GlrlmMatrices compute_glrlm_matrices(const DiscretizedRoi& roi, const GlrlmSetti
               g = -1;
               rl = 0;
             }
-            if (!step_inside(roi, jx, jy, jz, s)) break;
+            if (!inside_box(gl, jx, jy, jz, s)) break;
             jx += s.dx;
             jy += s.dy;
             jz += s.dz;

@@ -16,7 +16,6 @@ const std::vector<std::string>& glszm_feature_names() {
 }
 
 GlszmMatrix compute_glszm_matrix(const DiscretizedRoi& roi, const GlszmSettings& settings) {
-  check_roi(roi);
   const GrayLevels gl = gray_levels(roi);
   const std::vector<Angle> angles =
       texture_angles(roi.size, {1}, true, force2d_axis(settings.force2d, settings.force2d_dimension));
@@ -32,7 +31,7 @@ GlszmMatrix compute_glszm_matrix(const DiscretizedRoi& roi, const GlszmSettings&
   const int32_t* level = roi.level.data();
   const int64_t sx = roi.size.x, sxy = roi.size.x * roi.size.y;
   const int64_t n = roi.size.count();
-  for (int64_t i = 0; i < n; ++i) {
+  for (int64_t i = (gl.voxel_count ? roi.offset(gl.x0, gl.y0, gl.z0) : n); i < n; ++i) {
     if (!todo[i]) continue;
     const int32_t g = level[i];
     int64_t size = 0;

@@ -10,7 +10,6 @@ const std::vector<std::string>& ngtdm_feature_names() {
 }
 
 NgtdmMatrix compute_ngtdm_matrix(const DiscretizedRoi& roi, const NgtdmSettings& settings) {
-  check_roi(roi);
   const GrayLevels gl = gray_levels(roi);
   const std::vector<Angle> angles = texture_angles(roi.size, settings.distances, true,
                                                    force2d_axis(settings.force2d, settings.force2d_dimension));
@@ -19,10 +18,9 @@ NgtdmMatrix compute_ngtdm_matrix(const DiscretizedRoi& roi, const NgtdmSettings&
   std::vector<double> n(ng, 0.0), s(ng, 0.0);
   const int32_t* level = roi.level.data();
   const uint8_t* mask = roi.mask.data();
-  int64_t idx = 0;
-  for (int64_t z = 0; z < roi.size.z; ++z)
-    for (int64_t y = 0; y < roi.size.y; ++y)
-      for (int64_t x = 0; x < roi.size.x; ++x, ++idx) {
+  for (int64_t z = gl.z0; z <= gl.z1; ++z)
+    for (int64_t y = gl.y0; y <= gl.y1; ++y)
+      for (int64_t x = gl.x0, idx = roi.offset(gl.x0, y, z); x <= gl.x1; ++x, ++idx) {
         if (!mask[idx]) continue;
         int count = 0;
         double sum = 0;

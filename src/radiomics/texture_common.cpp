@@ -59,14 +59,32 @@ std::vector<Angle> texture_angles(const Size3& size_xyz, const std::vector<int>&
 }
 
 GrayLevels gray_levels(const DiscretizedRoi& roi) {
+  const int64_t n = roi.size.count();
+  if (roi.size.x < 0 || roi.size.y < 0 || roi.size.z < 0 || static_cast<int64_t>(roi.mask.size()) != n ||
+      static_cast<int64_t>(roi.level.size()) != n)
+    throw std::invalid_argument("discretized ROI: buffer sizes do not match the box size");
   GrayLevels g;
+  g.x0 = roi.size.x;
+  g.y0 = roi.size.y;
+  g.z0 = roi.size.z;
   std::vector<char> present(static_cast<size_t>(std::max(roi.max_level, 0)) + 1, 0);
-  const size_t n = roi.mask.size();
-  for (size_t i = 0; i < n; ++i) {
-    if (!roi.mask[i]) continue;
-    ++g.voxel_count;
-    present[static_cast<size_t>(roi.level[i])] = 1;
-  }
+  int64_t i = 0;
+  for (int64_t z = 0; z < roi.size.z; ++z)
+    for (int64_t y = 0; y < roi.size.y; ++y)
+      for (int64_t x = 0; x < roi.size.x; ++x, ++i) {
+        if (!roi.mask[i]) continue;
+        const int32_t l = roi.level[i];
+        if (l < 1 || l > roi.max_level)
+          throw std::invalid_argument("discretized ROI: a masked voxel's level is outside 1..max_level");
+        ++g.voxel_count;
+        present[static_cast<size_t>(l)] = 1;
+        g.x0 = std::min(g.x0, x);
+        g.x1 = std::max(g.x1, x);
+        g.y0 = std::min(g.y0, y);
+        g.y1 = std::max(g.y1, y);
+        g.z0 = std::min(g.z0, z);
+        g.z1 = std::max(g.z1, z);
+      }
   g.index_of.assign(present.size(), -1);
   for (size_t l = 1; l < present.size(); ++l) {
     if (!present[l]) continue;
@@ -107,16 +125,6 @@ double nan_mean(const std::vector<double>& values) {
     ++n;
   }
   return n ? sum / n : std::numeric_limits<double>::quiet_NaN();
-}
-
-void check_roi(const DiscretizedRoi& roi) {
-  const int64_t n = roi.size.count();
-  if (roi.size.x < 0 || roi.size.y < 0 || roi.size.z < 0 || static_cast<int64_t>(roi.mask.size()) != n ||
-      static_cast<int64_t>(roi.level.size()) != n)
-    throw std::invalid_argument("discretized ROI: buffer sizes do not match the box size");
-  for (int64_t i = 0; i < n; ++i)
-    if (roi.mask[i] && (roi.level[i] < 1 || roi.level[i] > roi.max_level))
-      throw std::invalid_argument("discretized ROI: a masked voxel's level is outside 1..max_level");
 }
 
 }  // namespace scopemia::radiomics

@@ -31,14 +31,19 @@ std::vector<Angle> texture_angles(const Size3& size, const std::vector<int>& dis
 // force2D setting -> the dimension texture_angles takes (-1 when 3D).
 inline int force2d_axis(bool force2d, int force2d_dimension) { return force2d ? force2d_dimension : -1; }
 
-// Gray levels present inside the mask, ascending (PyRadiomics's
-// coefficients['grayLevels']); `index_of` (size max_level + 1) maps a level
-// to its position in that list, -1 for levels absent from the ROI.
+// One pass over the ROI: the gray levels present inside the mask, ascending
+// (PyRadiomics's coefficients['grayLevels']), `index_of` (size max_level + 1)
+// mapping a level to its position in that list (-1 when absent), and the
+// mask's bounding box inside the array (empty when x0 > x1). Matrices are
+// built by scanning that box only; neighbours are still checked against the
+// whole array. Throws std::invalid_argument when the buffers do not match the
+// size or a masked voxel's level is outside 1..max_level.
 struct GrayLevels {
   std::vector<int> levels;
   std::vector<int> index_of;
   int max_level = 0;  // PyRadiomics's coefficients['Ng']
   int64_t voxel_count = 0;
+  int64_t x0 = 0, x1 = -1, y0 = 0, y1 = -1, z0 = 0, z1 = -1;  // inclusive
 };
 GrayLevels gray_levels(const DiscretizedRoi& roi);
 
@@ -53,10 +58,6 @@ double angle_distance(const Angle& angle, const Vec3& spacing_xyz, WeightingNorm
 
 // numpy.nanmean: mean of the non-NaN values; NaN when there are none.
 double nan_mean(const std::vector<double>& values);
-
-// Throws std::invalid_argument when the ROI's buffers do not match its size
-// or a masked voxel's level is outside 1..max_level.
-void check_roi(const DiscretizedRoi& roi);
 
 // numpy.spacing(1): PyRadiomics's epsilon.
 constexpr double kTextureEps = 2.220446049250313e-16;
