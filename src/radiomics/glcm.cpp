@@ -82,7 +82,7 @@ std::array<double, 4> tridiagonal_eigenvalues(const std::vector<double>& d, cons
 // symmetric M = D^-1/2 P D^-1/2, so the eigenvalues of Q are the squares of
 // M's. Levels with an empty marginal only add zero eigenvalues and are left
 // out. Eigenvalues: Householder tridiagonalisation, then bisection.
-double mcc(const std::vector<double>& p, int ng, const std::vector<double>& px, const std::vector<double>& py) {
+double mcc(const double* p, int ng, const std::vector<double>& px, const std::vector<double>& py) {
   if (ng < 2) return 1.0;  // flat region: PyRadiomics returns 1
   std::vector<int> rows, cols;
   for (int i = 0; i < ng; ++i) {
@@ -137,7 +137,7 @@ double mcc(const std::vector<double>& p, int ng, const std::vector<double>& px, 
 }
 
 // All features of one normalised matrix p (ng x ng, row-major).
-void angle_features(const std::vector<double>& p, const std::vector<double>& g, int max_level, double* out) {
+void angle_features(const double* p, const std::vector<double>& g, int max_level, double* out) {
   const int ng = static_cast<int>(g.size());
   const double eps = kTextureEps;
   if (std::isnan(p[0])) {
@@ -147,7 +147,7 @@ void angle_features(const std::vector<double>& p, const std::vector<double>& g, 
   std::vector<double> px(ng, 0.0), py(ng, 0.0);
   std::vector<double> sum_k(2 * static_cast<size_t>(max_level) + 1, 0.0);  // index i+j
   std::vector<double> diff_k(static_cast<size_t>(max_level) + 1, 0.0);      // index |i-j|
-  double ux = 0, uy = 0, autocorr = 0, contrast = 0, energy = 0, hxy = 0, maxp = 0;
+  double ux = 0, uy = 0, autocorr = 0, contrast = 0, energy = 0, maxp = 0;
   for (int i = 0; i < ng; ++i) {
     for (int j = 0; j < ng; ++j) {
       const double v = p[static_cast<size_t>(i) * ng + j];
@@ -159,18 +159,15 @@ void angle_features(const std::vector<double>& p, const std::vector<double>& g, 
       autocorr += v * g[i] * g[j];
       contrast += v * (g[i] - g[j]) * (g[i] - g[j]);
       energy += v * v;
-      hxy -= v * std::log2(v + eps);
       maxp = std::max(maxp, v);
       sum_k[static_cast<size_t>(g[i] + g[j])] += v;
       diff_k[static_cast<size_t>(std::abs(g[i] - g[j]))] += v;
     }
   }
-  double cp = 0, cs = 0, ct = 0, sigx2 = 0, sigy2 = 0, corm = 0, hxy1 = 0, hxy2 = 0;
+  double cp = 0, cs = 0, ct = 0, sigx2 = 0, sigy2 = 0, corm = 0;
   for (int i = 0; i < ng; ++i) {
     for (int j = 0; j < ng; ++j) {
       const double v = p[static_cast<size_t>(i) * ng + j];
-      const double pxy = px[i] * py[j];
-      if (pxy != 0) hxy2 -= pxy * std::log2(pxy + eps);
       if (v == 0) continue;
       const double t = g[i] + g[j] - ux - uy;
       const double t2 = t * t;
@@ -180,7 +177,30 @@ void angle_features(const std::vector<double>& p, const std::vector<double>& g, 
       sigx2 += v * (g[i] - ux) * (g[i] - ux);
       sigy2 += v * (g[j] - uy) * (g[j] - uy);
       corm += v * (g[i] - ux) * (g[j] - uy);
-      hxy1 -= v * std::log2(pxy + eps);
+    }
+  }
+  // The entropies: -sum f log2(f + eps) over p (HXY), p against px*py (HXY1)
+  // and px*py (HXY2); zero terms are exactly 0 in numpy too. A symmetric GLCM
+  // (px = py) makes every term symmetric in (i, j): sum the upper triangle.
+  double hxy = 0, hxy1 = 0, hxy2 = 0;
+  bool symmetric = true;
+  for (int i = 0; i < ng && symmetric; ++i)
+    for (int j = i + 1; j < ng; ++j)
+      if (p[static_cast<size_t>(i) * ng + j] != p[static_cast<size_t>(j) * ng + i]) {
+        symmetric = false;
+        break;
+      }
+  for (int i = 0; i < ng; ++i) {
+    for (int j = symmetric ? i : 0; j < ng; ++j) {
+      const double w = (symmetric && j != i) ? 2.0 : 1.0;
+      const double v = p[static_cast<size_t>(i) * ng + j];
+      const double pxy = symmetric ? px[i] * px[j] : px[i] * py[j];
+      if (pxy == 0) continue;  // then v == 0 too
+      const double log_pxy = std::log2(pxy + eps);
+      hxy2 -= w * pxy * log_pxy;
+      if (v == 0) continue;
+      hxy1 -= w * v * log_pxy;
+      hxy -= w * v * std::log2(v + eps);
     }
   }
   double hx = 0, hy = 0;
@@ -257,52 +277,53 @@ GlcmMatrices compute_glcm_matrices(const DiscretizedRoi& roi, const GlcmSettings
       texture_angles(roi.size, settings.distances, false, force2d_axis(settings.force2d, settings.force2d_dimension));
   const int ng = static_cast<int>(gl.levels.size());
   const int na = static_cast<int>(all_angles.size());
-  const std::vector<NeighbourStep> steps = neighbour_steps(roi, all_angles);
+  int border = 1;
+  for (const Angle& a : all_angles) border = std::max({border, std::abs(a[0]), std::abs(a[1]), std::abs(a[2])});
+  const LocalGrid grid = local_grid(roi, gl, border);
+  std::vector<int64_t> deltas;
+  for (const Angle& a : all_angles) deltas.push_back(grid.delta(a[2], a[1], a[0]));
 
-  // Raw co-occurrence counts, layout (i, j, a).
-  std::vector<double> counts(static_cast<size_t>(ng) * ng * na, 0.0);
-  const int32_t* level = roi.level.data();
-  const uint8_t* mask = roi.mask.data();
-  for (int64_t z = gl.z0; z <= gl.z1; ++z)
-    for (int64_t y = gl.y0; y <= gl.y1; ++y)
-      for (int64_t x = gl.x0, idx = roi.offset(gl.x0, y, z); x <= gl.x1; ++x, ++idx) {
-        if (!mask[idx]) continue;
-        const size_t row = static_cast<size_t>(gl.index_of[level[idx]]) * ng;
+  // Raw co-occurrence counts, one ng x ng matrix per angle.
+  const size_t cells = static_cast<size_t>(ng) * ng;
+  std::vector<double> counts(cells * na, 0.0);
+  const int32_t* index = grid.index.data();
+  for (int64_t z = border; z < grid.sz - border; ++z)
+    for (int64_t y = border; y < grid.sy - border; ++y) {
+      const int64_t start = (z * grid.sy + y) * grid.sx;
+      for (int64_t v = start + border; v < start + grid.sx - border; ++v) {
+        const int32_t i = index[v];
+        if (i < 0) continue;
+        double* row = counts.data() + static_cast<size_t>(i) * ng;
         for (int a = 0; a < na; ++a) {
-          const NeighbourStep& s = steps[a];
-          if (!step_inside(roi, x, y, z, s)) continue;
-          const int64_t j = idx + s.delta;
-          if (!mask[j]) continue;
-          counts[(row + gl.index_of[level[j]]) * na + a] += 1.0;
+          const int32_t j = index[v + deltas[a]];
+          if (j >= 0) row[a * cells + j] += 1.0;
         }
       }
+    }
   if (settings.symmetrical) {
-    for (int i = 0; i < ng; ++i)
-      for (int j = i; j < ng; ++j)
-        for (int a = 0; a < na; ++a) {
-          double& u = counts[(static_cast<size_t>(i) * ng + j) * na + a];
-          double& l = counts[(static_cast<size_t>(j) * ng + i) * na + a];
-          const double sum = u + l;
-          u = sum;
-          l = sum;
+    for (int a = 0; a < na; ++a) {
+      double* c = counts.data() + a * cells;
+      for (int i = 0; i < ng; ++i)
+        for (int j = i; j < ng; ++j) {
+          const double sum = c[static_cast<size_t>(i) * ng + j] + c[static_cast<size_t>(j) * ng + i];
+          c[static_cast<size_t>(i) * ng + j] = sum;
+          c[static_cast<size_t>(j) * ng + i] = sum;
         }
+    }
   }
 
   GlcmMatrices m;
   m.gray_levels = gl.levels;
   m.max_level = gl.max_level;
   m.ng = ng;
-  const size_t cells = static_cast<size_t>(ng) * ng;
   if (norm != WeightingNorm::None) {
-    std::vector<double> weights(na);
-    for (int a = 0; a < na; ++a) {
-      const double d = angle_distance(all_angles[a], roi.spacing, norm);
-      weights[a] = norm == WeightingNorm::NoWeighting ? 1.0 : std::exp(-d * d);
-    }
     m.na = 1;
     m.p.assign(cells, 0.0);
-    for (size_t c = 0; c < cells; ++c)
-      for (int a = 0; a < na; ++a) m.p[c] += counts[c * na + a] * weights[a];
+    for (int a = 0; a < na; ++a) {
+      const double d = angle_distance(all_angles[a], roi.spacing, norm);
+      const double w = norm == WeightingNorm::NoWeighting ? 1.0 : std::exp(-d * d);
+      for (size_t c = 0; c < cells; ++c) m.p[c] += counts[a * cells + c] * w;
+    }
     double sum = 0;
     for (double v : m.p) sum += v;
     const double divisor = sum == 0 ? kNaN : sum;
@@ -310,20 +331,15 @@ GlcmMatrices compute_glcm_matrices(const DiscretizedRoi& roi, const GlcmSettings
     return m;
   }
 
-  std::vector<double> sums(na, 0.0);
-  for (size_t c = 0; c < cells; ++c)
-    for (int a = 0; a < na; ++a) sums[a] += counts[c * na + a];
-  std::vector<int> kept;
-  for (int a = 0; a < na; ++a)
-    if (na == 1 || sums[a] != 0) kept.push_back(a);
-  m.na = static_cast<int>(kept.size());
-  for (int a : kept) m.angles.push_back(all_angles[a]);
-  m.p.assign(cells * m.na, 0.0);
-  for (size_t c = 0; c < cells; ++c)
-    for (int k = 0; k < m.na; ++k) {
-      const double s = sums[kept[k]];
-      m.p[c * m.na + k] = counts[c * na + kept[k]] / (s == 0 ? kNaN : s);
-    }
+  for (int a = 0; a < na; ++a) {
+    double sum = 0;
+    for (size_t c = 0; c < cells; ++c) sum += counts[a * cells + c];
+    if (na > 1 && sum == 0) continue;  // empty angle: removed
+    m.angles.push_back(all_angles[a]);
+    const double divisor = sum == 0 ? kNaN : sum;
+    for (size_t c = 0; c < cells; ++c) m.p.push_back(counts[a * cells + c] / divisor);
+  }
+  m.na = static_cast<int>(m.angles.size());
   return m;
 }
 
@@ -332,11 +348,9 @@ FeatureList glcm_features(const GlcmMatrices& m) {
   // No gray level (empty ROI): every feature is NaN.
   std::vector<std::vector<double>> per_angle(kFeatureCount, std::vector<double>(m.ng > 0 ? m.na : 0));
   std::vector<double> g(m.gray_levels.begin(), m.gray_levels.end());
-  std::vector<double> p(static_cast<size_t>(m.ng) * m.ng);
   double out[kFeatureCount];
   for (int a = 0; a < m.na && m.ng > 0; ++a) {
-    for (size_t c = 0; c < p.size(); ++c) p[c] = m.p[c * m.na + a];
-    angle_features(p, g, m.max_level, out);
+    angle_features(m.p.data() + static_cast<size_t>(a) * m.ng * m.ng, g, m.max_level, out);
     for (int f = 0; f < kFeatureCount; ++f) per_angle[f][a] = out[f];
   }
   FeatureList result;

@@ -26,10 +26,11 @@ struct GlcmMatrices {
   std::vector<Angle> angles;     // kept angles (z,y,x); empty when weighted
   int ng = 0;
   int na = 0;                    // number of matrices
-  // p[(i * ng + j) * na + a]: numpy's C order of P_glcm[0] (shape Ng, Ng, Na).
-  // A matrix that sums to 0 (only possible with a single matrix) is NaN.
+  // One ng x ng row-major matrix per angle: p[(a * ng + i) * ng + j]. (PyRadiomics's
+  // P_glcm[0] has shape (Ng, Ng, Na): element (i, j, a) is at(i, j, a).) A
+  // matrix that sums to 0 (only possible with a single matrix) is NaN.
   std::vector<double> p;
-  double at(int i, int j, int a) const { return p[(static_cast<size_t>(i) * ng + j) * na + a]; }
+  double at(int i, int j, int a) const { return p[(static_cast<size_t>(a) * ng + i) * ng + j]; }
 };
 
 GlcmMatrices compute_glcm_matrices(const DiscretizedRoi& roi, const GlcmSettings& settings);

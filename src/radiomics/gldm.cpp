@@ -1,5 +1,6 @@
 #include "radiomics/gldm.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 
@@ -19,25 +20,31 @@ GldmMatrix compute_gldm_matrix(const DiscretizedRoi& roi, const GldmSettings& se
   const GrayLevels gl = gray_levels(roi);
   const std::vector<Angle> angles = texture_angles(roi.size, settings.distances, true,
                                                    force2d_axis(settings.force2d, settings.force2d_dimension));
-  const std::vector<NeighbourStep> steps = neighbour_steps(roi, angles);
   const int ng = static_cast<int>(gl.levels.size());
   const int ncols = static_cast<int>(angles.size()) + 1;  // 0..Na dependent neighbours
   std::vector<double> full(static_cast<size_t>(ng) * ncols, 0.0);
-  const int32_t* level = roi.level.data();
-  const uint8_t* mask = roi.mask.data();
-  for (int64_t z = gl.z0; z <= gl.z1; ++z)
-    for (int64_t y = gl.y0; y <= gl.y1; ++y)
-      for (int64_t x = gl.x0, idx = roi.offset(gl.x0, y, z); x <= gl.x1; ++x, ++idx) {
-        if (!mask[idx]) continue;
-        const int32_t g = level[idx];
+  int border = 1;
+  for (const Angle& a : angles) border = std::max({border, std::abs(a[0]), std::abs(a[1]), std::abs(a[2])});
+  const LocalGrid grid = local_grid(roi, gl, border);
+  std::vector<int64_t> deltas;
+  for (const Angle& a : angles) deltas.push_back(grid.delta(a[2], a[1], a[0]));
+  const int32_t* index = grid.index.data();
+  const std::vector<int>& levels = gl.levels;
+  for (int64_t z = border; z < grid.sz - border; ++z)
+    for (int64_t y = border; y < grid.sy - border; ++y) {
+      const int64_t start = (z * grid.sy + y) * grid.sx;
+      for (int64_t v = start + border; v < start + grid.sx - border; ++v) {
+        const int32_t i = index[v];
+        if (i < 0) continue;
+        const int g = levels[i];
         int dep = 0;
-        for (const NeighbourStep& s : steps) {
-          if (!step_inside(roi, x, y, z, s)) continue;
-          const int64_t j = idx + s.delta;
-          if (mask[j] && std::abs(g - level[j]) <= settings.alpha) ++dep;
+        for (int64_t d : deltas) {
+          const int32_t j = index[v + d];
+          if (j >= 0 && std::abs(g - levels[j]) <= settings.alpha) ++dep;
         }
-        full[static_cast<size_t>(gl.index_of[g]) * ncols + dep] += 1.0;
+        full[static_cast<size_t>(i) * ncols + dep] += 1.0;
       }
+    }
   GldmMatrix m;
   m.gray_levels = gl.levels;
   m.ng = ng;

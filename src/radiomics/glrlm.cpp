@@ -9,12 +9,6 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-// True when (x,y,z) + step lies inside the mask's bounding box.
-inline bool inside_box(const GrayLevels& b, int64_t x, int64_t y, int64_t z, const NeighbourStep& s) {
-  return x + s.dx >= b.x0 && x + s.dx <= b.x1 && y + s.dy >= b.y0 && y + s.dy <= b.y1 && z + s.dz >= b.z0 &&
-         z + s.dz <= b.z1;
-}
-
 enum Feature {
   kGLN, kGLNN, kGLV, kHGLRE, kLRE, kLRHGLE, kLRLGLE, kLGLRE, kRE, kRLN, kRLNN, kRP, kRV, kSRE, kSRHGLE,
   kSRLGLE, kFeatureCount
@@ -40,51 +34,55 @@ GlrlmMatrices compute_glrlm_matrices(const DiscretizedRoi& roi, const GlrlmSetti
   const int ng = static_cast<int>(gl.levels.size());
   const int na = static_cast<int>(all_angles.size());
   const int nr_full = static_cast<int>(std::max({roi.size.x, roi.size.y, roi.size.z}));
-  const std::vector<NeighbourStep> steps = neighbour_steps(roi, all_angles);
-  const std::vector<NeighbourStep> back = neighbour_steps(roi, all_angles, -1);
-
   // counts[(i * nr_full + run_length - 1) * na + a]
   std::vector<double> counts(static_cast<size_t>(ng) * nr_full * na, 0.0);
-  const int32_t* level = roi.level.data();
-  const uint8_t* mask = roi.mask.data();
+  // Lines are walked through the mask's bounding box only: voxels outside it
+  // are outside the mask, which ends a run exactly as leaving the array does.
+  const LocalGrid grid = local_grid(roi, gl, 0);
+  const int32_t* index = grid.index.data();
+  const int64_t size[3] = {grid.sz, grid.sy, grid.sx};  // z, y, x
   for (int a = 0; a < na; ++a) {
-    const NeighbourStep& s = steps[a];
+    const Angle& ang = all_angles[a];
+    const int64_t delta = grid.delta(ang[2], ang[1], ang[0]);
     bool multi_element = false;
     auto count_run = [&](int g, int rl) { counts[(static_cast<size_t>(g) * nr_full + rl) * na + a] += 1.0; };
-    // Lines are walked through the mask's bounding box only: voxels outside
-    // it are outside the mask, which ends a run exactly as leaving the array.
-    for (int64_t z = gl.z0; z <= gl.z1; ++z)
-      for (int64_t y = gl.y0; y <= gl.y1; ++y)
-        for (int64_t x = gl.x0, idx = roi.offset(gl.x0, y, z); x <= gl.x1; ++x, ++idx) {
-          if (inside_box(gl, x, y, z, back[a])) continue;  // not the start of a line
-          // Walk the line, counting runs of equal levels among ROI voxels.
+    int64_t v = 0;
+    for (int64_t z = 0; z < grid.sz; ++z)
+      for (int64_t y = 0; y < grid.sy; ++y)
+        for (int64_t x = 0; x < grid.sx; ++x, ++v) {
+          const int64_t c[3] = {z, y, x};
+          // A line starts where stepping back leaves the box; its length is
+          // the number of steps until stepping forward leaves it.
+          bool start = false;
+          int64_t length = std::numeric_limits<int64_t>::max();
+          for (int d = 0; d < 3; ++d) {
+            if (ang[d] == 0) continue;
+            const int64_t back = c[d] - ang[d];
+            if (back < 0 || back >= size[d]) start = true;
+            length = std::min(length, ang[d] > 0 ? size[d] - c[d] : c[d] + 1);
+          }
+          if (!start) continue;
+          // Runs of equal levels among ROI voxels along the line.
           int g = -1, rl = 0, elements = 0;
-          int64_t jx = x, jy = y, jz = z, j = idx;
-          while (true) {
-            if (mask[j]) {
+          int64_t j = v;
+          for (int64_t t = 0; t < length; ++t, j += delta) {
+            const int32_t lj = index[j];
+            if (lj >= 0) {
               ++elements;
-              const int lj = gl.index_of[level[j]];
-              if (g == -1) {
-                g = lj;
-              } else if (lj == g) {
+              if (lj == g) {
                 ++rl;
               } else {
-                count_run(g, rl);
+                if (g >= 0) count_run(g, rl);
                 g = lj;
                 rl = 0;
               }
-            } else if (g > -1) {
+            } else if (g >= 0) {
               count_run(g, rl);
               g = -1;
               rl = 0;
             }
-            if (!inside_box(gl, jx, jy, jz, s)) break;
-            jx += s.dx;
-            jy += s.dy;
-            jz += s.dz;
-            j += s.delta;
           }
-          if (g > -1) count_run(g, rl);
+          if (g >= 0) count_run(g, rl);
           if (elements > 1) multi_element = true;
         }
     // No line along this angle holds two ROI voxels: PyRadiomics clears it.

@@ -19,39 +19,38 @@ GlszmMatrix compute_glszm_matrix(const DiscretizedRoi& roi, const GlszmSettings&
   const GrayLevels gl = gray_levels(roi);
   const std::vector<Angle> angles =
       texture_angles(roi.size, {1}, true, force2d_axis(settings.force2d, settings.force2d_dimension));
-  const std::vector<NeighbourStep> steps = neighbour_steps(roi, angles);
   const int ng = static_cast<int>(gl.levels.size());
 
-  // Flood fill every zone once; (level index, size) per zone.
-  std::vector<uint8_t> todo(roi.mask);
+  // Flood fill every zone once on a copy of the ROI with a one-voxel border
+  // (visited voxels are set to -1); (level index, size) per zone.
+  LocalGrid grid = local_grid(roi, gl, 1);
+  std::vector<int64_t> deltas;
+  for (const Angle& a : angles) deltas.push_back(grid.delta(a[2], a[1], a[0]));
+  int32_t* index = grid.index.data();
   std::vector<int64_t> stack;
   stack.reserve(static_cast<size_t>(gl.voxel_count));
   std::vector<std::pair<int, int64_t>> zones;
   int64_t max_size = 0;
-  const int32_t* level = roi.level.data();
-  const int64_t sx = roi.size.x, sxy = roi.size.x * roi.size.y;
-  const int64_t n = roi.size.count();
-  for (int64_t i = (gl.voxel_count ? roi.offset(gl.x0, gl.y0, gl.z0) : n); i < n; ++i) {
-    if (!todo[i]) continue;
-    const int32_t g = level[i];
+  const int64_t n = static_cast<int64_t>(grid.index.size());
+  for (int64_t i = 0; i < n; ++i) {
+    const int32_t g = index[i];
+    if (g < 0) continue;
     int64_t size = 0;
-    todo[i] = 0;
+    index[i] = -1;
     stack.push_back(i);
     while (!stack.empty()) {
       const int64_t k = stack.back();
       stack.pop_back();
       ++size;
-      const int64_t z = k / sxy, y = (k % sxy) / sx, x = k % sx;
-      for (const NeighbourStep& s : steps) {
-        if (!step_inside(roi, x, y, z, s)) continue;
-        const int64_t j = k + s.delta;
-        if (todo[j] && level[j] == g) {
-          todo[j] = 0;
+      for (int64_t d : deltas) {
+        const int64_t j = k + d;
+        if (index[j] == g) {
+          index[j] = -1;
           stack.push_back(j);
         }
       }
     }
-    zones.emplace_back(gl.index_of[g], size);
+    zones.emplace_back(g, size);
     max_size = std::max(max_size, size);
   }
 

@@ -1,5 +1,6 @@
 #include "radiomics/ngtdm.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace scopemia::radiomics {
@@ -13,29 +14,34 @@ NgtdmMatrix compute_ngtdm_matrix(const DiscretizedRoi& roi, const NgtdmSettings&
   const GrayLevels gl = gray_levels(roi);
   const std::vector<Angle> angles = texture_angles(roi.size, settings.distances, true,
                                                    force2d_axis(settings.force2d, settings.force2d_dimension));
-  const std::vector<NeighbourStep> steps = neighbour_steps(roi, angles);
   const int ng = static_cast<int>(gl.levels.size());
   std::vector<double> n(ng, 0.0), s(ng, 0.0);
-  const int32_t* level = roi.level.data();
-  const uint8_t* mask = roi.mask.data();
-  for (int64_t z = gl.z0; z <= gl.z1; ++z)
-    for (int64_t y = gl.y0; y <= gl.y1; ++y)
-      for (int64_t x = gl.x0, idx = roi.offset(gl.x0, y, z); x <= gl.x1; ++x, ++idx) {
-        if (!mask[idx]) continue;
+  int border = 1;
+  for (const Angle& a : angles) border = std::max({border, std::abs(a[0]), std::abs(a[1]), std::abs(a[2])});
+  const LocalGrid grid = local_grid(roi, gl, border);
+  std::vector<int64_t> deltas;
+  for (const Angle& a : angles) deltas.push_back(grid.delta(a[2], a[1], a[0]));
+  const int32_t* index = grid.index.data();
+  const std::vector<int>& levels = gl.levels;
+  for (int64_t z = border; z < grid.sz - border; ++z)
+    for (int64_t y = border; y < grid.sy - border; ++y) {
+      const int64_t start = (z * grid.sy + y) * grid.sx;
+      for (int64_t v = start + border; v < start + grid.sx - border; ++v) {
+        const int32_t i = index[v];
+        if (i < 0) continue;
         int count = 0;
         double sum = 0;
-        for (const NeighbourStep& st : steps) {
-          if (!step_inside(roi, x, y, z, st)) continue;
-          const int64_t j = idx + st.delta;
-          if (!mask[j]) continue;
+        for (int64_t d : deltas) {
+          const int32_t j = index[v + d];
+          if (j < 0) continue;
           ++count;
-          sum += level[j];
+          sum += levels[j];
         }
-        const int gi = gl.index_of[level[idx]];
-        n[gi] += 1.0;
+        n[i] += 1.0;
         // A voxel without ROI neighbours counts with difference 0 (PyRadiomics 3.1).
-        if (count > 0) s[gi] += std::abs(static_cast<double>(level[idx]) - sum / count);
+        if (count > 0) s[i] += std::abs(static_cast<double>(levels[i]) - sum / count);
       }
+    }
   NgtdmMatrix m;
   for (int i = 0; i < ng; ++i) {
     if (n[i] == 0) continue;

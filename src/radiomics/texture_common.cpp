@@ -95,6 +95,26 @@ GrayLevels gray_levels(const DiscretizedRoi& roi) {
   return g;
 }
 
+LocalGrid local_grid(const DiscretizedRoi& roi, const GrayLevels& g, int border) {
+  LocalGrid grid;
+  grid.border = border;
+  if (g.voxel_count == 0) return grid;
+  grid.ox = g.x0 - border;
+  grid.oy = g.y0 - border;
+  grid.oz = g.z0 - border;
+  grid.sx = g.x1 - g.x0 + 1 + 2 * border;
+  grid.sy = g.y1 - g.y0 + 1 + 2 * border;
+  grid.sz = g.z1 - g.z0 + 1 + 2 * border;
+  grid.index.assign(static_cast<size_t>(grid.sx * grid.sy * grid.sz), -1);
+  for (int64_t z = g.z0; z <= g.z1; ++z)
+    for (int64_t y = g.y0; y <= g.y1; ++y) {
+      int64_t src = roi.offset(g.x0, y, z), dst = grid.offset(g.x0, y, z);
+      for (int64_t x = g.x0; x <= g.x1; ++x, ++src, ++dst)
+        if (roi.mask[src]) grid.index[dst] = g.index_of[roi.level[src]];
+    }
+  return grid;
+}
+
 WeightingNorm parse_weighting_norm(const std::string& name) {
   if (name.empty()) return WeightingNorm::None;
   if (name == "manhattan") return WeightingNorm::Manhattan;

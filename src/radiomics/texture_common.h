@@ -47,6 +47,21 @@ struct GrayLevels {
 };
 GrayLevels gray_levels(const DiscretizedRoi& roi);
 
+// The mask's bounding box copied out with a border of `border` voxels on
+// every side: each voxel holds its gray level's index in GrayLevels::levels,
+// or -1 outside the ROI (the border included). Neighbour lookups then need no
+// bounds checks: a neighbour beyond the bounding box is never in the ROI.
+// Voxels are x fastest; (x, y, z) are coordinates in the original array.
+struct LocalGrid {
+  int64_t sx = 0, sy = 0, sz = 0;  // size with the border
+  int border = 0;
+  int64_t ox = 0, oy = 0, oz = 0;  // original coordinates of local (0,0,0)
+  std::vector<int32_t> index;
+  int64_t offset(int64_t x, int64_t y, int64_t z) const { return ((z - oz) * sy + (y - oy)) * sx + (x - ox); }
+  int64_t delta(int dx, int dy, int dz) const { return (int64_t(dz) * sy + dy) * sx + dx; }
+};
+LocalGrid local_grid(const DiscretizedRoi& roi, const GrayLevels& levels, int border);
+
 // Distance-weighting norms (PyRadiomics's weightingNorm setting).
 enum class WeightingNorm { None, Manhattan, Euclidean, Infinity, NoWeighting };
 // "" -> None, "manhattan", "euclidean", "infinity", "no_weighting"; anything
