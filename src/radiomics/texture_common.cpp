@@ -58,6 +58,13 @@ std::vector<Angle> texture_angles(const Size3& size_xyz, const std::vector<int>&
   return angles;
 }
 
+int force2d_axis(bool force2d, int force2d_dimension) {
+  if (!force2d) return -1;
+  if (force2d_dimension < 0 || force2d_dimension > 2)
+    throw std::invalid_argument("force2Ddimension must be 0, 1 or 2 (got " + std::to_string(force2d_dimension) + ")");
+  return force2d_dimension;
+}
+
 GrayLevels gray_levels(const DiscretizedRoi& roi) {
   const int64_t n = roi.size.count();
   if (roi.size.x < 0 || roi.size.y < 0 || roi.size.z < 0 || static_cast<int64_t>(roi.mask.size()) != n ||

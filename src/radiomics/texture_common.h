@@ -28,8 +28,9 @@ using FeatureList = std::vector<std::pair<std::string, double>>;
 std::vector<Angle> texture_angles(const Size3& size, const std::vector<int>& distances,
                                   bool bidirectional, int force2d_dimension);
 
-// force2D setting -> the dimension texture_angles takes (-1 when 3D).
-inline int force2d_axis(bool force2d, int force2d_dimension) { return force2d ? force2d_dimension : -1; }
+// force2D setting -> the dimension texture_angles takes (-1 when 3D). Throws
+// std::invalid_argument for a force2Ddimension outside 0..2 when force2D is on.
+int force2d_axis(bool force2d, int force2d_dimension);
 
 // One pass over the ROI: the gray levels present inside the mask, ascending
 // (PyRadiomics's coefficients['grayLevels']), `index_of` (size max_level + 1)

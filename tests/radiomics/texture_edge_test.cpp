@@ -152,6 +152,10 @@ TEST(TextureEdge, BadInputThrows) {
   s = GlcmSettings{};
   s.distances = {0};
   EXPECT_THROW(compute_glcm_matrices(roi, s), std::invalid_argument);
+  GlszmSettings z;
+  z.force2d = true;
+  z.force2d_dimension = 3;
+  EXPECT_THROW(compute_glszm_matrix(roi, z), std::invalid_argument);
 }
 
 }  // namespace
