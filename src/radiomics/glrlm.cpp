@@ -40,51 +40,59 @@ GlrlmMatrices compute_glrlm_matrices(const DiscretizedRoi& roi, const GlrlmSetti
   // are outside the mask, which ends a run exactly as leaving the array does.
   const LocalGrid grid = local_grid(roi, gl, 0);
   const int32_t* index = grid.index.data();
-  const int64_t size[3] = {grid.sz, grid.sy, grid.sx};  // z, y, x
   for (int a = 0; a < na; ++a) {
     const Angle& ang = all_angles[a];
     const int64_t delta = grid.delta(ang[2], ang[1], ang[0]);
     bool multi_element = false;
     auto count_run = [&](int g, int rl) { counts[(static_cast<size_t>(g) * nr_full + rl) * na + a] += 1.0; };
-    int64_t v = 0;
-    for (int64_t z = 0; z < grid.sz; ++z)
-      for (int64_t y = 0; y < grid.sy; ++y)
-        for (int64_t x = 0; x < grid.sx; ++x, ++v) {
-          const int64_t c[3] = {z, y, x};
-          // A line starts where stepping back leaves the box; its length is
-          // the number of steps until stepping forward leaves it.
-          bool start = false;
-          int64_t length = std::numeric_limits<int64_t>::max();
-          for (int d = 0; d < 3; ++d) {
-            if (ang[d] == 0) continue;
-            const int64_t back = c[d] - ang[d];
-            if (back < 0 || back >= size[d]) start = true;
-            length = std::min(length, ang[d] > 0 ? size[d] - c[d] : c[d] + 1);
+    // Runs of equal levels among ROI voxels along the line from v, `length`
+    // voxels long.
+    auto walk = [&](int64_t v, int64_t length) {
+      int g = -1, rl = 0, elements = 0;
+      for (int64_t t = 0; t < length; ++t, v += delta) {
+        const int32_t lj = index[v];
+        if (lj >= 0) {
+          ++elements;
+          if (lj == g) {
+            ++rl;
+          } else {
+            if (g >= 0) count_run(g, rl);
+            g = lj;
+            rl = 0;
           }
-          if (!start) continue;
-          // Runs of equal levels among ROI voxels along the line.
-          int g = -1, rl = 0, elements = 0;
-          int64_t j = v;
-          for (int64_t t = 0; t < length; ++t, j += delta) {
-            const int32_t lj = index[j];
-            if (lj >= 0) {
-              ++elements;
-              if (lj == g) {
-                ++rl;
-              } else {
-                if (g >= 0) count_run(g, rl);
-                g = lj;
-                rl = 0;
-              }
-            } else if (g >= 0) {
-              count_run(g, rl);
-              g = -1;
-              rl = 0;
-            }
-          }
-          if (g >= 0) count_run(g, rl);
-          if (elements > 1) multi_element = true;
+        } else if (g >= 0) {
+          count_run(g, rl);
+          g = -1;
+          rl = 0;
         }
+      }
+      if (g >= 0) count_run(g, rl);
+      if (elements > 1) multi_element = true;
+    };
+    // A line starts where stepping back leaves the box (coordinate 0 along a
+    // positive step, size - 1 along a negative one, in some moving axis); its
+    // length is the number of steps until stepping forward leaves the box.
+    const int dz = ang[0], dy = ang[1], dx = ang[2];
+    const int64_t start_z = dz > 0 ? 0 : grid.sz - 1, start_y = dy > 0 ? 0 : grid.sy - 1,
+                  start_x = dx > 0 ? 0 : grid.sx - 1;
+    constexpr int64_t kUnbounded = std::numeric_limits<int64_t>::max();
+    for (int64_t z = 0; z < grid.sz; ++z) {
+      const bool z_start = dz != 0 && z == start_z;
+      const int64_t len_z = dz == 0 ? kUnbounded : (dz > 0 ? grid.sz - z : z + 1);
+      for (int64_t y = 0; y < grid.sy; ++y) {
+        const bool zy_start = z_start || (dy != 0 && y == start_y);
+        const int64_t len_zy = std::min(len_z, dy == 0 ? kUnbounded : (dy > 0 ? grid.sy - y : y + 1));
+        const int64_t row = (z * grid.sy + y) * grid.sx;
+        auto length_at = [&](int64_t x) {
+          return std::min(len_zy, dx == 0 ? kUnbounded : (dx > 0 ? grid.sx - x : x + 1));
+        };
+        if (zy_start) {
+          for (int64_t x = 0; x < grid.sx; ++x) walk(row + x, length_at(x));
+        } else if (dx != 0) {
+          walk(row + start_x, length_at(start_x));
+        }
+      }
+    }
     // No line along this angle holds two ROI voxels: PyRadiomics clears it.
     if (!multi_element)
       for (int i = 0; i < ng; ++i) counts[(static_cast<size_t>(i) * nr_full) * na + a] = 0.0;
@@ -158,6 +166,7 @@ FeatureList glrlm_features(const GlrlmMatrices& m) {
       const double gi = m.gray_levels[i], gi2 = gi * gi;
       for (int r = 0; r < m.nr; ++r) {
         const double v = m.at(i, r, a);
+        if (v == 0) continue;  // every term carries a factor v (numpy: 0 * log2(eps) = 0)
         const double rj = m.run_lengths[r], rj2 = rj * rj;
         pg[i] += v;
         pr[r] += v;
