@@ -159,6 +159,7 @@ FeatureList glrlm_features(const GlrlmMatrices& m) {
   std::vector<double> pg(m.ng), pr(m.nr);
   for (int a = 0; a < m.na; ++a) {
     const double nruns = m.runs[a];
+    if (std::isnan(nruns)) continue;  // an empty matrix: every feature NaN, as numpy's 0/0
     std::fill(pg.begin(), pg.end(), 0.0);
     std::fill(pr.begin(), pr.end(), 0.0);
     double re = 0, srlgle = 0, srhgle = 0, lrlgle = 0, lrhgle = 0;

@@ -41,6 +41,17 @@ TEST(TextureEdge, SingleVoxelGlcmAndGlrlmAreNaN) {
   for (const auto& [name, value] : glrlm_features(roi, GlrlmSettings{})) EXPECT_TRUE(std::isnan(value)) << name;
 }
 
+// With weighting the angles merge into one matrix that stays empty: its run
+// count is 0, PyRadiomics marks it NaN and every feature is NaN.
+TEST(TextureEdge, SingleVoxelWeightedGlrlmIsNaN) {
+  GlrlmSettings s;
+  s.weighting_norm = "euclidean";
+  const GlrlmMatrices m = compute_glrlm_matrices(single_voxel(), s);
+  ASSERT_EQ(m.na, 1);
+  EXPECT_TRUE(std::isnan(m.runs[0]));
+  for (const auto& [name, value] : glrlm_features(m)) EXPECT_TRUE(std::isnan(value)) << name;
+}
+
 // One zone of size 1 at level 2: SAE = 1, LAE = 1, ZP = 1, HGLZE = 4,
 // LGLZE = 1/4, GLV = ZV = 0, ZoneEntropy = -log2(1 + eps) (about -3.2e-16).
 TEST(TextureEdge, SingleVoxelGlszm) {
