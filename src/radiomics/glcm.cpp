@@ -331,6 +331,7 @@ GlcmMatrices compute_glcm_matrices(const DiscretizedRoi& roi, const GlcmSettings
     return m;
   }
 
+  m.p.reserve(cells * na);
   for (int a = 0; a < na; ++a) {
     double sum = 0;
     for (size_t c = 0; c < cells; ++c) sum += counts[a * cells + c];
