@@ -144,7 +144,7 @@ void angle_features(const double* p, const std::vector<double>& g, int max_level
     std::fill(out, out + kFeatureCount, kNaN);
     return;
   }
-  std::vector<double> px(ng, 0.0), py(ng, 0.0);
+  std::vector<double> px(ng, 0.0), py(ng, 0.0), row_g(ng, 0.0);
   std::vector<double> sum_k(2 * static_cast<size_t>(max_level) + 1, 0.0);  // index i+j
   std::vector<double> diff_k(static_cast<size_t>(max_level) + 1, 0.0);      // index |i-j|
   double ux = 0, uy = 0, autocorr = 0, contrast = 0, energy = 0, maxp = 0;
@@ -154,6 +154,7 @@ void angle_features(const double* p, const std::vector<double>& g, int max_level
       if (v == 0) continue;  // every term below carries a factor v (numpy: 0 * log2(eps) = 0)
       px[i] += v;
       py[j] += v;
+      row_g[i] += v * g[j];
       ux += v * g[i];
       uy += v * g[j];
       autocorr += v * g[i] * g[j];
@@ -164,20 +165,21 @@ void angle_features(const double* p, const std::vector<double>& g, int max_level
       diff_k[static_cast<size_t>(std::abs(g[i] - g[j]))] += v;
     }
   }
+  // The centred moments need no second pass over p: the cluster terms depend
+  // on i + j only (its distribution is p_{x+y}), sigma^2 on the marginals, and
+  // sum p (i - ux)(j - uy) = sum_i (i - ux) (sum_j p(i,j) j - uy px(i)).
   double cp = 0, cs = 0, ct = 0, sigx2 = 0, sigy2 = 0, corm = 0;
+  for (size_t k = 2; k < sum_k.size(); ++k) {
+    if (sum_k[k] == 0) continue;
+    const double t = double(k) - ux - uy, t2 = t * t;
+    ct += sum_k[k] * t2;
+    cs += sum_k[k] * t2 * t;
+    cp += sum_k[k] * t2 * t2;
+  }
   for (int i = 0; i < ng; ++i) {
-    for (int j = 0; j < ng; ++j) {
-      const double v = p[static_cast<size_t>(i) * ng + j];
-      if (v == 0) continue;
-      const double t = g[i] + g[j] - ux - uy;
-      const double t2 = t * t;
-      ct += v * t2;
-      cs += v * t2 * t;
-      cp += v * t2 * t2;
-      sigx2 += v * (g[i] - ux) * (g[i] - ux);
-      sigy2 += v * (g[j] - uy) * (g[j] - uy);
-      corm += v * (g[i] - ux) * (g[j] - uy);
-    }
+    sigx2 += px[i] * (g[i] - ux) * (g[i] - ux);
+    sigy2 += py[i] * (g[i] - uy) * (g[i] - uy);
+    corm += (g[i] - ux) * (row_g[i] - uy * px[i]);
   }
   // The entropies: -sum f log2(f + eps) over p (HXY), p against px*py (HXY1)
   // and px*py (HXY2); zero terms are exactly 0 in numpy too. A symmetric GLCM
