@@ -1,4 +1,5 @@
 #pragma once
+// (Built into the scopemia_test_support library.)
 // PyRadiomics's default preprocessing, rebuilt for the texture tests without
 // the extraction pipeline: crop to the label's bounding box plus padDistance
 // (clipped to the image, as imageoperations.cropToTumorMask does), then

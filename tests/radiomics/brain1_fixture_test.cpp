@@ -1,7 +1,5 @@
-// The brain1 fixture is compiled into test_radiomics through this file (the
-// test CMakeLists builds every *_test.cpp of a layer into one binary; helper
-// sources need a test file to carry them).
-#include "radiomics/brain1_fixture.cpp"  // NOLINT(bugprone-suspicious-include)
+// The brain1 fixture itself (built into the test support library).
+#include "radiomics/brain1_fixture.h"
 
 #include <gtest/gtest.h>
 
