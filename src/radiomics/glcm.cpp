@@ -19,12 +19,14 @@ enum Feature {
   kSumEntropy, kSumSquares, kFeatureCount
 };
 
-// Eigenvalues number ks[0..3] (0 = smallest) of the symmetric tridiagonal
-// matrix (diagonal d, off-diagonal e), by Sturm-sequence bisection to the
-// accuracy the tridiagonalisation has (eps relative, or eps * |T|). The four
-// searches run in lockstep so that their division chains overlap.
-std::array<double, 4> tridiagonal_eigenvalues(const std::vector<double>& d, const std::vector<double>& e,
-                                              const std::array<int, 4>& ks) {
+// Eigenvalues number k[0] and k[1] (0 = smallest) of the symmetric
+// tridiagonal matrix (diagonal d, off-diagonal e), by Sturm-sequence
+// trisection to the accuracy the tridiagonalisation has (eps relative, or
+// eps * |T| absolute). The two searches evaluate two points each per step,
+// four independent Sturm recurrences in lockstep so that their division
+// chains overlap.
+std::array<double, 2> tridiagonal_eigenvalues(const std::vector<double>& d, const std::vector<double>& e,
+                                              const std::array<int, 2>& k) {
   const int n = static_cast<int>(d.size());
   double glo = d[0], ghi = d[0], max_e2 = 0;
   for (int i = 0; i < n; ++i) {
@@ -36,42 +38,48 @@ std::array<double, 4> tridiagonal_eigenvalues(const std::vector<double>& d, cons
   const double pivmin = std::numeric_limits<double>::min() * std::max(1.0, max_e2);
   const double eps = std::numeric_limits<double>::epsilon();
   const double abs_tol = 2 * eps * std::max(std::abs(glo), std::abs(ghi));
-  std::array<double, 4> lo, hi, mid;
-  lo.fill(glo);
-  hi.fill(ghi);
   std::vector<double> e2(e.size());
   for (size_t i = 0; i < e.size(); ++i) e2[i] = e[i] * e[i];
+  std::array<double, 2> lo = {glo, glo}, hi = {ghi, ghi};
   for (int iter = 0; iter < 200; ++iter) {
     bool active = false;
-    for (int l = 0; l < 4; ++l) {
-      mid[l] = 0.5 * (lo[l] + hi[l]);
-      if (mid[l] > lo[l] && mid[l] < hi[l] && hi[l] - lo[l] > std::max(abs_tol, 2 * eps * std::abs(mid[l])))
-        active = true;
+    std::array<double, 4> x;  // two points inside each interval
+    for (int t = 0; t < 2; ++t) {
+      const double w = hi[t] - lo[t];
+      x[2 * t] = lo[t] + w / 3;
+      x[2 * t + 1] = lo[t] + 2 * w / 3;
+      const double mid = 0.5 * (lo[t] + hi[t]);
+      if (w > std::max(abs_tol, 2 * eps * std::abs(mid)) && x[2 * t] > lo[t] && x[2 * t + 1] < hi[t]) active = true;
     }
     if (!active) break;
-    // Sturm counts: number of eigenvalues below mid[l].
+    // Sturm counts: number of eigenvalues below each x.
     std::array<int, 4> count{};
     std::array<double, 4> q;
     for (int l = 0; l < 4; ++l) {
-      q[l] = d[0] - mid[l];
+      q[l] = d[0] - x[l];
       if (std::abs(q[l]) < pivmin) q[l] = -pivmin;
       count[l] += q[l] < 0;
     }
     for (int i = 1; i < n; ++i)
       for (int l = 0; l < 4; ++l) {
-        q[l] = d[i] - mid[l] - e2[i - 1] / q[l];
+        q[l] = d[i] - x[l] - e2[i - 1] / q[l];
         if (std::abs(q[l]) < pivmin) q[l] = -pivmin;
         count[l] += q[l] < 0;
       }
-    for (int l = 0; l < 4; ++l) {
-      if (!(mid[l] > lo[l] && mid[l] < hi[l])) continue;
-      if (count[l] <= ks[l]) lo[l] = mid[l];
-      else hi[l] = mid[l];
+    for (int t = 0; t < 2; ++t) {
+      const double x1 = x[2 * t], x2 = x[2 * t + 1];
+      if (!(x1 > lo[t] && x2 < hi[t] && x1 <= x2)) continue;
+      if (count[2 * t + 1] <= k[t]) {
+        lo[t] = x2;
+      } else if (count[2 * t] <= k[t]) {
+        lo[t] = x1;
+        hi[t] = x2;
+      } else {
+        hi[t] = x1;
+      }
     }
   }
-  std::array<double, 4> out;
-  for (int l = 0; l < 4; ++l) out[l] = 0.5 * (lo[l] + hi[l]);
-  return out;
+  return {0.5 * (lo[0] + hi[0]), 0.5 * (lo[1] + hi[1])};
 }
 
 // MCC of one normalised GLCM p (ng x ng, row-major): the square root of the
@@ -81,7 +89,7 @@ std::array<double, 4> tridiagonal_eigenvalues(const std::vector<double>& d, cons
 // sqrt(px(i) py(k)); for a symmetric GLCM (px = py) S = M^2 with the
 // symmetric M = D^-1/2 P D^-1/2, so the eigenvalues of Q are the squares of
 // M's. Levels with an empty marginal only add zero eigenvalues and are left
-// out. Eigenvalues: Householder tridiagonalisation, then bisection.
+// out. Eigenvalues: Householder tridiagonalisation, then Sturm trisection.
 double mcc(const double* p, int ng, const std::vector<double>& px, const std::vector<double>& py) {
   if (ng < 2) return 1.0;  // flat region: PyRadiomics returns 1
   std::vector<int> rows, cols;
@@ -117,23 +125,16 @@ double mcc(const double* p, int ng, const std::vector<double>& px, const std::ve
   const Eigen::VectorXd dv = tri.diagonal();
   const Eigen::VectorXd ev = tri.subDiagonal();
   const std::vector<double> d(dv.data(), dv.data() + n), e(ev.data(), ev.data() + (n - 1));
-  const auto clamp = [n](int k) { return std::min(std::max(k, 0), n - 1); };
   if (!symmetric) {
-    const auto ev2 = tridiagonal_eigenvalues(d, e, {n - 2, n - 2, n - 2, n - 2});
+    const auto ev2 = tridiagonal_eigenvalues(d, e, {n - 2, n - 2});
     return std::sqrt(std::max(ev2[0], 0.0));
   }
-  // Eigenvalues of Q = squares of M's: the two largest squares come from the
-  // two largest and the two smallest eigenvalues of M.
-  const std::array<int, 4> ks = {clamp(0), clamp(1), clamp(n - 2), clamp(n - 1)};
-  const auto mu = tridiagonal_eigenvalues(d, e, ks);
-  std::vector<double> squares;
-  for (int l = 0; l < 4; ++l) {
-    bool seen = false;  // n < 4: an index appears more than once; count it once
-    for (int m = 0; m < l; ++m) seen = seen || ks[m] == ks[l];
-    if (!seen) squares.push_back(mu[l] * mu[l]);
-  }
-  std::sort(squares.begin(), squares.end());
-  return std::sqrt(squares[squares.size() - 2]);
+  // Eigenvalues of Q = squares of M's. D^-1 P is row-stochastic, so M's
+  // eigenvalues lie in [-1, 1] and the largest is 1: that square is Q's
+  // largest eigenvalue, and the second largest square is the larger of the
+  // smallest and the second largest eigenvalue of M, squared.
+  const auto mu = tridiagonal_eigenvalues(d, e, {0, n - 2});
+  return std::sqrt(std::max(mu[0] * mu[0], mu[1] * mu[1]));
 }
 
 // All features of one normalised matrix p (ng x ng, row-major).
