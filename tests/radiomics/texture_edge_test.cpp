@@ -110,6 +110,25 @@ TEST(TextureEdge, GlcmDistances) {
   EXPECT_DOUBLE_EQ(feature(glcm_features(m), "Contrast"), 0.5);
 }
 
+// Neighbourhoods of distance 2 only: 5x1x1 ROI 1 2 3 4 5, neighbours at x +- 2.
+// NGTDM: |1-3|, |2-4|, |3 - (1+5)/2| = 0, |4-2|, |5-3| -> s = (2,2,0,2,2),
+// p = 1/5 each, Coarseness = 1 / (8/5) = 0.625.
+// GLDM alpha 2: dependent neighbours 1,1,2,1,1 -> j = 2 (4 voxels), 3 (1):
+// LDE = (4*4 + 9)/5 = 5; alpha 0: none dependent -> SDE = 1.
+TEST(TextureEdge, DistanceTwoNeighbourhoods) {
+  const DiscretizedRoi roi = full_roi(Size3{5, 1, 1}, {1, 2, 3, 4, 5});
+  NgtdmSettings n;
+  n.distances = {2};
+  const NgtdmMatrix m = compute_ngtdm_matrix(roi, n);
+  EXPECT_EQ(m.s, (std::vector<double>{2, 2, 0, 2, 2}));
+  EXPECT_DOUBLE_EQ(feature(ngtdm_features(m), "Coarseness"), 0.625);
+  GldmSettings d;
+  d.distances = {2};
+  EXPECT_DOUBLE_EQ(feature(gldm_features(roi, d), "SmallDependenceEmphasis"), 1.0);
+  d.alpha = 2;
+  EXPECT_DOUBLE_EQ(feature(gldm_features(roi, d), "LargeDependenceEmphasis"), 5.0);
+}
+
 // An asymmetric GLCM (symmetricalGLCM false) takes MCC through B B^T; check it
 // against Q's definition on a 3x3 single-slice ROI with 3 levels: Q (3x3,
 // built as PyRadiomics does, eps included) has largest eigenvalue 1, so its
