@@ -1,27 +1,17 @@
-// The registry of feature classes: one entry per class. The texture and shape
-// classes live on their own branches; each registers itself here as soon as
-// its header is in the tree (__has_include), so merging a branch needs no edit.
+// The registry of feature classes: one entry per class, each adapting the
+// extractor's settings to the class's own settings struct.
 #include "radiomics/feature_class.h"
 #include "radiomics/firstorder.h"
-
-#if __has_include("radiomics/glcm.h") && __has_include("radiomics/glrlm.h") && \
-    __has_include("radiomics/glszm.h") && __has_include("radiomics/gldm.h") && __has_include("radiomics/ngtdm.h")
-#define SCOPEMIA_HAS_TEXTURE 1
 #include "radiomics/glcm.h"
 #include "radiomics/gldm.h"
 #include "radiomics/glrlm.h"
 #include "radiomics/glszm.h"
 #include "radiomics/ngtdm.h"
-#endif
-#if __has_include("radiomics/shape.h")
-#define SCOPEMIA_HAS_SHAPE 1
 #include "radiomics/shape.h"
-#endif
 
 namespace scopemia::radiomics {
 namespace {
 
-#ifdef SCOPEMIA_HAS_TEXTURE
 FeatureValues glcm_class(const ClassInput& in) {
   GlcmSettings s;
   s.distances = in.settings->distances;
@@ -59,14 +49,11 @@ FeatureValues ngtdm_class(const ClassInput& in) {
   s.force2d_dimension = in.settings->force2Ddimension;
   return ngtdm_features(*in.roi, s);
 }
-#endif
 
-#ifdef SCOPEMIA_HAS_SHAPE
 FeatureValues shape_class(const ClassInput& in) { return shape_features(mask_view(*in.mask), *in.enabled); }
 FeatureValues shape2d_class(const ClassInput& in) {
   return shape2d_features(mask_view(*in.mask), in.settings->force2Ddimension, *in.enabled);
 }
-#endif
 
 }  // namespace
 
@@ -74,17 +61,13 @@ const std::vector<FeatureClass>& feature_classes() {
   // PyRadiomics's order (its feature-class modules, alphabetical).
   static const std::vector<FeatureClass> classes = {
       {"firstorder", false, firstorder_features},
-#ifdef SCOPEMIA_HAS_TEXTURE
       {"glcm", false, glcm_class},
       {"gldm", false, gldm_class},
       {"glrlm", false, glrlm_class},
       {"glszm", false, glszm_class},
       {"ngtdm", false, ngtdm_class},
-#endif
-#ifdef SCOPEMIA_HAS_SHAPE
       {"shape", true, shape_class},
       {"shape2D", true, shape2d_class},
-#endif
   };
   return classes;
 }
