@@ -44,7 +44,7 @@ CaseOutcome run_case(const radiomics::Extractor& extractor, const io::Case& c, s
     std::optional<int> l = label;
     for (const auto& [k, v] : c.columns)
       if (k == "Label" && !v.empty()) l = std::stoi(v);
-    out.result = extractor.execute_files(c.image, c.mask, l);
+    out.result = extractor.execute_files(c.image, c.mask_spec(), l);
   } catch (const std::exception& e) {
     out.error = e.what();
     if (out.error.empty()) out.error = "failed";

@@ -9,6 +9,7 @@
 #include "core/crop.h"
 #include "core/error.h"
 #include "core/version.h"
+#include "io/dicom_mask.h"
 #include "io/image_io.h"
 #include "radiomics/image_types.h"
 
@@ -125,7 +126,7 @@ CaseResult Extractor::execute(const Image<double>& image, PixelType pixel_type, 
 CaseResult Extractor::execute_files(const std::string& image_path, const std::string& mask_path,
                                     std::optional<int> label) const {
   const Volume v = io::read_volume(image_path);
-  const LabelMap m = io::read_label_map(mask_path);
+  const LabelMap m = io::read_mask(mask_path, image_path);  // a label map, RTSTRUCT#ROI or SEG#segment
   Image<double> image(v.size(), v.geometry());
   for (int64_t i = 0; i < v.voxel_count(); ++i) image[i] = v[i];
   try {
