@@ -1,24 +1,16 @@
 // scopemia radiomics IMAGE MASK [--params P.yaml] [--label N] [-o out.csv]
 // scopemia radiomics --batch cases.csv [--params P.yaml] [-j N] [--shard I/N] [-o out.csv]
 #include <algorithm>
-#include <atomic>
-#include <fstream>
-#include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
-#include <set>
-#include <thread>
 
 #include <fmt/format.h>
 
+#include "cli/batch.h"
 #include "cli/command.h"
 #include "core/error.h"
-#include "core/progress.h"
 #include "core/runtime.h"
 #include "imaging/itk_filters.h"
-#include "io/case_manifest.h"
-#include "io/csv.h"
 #include "radiomics/extractor.h"
 
 namespace scopemia::cli {
@@ -30,54 +22,15 @@ struct RadiomicsOptions {
   int jobs = 1;
 };
 
-struct CaseOutcome {
-  std::vector<std::pair<std::string, std::string>> inputs;
-  radiomics::CaseResult result;
-  std::string error;  // empty when it succeeded
-};
-
-// Runs one case; every failure becomes the case's error text.
-CaseOutcome run_case(const radiomics::Extractor& extractor, const io::Case& c, std::optional<int> label) {
-  CaseOutcome out;
-  out.inputs = c.columns;
-  try {
-    std::optional<int> l = label;
-    for (const auto& [k, v] : c.columns)
-      if (k == "Label" && !v.empty()) l = std::stoi(v);
-    out.result = extractor.execute_files(c.image, c.mask_spec(), l);
-  } catch (const std::exception& e) {
-    out.error = e.what();
-    if (out.error.empty()) out.error = "failed";
-  }
-  return out;
-}
-
-io::CsvTable to_table(const std::vector<std::string>& input_header, const std::vector<CaseOutcome>& outcomes) {
-  io::CsvTable t;
-  t.header = input_header;
-  const bool any_error =
-      std::any_of(outcomes.begin(), outcomes.end(), [](const CaseOutcome& o) { return !o.error.empty(); });
-  if (any_error) t.header.push_back("error");
-  std::vector<std::string> value_columns;
-  std::set<std::string> seen(t.header.begin(), t.header.end());
-  for (const CaseOutcome& o : outcomes) {
-    for (const auto& [k, v] : o.result.diagnostics)
-      if (seen.insert(k).second) value_columns.push_back(k);
-    for (const auto& [k, v] : o.result.features)
-      if (seen.insert(k).second) value_columns.push_back(k);
-  }
-  t.header.insert(t.header.end(), value_columns.begin(), value_columns.end());
-  std::map<std::string, size_t> index;
-  for (size_t i = 0; i < t.header.size(); ++i) index[t.header[i]] = i;
-  for (const CaseOutcome& o : outcomes) {
-    std::vector<std::string> row(t.header.size());
-    for (const auto& [k, v] : o.inputs) row[index[k]] = v;
-    if (any_error) row[index["error"]] = o.error;
-    for (const auto& [k, v] : o.result.diagnostics) row[index[k]] = v;
-    for (const auto& [k, v] : o.result.features) row[index[k]] = radiomics::py_float_repr(v);
-    t.rows.push_back(std::move(row));
-  }
-  return t;
+// Runs one case: diagnostics, then features at full precision.
+CaseValues run_case(const radiomics::Extractor& extractor, const io::Case& c, std::optional<int> label) {
+  std::optional<int> l = label;
+  for (const auto& [k, v] : c.columns)
+    if (k == "Label" && !v.empty()) l = std::stoi(v);
+  const radiomics::CaseResult result = extractor.execute_files(c.image, c.mask_spec(), l);
+  CaseValues values(result.diagnostics.begin(), result.diagnostics.end());
+  for (const auto& [k, v] : result.features) values.emplace_back(k, radiomics::py_float_repr(v));
+  return values;
 }
 
 int run_radiomics(const RadiomicsOptions& o, Context& ctx) {
@@ -88,11 +41,7 @@ int run_radiomics(const RadiomicsOptions& o, Context& ctx) {
   io::CaseManifest manifest;
   if (!o.batch.empty()) {
     if (!o.image.empty()) throw InputError("give either IMAGE MASK or --batch, not both");
-    manifest = io::read_case_manifest(o.batch);
-    if (!o.shard.empty()) {
-      const auto [i, n] = io::parse_shard(o.shard);
-      manifest = manifest.shard(i, n);
-    }
+    manifest = load_batch(o.batch, o.shard);
   } else {
     if (o.image.empty() || o.mask.empty()) throw InputError("give IMAGE and MASK, or --batch cases.csv");
     if (!o.shard.empty()) throw InputError("--shard needs --batch");
@@ -104,42 +53,10 @@ int run_radiomics(const RadiomicsOptions& o, Context& ctx) {
     manifest.header = {"Image", "Mask"};
     manifest.cases.push_back(c);
   }
-
-  const size_t n = manifest.cases.size();
-  std::vector<CaseOutcome> outcomes(n);
-  const int jobs = std::max(1, std::min<int>(o.jobs, int(std::max<size_t>(n, 1))));
   imaging::set_itk_threads(o.jobs > 1 ? 1 : (ctx.threads > 0 ? ctx.threads : hardware_threads()));
-  {
-    Progress progress("radiomics", int64_t(n));
-    std::atomic<size_t> next{0};
-    std::atomic<int> failed{0};
-    auto worker = [&] {
-      for (size_t i = next++; i < n; i = next++) {
-        outcomes[i] = run_case(extractor, manifest.cases[i], o.label);
-        if (!outcomes[i].error.empty()) ++failed;
-        progress.advance(1, failed ? fmt::format("{} failed", failed.load()) : std::string());
-      }
-    };
-    if (jobs == 1 || n <= 1) {
-      worker();
-    } else {
-      std::vector<std::thread> threads;
-      for (int t = 0; t < jobs; ++t) threads.emplace_back(worker);
-      for (auto& t : threads) t.join();
-    }
-    if (n > 1) progress.finish();
-  }
-
-  int failed = 0;
-  for (size_t i = 0; i < n; ++i)
-    if (!outcomes[i].error.empty()) {
-      ++failed;
-      ctx.err << "scopemia: case " << manifest.cases[i].id << ": " << outcomes[i].error << "\n";
-    }
-  const io::CsvTable table = to_table(manifest.header, outcomes);
-  if (o.output.empty()) ctx.out << io::to_csv(table);
-  else io::write_csv(table, o.output);
-  return std::min(failed, 100);
+  const auto rows = run_batch(manifest, o.jobs, "radiomics",
+                              [&](const io::Case& c) { return run_case(extractor, c, o.label); });
+  return finish_batch(manifest, rows, o.output, ctx);
 }
 
 }  // namespace
