@@ -22,7 +22,8 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   app.add_flag("-v,--verbose", verbose, "More log output");
   app.add_flag("-q,--quiet", quiet, "Warnings and errors only");
 
-  const std::vector<Command> commands = {add_info_command(app), add_convert_command(app), add_phantom_command(app)};
+  const std::vector<Command> commands = {add_info_command(app), add_convert_command(app), add_phantom_command(app),
+                                         add_evaluate_command(app)};
 
   std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 takes them reversed
   try {

@@ -23,5 +23,6 @@ struct Command {
 Command add_info_command(CLI::App& parent);
 Command add_convert_command(CLI::App& parent);
 Command add_phantom_command(CLI::App& parent);
+Command add_evaluate_command(CLI::App& parent);
 
 }  // namespace scopemia::cli
