@@ -179,7 +179,7 @@ TargetOutcome evaluate_target(const EvaluateOptions& o, const std::string& targe
     sr.data = join(labels, tables[s], task, classes, &ids);
     if (s == 0) splits = make_splits(sr.data, o.cv);
     for (const auto& m : out.models) {
-      spdlog::info("{} / {} / {}: {} splits", target, sr.name, m, splits.size());
+      spdlog::debug("{} / {} / {}: {} splits", target, sr.name, m, splits.size());
       sr.results.push_back(cross_validate(sr.data, m, splits, o.cv));
     }
     out.sets.push_back(std::move(sr));

@@ -141,7 +141,8 @@ BootstrapResult bootstrap_auc(const std::vector<int>& truth, const std::vector<d
     le += d <= 0;
     ge += d >= 0;
   }
-  r.p_two_sided = std::min(1.0, 2 * std::min(le, ge) / diff.size());
+  // (count + 1) / (B + 1): a p-value never below the resolution of B resamples.
+  r.p_two_sided = std::min(1.0, 2 * (std::min(le, ge) + 1) / (diff.size() + 1.0));
   return r;
 }
 

@@ -37,7 +37,7 @@ struct BootstrapResult {
   double auc_a_low = 0, auc_a_high = 0;
   double auc_b_low = 0, auc_b_high = 0;
   double diff_low = 0, diff_high = 0;
-  double p_two_sided = 1;  // 2 * min(P(diff <= 0), P(diff >= 0)) over resamples, capped at 1
+  double p_two_sided = 1;  // 2 * (min(#diff <= 0, #diff >= 0) + 1) / (resamples + 1), capped at 1
   int resamples = 0;
 };
 BootstrapResult bootstrap_auc(const std::vector<int>& truth, const std::vector<double>& a,
