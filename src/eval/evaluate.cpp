@@ -162,12 +162,9 @@ TargetOutcome evaluate_target(const EvaluateOptions& o, const std::string& targe
     text << ")";
   }
   text << "\n";
-  for (size_t s = 0; s < tables.size(); ++s) {
-    const size_t missing = labels.ids.size() - ids.size();
-    text << fmt::format("  {}: {} features ({} non-numeric columns ignored)\n",
-                        o.names[s], tables[s].names.size(), tables[s].dropped_non_numeric.size());
-    (void)missing;
-  }
+  for (size_t s = 0; s < tables.size(); ++s)
+    text << fmt::format("  {}: {} features ({} non-numeric columns ignored)\n", o.names[s], tables[s].names.size(),
+                        tables[s].dropped_non_numeric.size());
   if (labels.ids.size() != ids.size())
     text << fmt::format("  {} labelled cases without a target or absent from a feature set were left out\n",
                         labels.ids.size() - ids.size());
