@@ -51,6 +51,8 @@ Command add_evaluate_command(CLI::App& parent) {
   app->add_option("--bootstrap", e.bootstrap, "Bootstrap resamples for the comparison")->capture_default_str()->check(CLI::Range(100, 1000000));
   app->add_option("--predict-features", o->predict_features,
                   "S3 mode: predict each column of this CSV from --features (cross-validated regressor)");
+  app->add_flag("--tune", e.cv.tune, "Tune hyperparameters by nested CV (inner folds on each training part)");
+  app->add_option("--tune-folds", e.cv.tune_folds, "Inner folds for --tune")->capture_default_str()->check(CLI::Range(2, 20));
   app->add_flag("--no-plots", o->no_plots, "Skip the PNG figures");
   app->add_option("-o,--output", e.output, "Output folder")->required();
   return {app, [o](Context& ctx) {

@@ -90,22 +90,91 @@ double primary_score(Task task, const std::vector<double>& y, const Eigen::Matri
   return all_metrics(task, y, pred).at(primary_metric(task));
 }
 
+using OptionsFactory = std::function<std::unique_ptr<Model>(const ModelOptions&)>;
+
+namespace {
+
+// Mean inner-CV score of each candidate on the rows `rows`; returns the best.
+size_t choose_by_inner_cv(const Dataset& data, const std::vector<int>& rows,
+                          const std::vector<std::pair<std::string, ModelOptions>>& grid, const OptionsFactory& make,
+                          const CvOptions& options, uint64_t seed) {
+  if (grid.size() < 2) return 0;
+  std::vector<int> strata;
+  std::vector<std::string> groups;
+  std::vector<double> yv;
+  for (int r : rows) {
+    yv.push_back(data.y(r));
+    if (!data.groups.empty()) groups.push_back(data.groups[static_cast<size_t>(r)]);
+  }
+  if (data.task == Task::Regression) strata = quantile_strata(yv, 5);
+  else
+    for (double v : yv) strata.push_back(static_cast<int>(v));
+  std::vector<Split> inner;
+  try {
+    inner = stratified_group_kfold(strata, groups, options.tune_folds, 1, seed);
+  } catch (const std::exception&) {
+    return 0;  // too few groups for an inner split: keep the defaults
+  }
+  const int n_classes = data.task == Task::Regression ? 0 : data.n_classes();
+  size_t best = 0;
+  double best_score = -INFINITY;
+  for (size_t g = 0; g < grid.size(); ++g) {
+    double sum = 0;
+    int n = 0;
+    for (const Split& s : inner) {
+      std::vector<int> tr, te;
+      for (int i : s.train) tr.push_back(rows[static_cast<size_t>(i)]);
+      for (int i : s.test) te.push_back(rows[static_cast<size_t>(i)]);
+      const Eigen::MatrixXd Xtr = rows_of(data.X, tr), Xte = rows_of(data.X, te);
+      const Eigen::VectorXd ytr = rows_of(data.y, tr), yte = rows_of(data.y, te);
+      Preprocessor pre(options.preprocess);
+      pre.fit(Xtr, ytr, n_classes);
+      auto model = make(grid[g].second);
+      model->fit(pre.transform(Xtr), ytr);
+      const double v = primary_score(data.task, as_vector(yte), model->predict(pre.transform(Xte)));
+      if (std::isfinite(v)) {
+        sum += v;
+        ++n;
+      }
+    }
+    const double score = n ? sum / n : -INFINITY;
+    if (score > best_score + 1e-12) {
+      best_score = score;
+      best = g;
+    }
+  }
+  return best;
+}
+
+CvResult run_cv(const Dataset& data, const std::string& model_name, const OptionsFactory& make, bool tune,
+                const std::vector<Split>& splits, const CvOptions& options);
+
+}  // namespace
+
 CvResult cross_validate(const Dataset& data, const std::string& model_name, const std::vector<Split>& splits,
                         const CvOptions& options) {
-  const ModelFactory factory = [&] {
-    return make_model(model_name, data.task, data.n_classes(), options.model);
+  const OptionsFactory make = [&](const ModelOptions& mo) {
+    return make_model(model_name, data.task, data.n_classes(), mo);
   };
-  factory();  // unknown names fail before any work
-  return cross_validate(data, model_name, factory, splits, options);
+  make(options.model);  // unknown names fail before any work
+  return run_cv(data, model_name, make, options.tune, splits, options);
 }
 
 CvResult cross_validate(const Dataset& data, const std::string& model_name, const ModelFactory& factory,
                         const std::vector<Split>& splits, const CvOptions& options) {
+  return run_cv(data, model_name, [&](const ModelOptions&) { return factory(); }, false, splits, options);
+}
+
+namespace {
+
+CvResult run_cv(const Dataset& data, const std::string& model_name, const OptionsFactory& make, bool tune,
+                const std::vector<Split>& splits, const CvOptions& options) {
   const int K = data.task == Task::Regression ? 1 : data.n_classes();
   const int n_classes = data.task == Task::Regression ? 0 : data.n_classes();
   struct Out {
     std::map<std::string, double> train, validation;
     Eigen::MatrixXd test_pred;
+    std::string chosen;
   };
   std::vector<Out> outs(splits.size());
   std::atomic<size_t> next{0};
@@ -121,9 +190,16 @@ CvResult cross_validate(const Dataset& data, const std::string& model_name, cons
         pre.fit(Xtr, ytr, n_classes);
         if (options.on_preprocess_fitted) options.on_preprocess_fitted(sp, pre);
         const Eigen::MatrixXd Ztr = pre.transform(Xtr), Zte = pre.transform(Xte);
-        auto model = factory();
-        model->fit(Ztr, ytr);
         Out& o = outs[s];
+        ModelOptions mo = options.model;
+        if (tune) {
+          const auto grid = tuning_grid(model_name, options.model, static_cast<int>(Ztr.cols()));
+          const size_t best = choose_by_inner_cv(data, sp.train, grid, make, options, options.seed + 7919 * (s + 1));
+          mo = grid[best].second;
+          o.chosen = grid[best].first;
+        }
+        auto model = make(mo);
+        model->fit(Ztr, ytr);
         o.test_pred = model->predict(Zte);
         o.train = all_metrics(data.task, as_vector(ytr), model->predict(Ztr));
         o.validation = all_metrics(data.task, as_vector(yte), o.test_pred);
@@ -146,6 +222,8 @@ CvResult cross_validate(const Dataset& data, const std::string& model_name, cons
 
   CvResult r;
   r.model = model_name;
+  if (tune)
+    for (const auto& o : outs) r.chosen.push_back(o.chosen);
   r.oof = Eigen::MatrixXd::Zero(data.X.rows(), K);
   Eigen::VectorXd hits = Eigen::VectorXd::Zero(data.X.rows());
   for (size_t s = 0; s < splits.size(); ++s)
@@ -182,12 +260,24 @@ CvResult cross_validate(const Dataset& data, const std::string& model_name, cons
   return r;
 }
 
+}  // namespace
+
 Eigen::MatrixXd fit_predict(const Dataset& train, const Eigen::MatrixXd& test_X, const std::string& model_name,
                             const CvOptions& options) {
   const int n_classes = train.task == Task::Regression ? 0 : train.n_classes();
   Preprocessor pre(options.preprocess);
   pre.fit(train.X, train.y, n_classes);
-  auto model = make_model(model_name, train.task, train.n_classes(), options.model);
+  ModelOptions mo = options.model;
+  if (options.tune) {
+    const OptionsFactory make = [&](const ModelOptions& m) {
+      return make_model(model_name, train.task, train.n_classes(), m);
+    };
+    std::vector<int> all(static_cast<size_t>(train.X.rows()));
+    for (size_t i = 0; i < all.size(); ++i) all[i] = static_cast<int>(i);
+    const auto grid = tuning_grid(model_name, options.model, static_cast<int>(pre.kept().size()));
+    mo = grid[choose_by_inner_cv(train, all, grid, make, options, options.seed + 104729)].second;
+  }
+  auto model = make_model(model_name, train.task, train.n_classes(), mo);
   model->fit(pre.transform(train.X), train.y);
   return model->predict(pre.transform(test_X));
 }

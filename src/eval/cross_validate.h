@@ -23,6 +23,12 @@ struct CvOptions {
   int threads = 1;  // splits evaluated in parallel
   PreprocessOptions preprocess;
   ModelOptions model;
+  // --tune: in each split, hyperparameters (tuning_grid) are chosen by an
+  // inner stratified grouped CV with tune_folds folds on the training part
+  // only, preprocessing refitted inside each inner fold; then refitted on
+  // the whole training part.
+  bool tune = false;
+  int tune_folds = 3;
   // Test hook: called after each split's preprocessing is fitted.
   std::function<void(const Split&, const Preprocessor&)> on_preprocess_fitted;
 };
@@ -46,6 +52,8 @@ struct CvResult {
   Eigen::MatrixXd oof;
   // Per split metric values: validation AUC (or R^2), in split order.
   std::vector<double> validation_scores, train_scores;
+  // With tuning: the chosen hyperparameters of each split.
+  std::vector<std::string> chosen;
 };
 
 using ModelFactory = std::function<std::unique_ptr<Model>()>;

@@ -207,6 +207,16 @@ TargetOutcome evaluate_target(const EvaluateOptions& o, const std::string& targe
         oof.rows.push_back(std::move(row));
       }
   io::write_csv(oof, (fs::path(dir) / "oof_predictions.csv").string());
+  if (o.cv.tune) {
+    io::CsvTable tuned;
+    tuned.header = {"feature_set", "classifier", "repeat", "fold", "parameters"};
+    for (const auto& sr : out.sets)
+      for (const auto& r : sr.results)
+        for (size_t s = 0; s < r.chosen.size(); ++s)
+          tuned.rows.push_back({sr.name, r.model, std::to_string(splits[s].repeat), std::to_string(splits[s].fold),
+                                r.chosen[s]});
+    io::write_csv(tuned, (fs::path(dir) / "tuned_parameters.csv").string());
+  }
 
   // Table 2: train and validation score per model and feature set.
   const std::string metric_label = task == Task::Regression ? "R²" : task == Task::Binary ? "AUC" : "macro AUC";
@@ -214,6 +224,7 @@ TargetOutcome evaluate_target(const EvaluateOptions& o, const std::string& targe
   md << fmt::format("### {}: {} ({}-fold CV", target, metric_label, splits.size() / std::max(1, o.fold_column.empty() ? o.cv.repeats : 1));
   md << (o.fold_column.empty() ? fmt::format(" x {} repeats, seed {}", o.cv.repeats, o.cv.seed) : ", given folds");
   md << (o.group_column.empty() ? "" : fmt::format(", grouped by {}", o.group_column));
+  md << (o.cv.tune ? fmt::format(", hyperparameters tuned by inner {}-fold CV", o.cv.tune_folds) : ", default hyperparameters");
   md << ", mean ± sd over splits)\n\n| Classifier |";
   for (const auto& sr : out.sets) md << " " << sr.name << " train | " << sr.name << " validation |";
   md << "\n|---|";

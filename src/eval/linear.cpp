@@ -359,11 +359,49 @@ std::vector<std::string> default_models(Task task) {
   return {"rf", "svm", "knn", "gb", "gp", "lda", "logreg"};
 }
 
+std::vector<std::pair<std::string, ModelOptions>> tuning_grid(const std::string& name, const ModelOptions& base, int p) {
+  std::vector<std::pair<std::string, ModelOptions>> grid;
+  auto add = [&](std::string label, auto&& set) {
+    ModelOptions o = base;
+    set(o);
+    grid.emplace_back(std::move(label), o);
+  };
+  if (name == "logreg" || name == "svm" || name == "svr") {
+    for (double C : {1.0, 0.01, 0.1, 10.0, 100.0}) add(fmt::format("C={}", C), [&](ModelOptions& o) { o.C = C; });
+  } else if (name == "ridge") {
+    for (double a : {1.0, 0.01, 0.1, 10.0, 100.0})
+      add(fmt::format("alpha={}", a), [&](ModelOptions& o) { o.ridge_alpha = a; });
+  } else if (name == "knn") {
+    for (int k : {5, 3, 7, 11, 15, 21}) add(fmt::format("k={}", k), [&](ModelOptions& o) { o.knn_k = k; });
+  } else if (name == "lda") {
+    add("shrinkage=none", [](ModelOptions& o) { o.lda_shrinkage = -1; });
+    for (double s : {0.1, 0.5, 0.9}) add(fmt::format("shrinkage={}", s), [&](ModelOptions& o) { o.lda_shrinkage = s; });
+    add("shrinkage=auto", [](ModelOptions& o) { o.lda_shrinkage = 2; });
+  } else if (name == "gp") {
+    const double r = std::sqrt(static_cast<double>(std::max(p, 1)));
+    add(fmt::format("length_scale={:.4g}", base.gp_length_scale), [](ModelOptions&) {});
+    for (double f : {0.25, 0.5, 1.0, 2.0})
+      add(fmt::format("length_scale={:.4g}", f * r), [&](ModelOptions& o) { o.gp_length_scale = f * r; });
+  } else if (name == "rf") {
+    for (int d : {20, 4, 8}) add(fmt::format("max_depth={}", d), [&](ModelOptions& o) { o.rf_max_depth = d; });
+  } else if (name == "gb") {
+    for (int d : {3, 2, 5})
+      for (double lr : {0.1, 0.03})
+        add(fmt::format("max_depth={},learning_rate={}", d, lr), [&](ModelOptions& o) {
+          o.gb_max_depth = d;
+          o.gb_learning_rate = lr;
+        });
+  } else {
+    add("default", [](ModelOptions&) {});
+  }
+  return grid;
+}
+
 std::unique_ptr<Model> make_model(const std::string& name, Task task, int n_classes, const ModelOptions& o) {
   const bool reg = task == Task::Regression;
   const int K = reg ? 0 : n_classes;
-  if (name == "rf") return make_xgb_forest(K, o.seed);
-  if (name == "gb") return make_xgb_boosting(K, o.seed);
+  if (name == "rf") return make_xgb_forest(K, o.seed, o.rf_max_depth);
+  if (name == "gb") return make_xgb_boosting(K, o.seed, o.gb_max_depth, o.gb_learning_rate);
   if (name == "gp") return make_gp(K, o.gp_length_scale);
   if (name == "knn") return make_knn(K, o.knn_k);
   if (name == "svm" || (reg && name == "svr")) return make_svm(K, o.C, o.seed);

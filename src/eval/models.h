@@ -20,7 +20,14 @@ struct ModelOptions {
   int knn_k = 5;
   double C = 1.0;                // logistic regression, SVC, SVR
   double ridge_alpha = 1.0;
+  int rf_max_depth = 20;
+  int gb_max_depth = 3;          // sklearn GradientBoosting: 3
+  double gb_learning_rate = 0.1; // sklearn GradientBoosting: 0.1
 };
+
+// Candidate hyperparameters searched by --tune for a model (the defaults
+// first), with a short description of each; p = number of features.
+std::vector<std::pair<std::string, ModelOptions>> tuning_grid(const std::string& name, const ModelOptions& base, int p);
 
 class Model {
  public:
@@ -44,8 +51,8 @@ std::unique_ptr<Model> make_lda(int n_classes, double shrinkage);
 std::unique_ptr<Model> make_knn(int n_classes, int k);  // n_classes 0 = regression (mean of neighbours)
 std::unique_ptr<Model> make_ridge(double alpha);
 std::unique_ptr<Model> make_svm(int n_classes, double C, uint64_t seed);  // n_classes 0 = epsilon-SVR
-std::unique_ptr<Model> make_xgb_forest(int n_classes, uint64_t seed);     // n_classes 0 = regression
-std::unique_ptr<Model> make_xgb_boosting(int n_classes, uint64_t seed);
+std::unique_ptr<Model> make_xgb_forest(int n_classes, uint64_t seed, int max_depth = 20);  // n_classes 0 = regression
+std::unique_ptr<Model> make_xgb_boosting(int n_classes, uint64_t seed, int max_depth = 3, double learning_rate = 0.1);
 std::unique_ptr<Model> make_gp(int n_classes, double length_scale);       // n_classes 0 = regression
 
 // Binary logistic regression internals, for tests: minimises

@@ -31,7 +31,8 @@ class DMatrix {
 
 class Xgb : public Model {
  public:
-  Xgb(int K, bool forest, uint64_t seed) : K_(K), forest_(forest), seed_(seed) {}
+  Xgb(int K, bool forest, uint64_t seed, int depth, double lr)
+      : K_(K), forest_(forest), seed_(seed), depth_(depth), lr_(lr) {}
   ~Xgb() override {
     if (booster_) XGBoosterFree(booster_);
   }
@@ -68,14 +69,14 @@ class Xgb : public Model {
       set("learning_rate", "1");
       set("subsample", "0.632");
       set("colsample_bynode", K_ > 0 ? fmt::format("{:.6f}", std::min(1.0, std::ceil(std::sqrt(p)) / p)) : "1");
-      set("max_depth", "20");
+      set("max_depth", std::to_string(depth_));
       set("min_child_weight", "0");
       set("reg_lambda", "1e-6");
       rounds = 1;
     } else {
       // sklearn GradientBoosting: 100 stages, learning rate 0.1, depth 3.
-      set("learning_rate", "0.1");
-      set("max_depth", "3");
+      set("learning_rate", fmt::format("{:.17g}", lr_));
+      set("max_depth", std::to_string(depth_));
     }
     for (int it = 0; it < rounds; ++it) check(XGBoosterUpdateOneIter(booster_, it, d.h));
   }
@@ -104,16 +105,18 @@ class Xgb : public Model {
   int K_;
   bool forest_;
   uint64_t seed_;
+  int depth_;
+  double lr_;
   BoosterHandle booster_ = nullptr;
 };
 
 }  // namespace
 
-std::unique_ptr<Model> make_xgb_forest(int n_classes, uint64_t seed) {
-  return std::make_unique<Xgb>(n_classes, true, seed);
+std::unique_ptr<Model> make_xgb_forest(int n_classes, uint64_t seed, int max_depth) {
+  return std::make_unique<Xgb>(n_classes, true, seed, max_depth, 1.0);
 }
-std::unique_ptr<Model> make_xgb_boosting(int n_classes, uint64_t seed) {
-  return std::make_unique<Xgb>(n_classes, false, seed);
+std::unique_ptr<Model> make_xgb_boosting(int n_classes, uint64_t seed, int max_depth, double learning_rate) {
+  return std::make_unique<Xgb>(n_classes, false, seed, max_depth, learning_rate);
 }
 
 }  // namespace scopemia::eval

@@ -238,3 +238,55 @@ TEST(Regressors, ForestPredictionsStayInTheTargetRange) {
 
 }  // namespace
 }  // namespace scopemia::eval
+
+namespace scopemia::eval {
+namespace {
+
+double mean_of(const std::vector<double>& v) {
+  double s = 0;
+  for (double x : v) s += x;
+  return s / v.size();
+}
+
+TEST(Tuning, NestedCvOnNoiseStaysAtChance) {
+  // Choosing the best of five C values (and 10 of 300 features) on inner
+  // folds must not leak into the outer estimate.
+  Random rng(23);
+  const int n = 120, p = 300;
+  Dataset d;
+  d.task = Task::Binary;
+  d.class_names = {"0", "1"};
+  d.X.resize(n, p);
+  d.y.resize(n);
+  for (int i = 0; i < n; ++i) {
+    d.y(i) = i % 2;
+    for (int j = 0; j < p; ++j) d.X(i, j) = rng.normal();
+  }
+  CvOptions o;
+  o.folds = 5;
+  o.repeats = 4;
+  o.tune = true;
+  o.preprocess.select_k = 10;
+  const CvResult r = cross_validate(d, "logreg", make_splits(d, o), o);
+  EXPECT_NEAR(mean_of(r.validation_scores), 0.5, 0.06);
+  ASSERT_EQ(r.chosen.size(), 20u);
+  for (const auto& c : r.chosen) EXPECT_EQ(c.rfind("C=", 0), 0u) << c;
+}
+
+TEST(Tuning, GpLengthScaleSearchBeatsTheFixedDefaultInHighDimension) {
+  // 40 standardised features: the default length scale 1 makes all kernel
+  // values tiny; the grid's sqrt(p)-scaled values recover the signal.
+  const Dataset d = blobs(150, 40, 0.4, 2, 31);
+  CvOptions o;
+  o.folds = 5;
+  o.repeats = 1;
+  const auto splits = make_splits(d, o);
+  const double fixed = mean_of(cross_validate(d, "gp", splits, o).validation_scores);
+  o.tune = true;
+  const CvResult tuned = cross_validate(d, "gp", splits, o);
+  EXPECT_GT(mean_of(tuned.validation_scores), fixed + 0.05);
+  EXPECT_GT(mean_of(tuned.validation_scores), 0.9);
+}
+
+}  // namespace
+}  // namespace scopemia::eval
