@@ -291,6 +291,53 @@ TargetOutcome evaluate_target(const EvaluateOptions& o, const std::string& targe
     io::write_csv(cmp, (fs::path(dir) / "comparison.csv").string());
   }
 
+  // Multi-class and regression: paired bootstrap of macro AUC / R².
+  if (out.sets.size() >= 2 && task != Task::Binary) {
+    io::CsvTable cmp;
+    cmp.header = {"classifier", "set_a", "set_b", "metric", "value_a", "value_b", "diff", "bootstrap_ci_low",
+                  "bootstrap_ci_high", "bootstrap_p", "bootstrap_resamples", "value_a_ci_low", "value_a_ci_high",
+                  "value_b_ci_low", "value_b_ci_high"};
+    md << fmt::format(
+        "\n### {}: paired comparison of {} on out-of-fold predictions (averaged over repeats), {} cases\n\n"
+        "| Classifier | A | B | A [95 % CI] | B [95 % CI] | Δ | bootstrap 95 % CI | bootstrap p |\n"
+        "|---|---|---|---|---|---|---|---|\n",
+        target, metric_label, ids.size());
+    const Dataset& d0 = out.sets[0].data;
+    const std::vector<double> truth(d0.y.data(), d0.y.data() + d0.y.size());
+    auto metric_of = [&](const Eigen::MatrixXd& pred) {
+      return [&truth, &pred, task](const std::vector<size_t>& idx) {
+        std::vector<double> t(idx.size());
+        Eigen::MatrixXd p(static_cast<Eigen::Index>(idx.size()), pred.cols());
+        for (size_t k = 0; k < idx.size(); ++k) {
+          t[k] = truth[idx[k]];
+          p.row(static_cast<Eigen::Index>(k)) = pred.row(static_cast<Eigen::Index>(idx[k]));
+        }
+        return primary_score(task, t, p);
+      };
+    };
+    for (size_t b = 1; b < out.sets.size(); ++b)
+      for (size_t m = 0; m < out.models.size(); ++m) {
+        const Eigen::MatrixXd& pa = out.sets[0].results[m].oof;
+        const Eigen::MatrixXd& pb = out.sets[b].results[m].oof;
+        const double va = primary_score(task, truth, pa), vb = primary_score(task, truth, pb);
+        const BootstrapResult bs =
+            bootstrap_paired(truth.size(), d0.groups, o.bootstrap, o.cv.seed, metric_of(pa), metric_of(pb));
+        cmp.rows.push_back({out.models[m], out.sets[0].name, out.sets[b].name, primary, num(va, 6), num(vb, 6),
+                            num(va - vb, 6), num(bs.diff_low, 6), num(bs.diff_high, 6),
+                            fmt::format("{:.6g}", bs.p_two_sided), std::to_string(bs.resamples), num(bs.auc_a_low, 6),
+                            num(bs.auc_a_high, 6), num(bs.auc_b_low, 6), num(bs.auc_b_high, 6)});
+        md << fmt::format("| {} | {} | {} | {:.3f} [{:.3f}, {:.3f}] | {:.3f} [{:.3f}, {:.3f}] | {:+.3f} | [{:+.3f}, {:+.3f}] | {} |\n",
+                          display_name(out.models[m], task), out.sets[0].name, out.sets[b].name, va, bs.auc_a_low,
+                          bs.auc_a_high, vb, bs.auc_b_low, bs.auc_b_high, va - vb, bs.diff_low, bs.diff_high,
+                          p_value(bs.p_two_sided));
+      }
+    md << fmt::format("\nBootstrap: {} resamples{}, seed {}, percentile intervals (DeLong applies to binary AUCs only).\n",
+                      o.bootstrap,
+                      d0.groups.empty() ? " of cases" : fmt::format(" of {} groups (cluster bootstrap)", o.group_column),
+                      o.cv.seed);
+    io::write_csv(cmp, (fs::path(dir) / "comparison.csv").string());
+  }
+
   // Hold-out test set: fit on all training cases, score the held-out ones.
   if (!o.holdout_features.empty()) {
     if (o.holdout_labels.empty()) throw InputError("--holdout-features needs --holdout-labels");
@@ -381,7 +428,7 @@ TargetOutcome evaluate_target(const EvaluateOptions& o, const std::string& targe
   }
   text << "\n" << md.str();
   text << fmt::format("\nwritten to {}: results.csv, table.md, oof_predictions.csv{}{}\n", dir,
-                      out.sets.size() >= 2 && task == Task::Binary ? ", comparison.csv" : "",
+                      out.sets.size() >= 2 ? ", comparison.csv" : "",
                       figures.empty() ? "" : fmt::format(", {} figure(s)", figures.size()));
   out.text = text.str();
   return out;

@@ -135,7 +135,7 @@ bool plot_sorted(const std::string& png, const std::string& title, const std::st
   std::string script = header(png, title, 1000, 700);
   script += fmt::format("set xlabel 'Feature rank'\nset ylabel {}\nset key right top box opaque\n", quoted(ylabel));
   script += fmt::format("plot {} using 1:2 with linespoints pt 7 ps 0.5 lw 2 title {}", quoted(data), quoted(ylabel));
-  for (double r : reference_lines) script += fmt::format(", {} with lines dt 2 title '{}'", r, r);
+  for (double r : reference_lines) script += fmt::format(", {} with lines dt 2 title '{} = {}'", r, ylabel, r);
   script += "\n";
   return run_script(tmp, script, png);
 }

@@ -83,10 +83,9 @@ void delong_ci(const std::vector<int>& truth, const std::vector<double>& score, 
   *high = std::min(1.0, r.auc[0] + 1.959963984540054 * se);
 }
 
-BootstrapResult bootstrap_auc(const std::vector<int>& truth, const std::vector<double>& a,
-                              const std::vector<double>& b, const std::vector<std::string>& groups,
-                              int resamples, uint64_t seed) {
-  const size_t N = truth.size();
+BootstrapResult bootstrap_paired(size_t N, const std::vector<std::string>& groups, int resamples, uint64_t seed,
+                                 const std::function<double(const std::vector<size_t>&)>& metric_a,
+                                 const std::function<double(const std::vector<size_t>&)>& metric_b) {
   // Units to resample: single cases, or all cases of a group.
   std::vector<std::vector<size_t>> units;
   if (groups.empty()) {
@@ -104,36 +103,29 @@ BootstrapResult bootstrap_auc(const std::vector<int>& truth, const std::vector<d
     }
   }
   Random rng(seed, 0xB007);
-  std::vector<double> auc_a, auc_b, diff;
-  std::vector<int> t;
-  std::vector<double> sa, sb;
+  std::vector<double> va, vb, diff;
+  std::vector<size_t> idx;
   int attempts = 0;
   while (static_cast<int>(diff.size()) < resamples && attempts < resamples * 20) {
     ++attempts;
-    t.clear();
-    sa.clear();
-    sb.clear();
+    idx.clear();
     for (size_t u = 0; u < units.size(); ++u) {
       const auto& unit = units[static_cast<size_t>(rng.uniform() * units.size()) % units.size()];
-      for (size_t i : unit) {
-        t.push_back(truth[i]);
-        sa.push_back(a[i]);
-        sb.push_back(b.empty() ? a[i] : b[i]);
-      }
+      idx.insert(idx.end(), unit.begin(), unit.end());
     }
-    const double x = roc_auc(t, sa), y = roc_auc(t, sb);
+    const double x = metric_a(idx), y = metric_b(idx);
     if (std::isnan(x) || std::isnan(y)) continue;
-    auc_a.push_back(x);
-    auc_b.push_back(y);
+    va.push_back(x);
+    vb.push_back(y);
     diff.push_back(x - y);
   }
   BootstrapResult r;
   r.resamples = static_cast<int>(diff.size());
   if (diff.empty()) return r;
-  r.auc_a_low = quantile(auc_a, 0.025);
-  r.auc_a_high = quantile(auc_a, 0.975);
-  r.auc_b_low = quantile(auc_b, 0.025);
-  r.auc_b_high = quantile(auc_b, 0.975);
+  r.auc_a_low = quantile(va, 0.025);
+  r.auc_a_high = quantile(va, 0.975);
+  r.auc_b_low = quantile(vb, 0.025);
+  r.auc_b_high = quantile(vb, 0.975);
   r.diff_low = quantile(diff, 0.025);
   r.diff_high = quantile(diff, 0.975);
   double le = 0, ge = 0;
@@ -144,6 +136,23 @@ BootstrapResult bootstrap_auc(const std::vector<int>& truth, const std::vector<d
   // (count + 1) / (B + 1): a p-value never below the resolution of B resamples.
   r.p_two_sided = std::min(1.0, 2 * (std::min(le, ge) + 1) / (diff.size() + 1.0));
   return r;
+}
+
+BootstrapResult bootstrap_auc(const std::vector<int>& truth, const std::vector<double>& a,
+                              const std::vector<double>& b, const std::vector<std::string>& groups,
+                              int resamples, uint64_t seed) {
+  auto auc_of = [&](const std::vector<double>& s) {
+    return [&truth, &s](const std::vector<size_t>& idx) {
+      std::vector<int> t(idx.size());
+      std::vector<double> v(idx.size());
+      for (size_t k = 0; k < idx.size(); ++k) {
+        t[k] = truth[idx[k]];
+        v[k] = s[idx[k]];
+      }
+      return roc_auc(t, v);
+    };
+  };
+  return bootstrap_paired(truth.size(), groups, resamples, seed, auc_of(a), auc_of(b.empty() ? a : b));
 }
 
 }  // namespace scopemia::eval

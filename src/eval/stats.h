@@ -2,6 +2,7 @@
 // Uncertainty of AUCs: DeLong's covariance (paired, on the same cases) and
 // the percentile bootstrap.
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,12 @@ struct BootstrapResult {
 BootstrapResult bootstrap_auc(const std::vector<int>& truth, const std::vector<double>& a,
                               const std::vector<double>& b, const std::vector<std::string>& groups,
                               int resamples, uint64_t seed);
+
+// The same percentile bootstrap for any paired statistic: metric_a/metric_b
+// get the resampled case indices and return the statistic (NaN = redraw).
+BootstrapResult bootstrap_paired(size_t n, const std::vector<std::string>& groups, int resamples, uint64_t seed,
+                                 const std::function<double(const std::vector<size_t>&)>& metric_a,
+                                 const std::function<double(const std::vector<size_t>&)>& metric_b);
 
 // Standard normal CDF.
 double normal_cdf(double z);

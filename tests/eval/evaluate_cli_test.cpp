@@ -155,3 +155,40 @@ TEST(EvaluateCli, LidcRadiomicsMalignancy) {
 
 }  // namespace
 }  // namespace scopemia
+
+namespace scopemia {
+namespace {
+
+TEST(EvaluateCli, RegressionWithTwoSetsGetsABootstrapComparison) {
+  TempDir dir;
+  Random rng(8);
+  io::CsvTable labels, a, b;
+  labels.header = {"ID", "score"};
+  a.header = {"ID", "x1", "x2"};
+  b.header = {"ID", "z1"};
+  for (int i = 0; i < 80; ++i) {
+    const double u = rng.normal(), v = rng.normal();
+    const std::string id = "c" + std::to_string(i);
+    labels.rows.push_back({id, std::to_string(2 * u + v + 0.3 * rng.normal())});
+    a.rows.push_back({id, std::to_string(u), std::to_string(v)});
+    b.rows.push_back({id, std::to_string(rng.normal())});
+  }
+  io::write_csv(labels, dir.file("l.csv"));
+  io::write_csv(a, dir.file("a.csv"));
+  io::write_csv(b, dir.file("b.csv"));
+  const auto r = run_cli({"evaluate", "--features", dir.file("a.csv"), "--features", dir.file("b.csv"), "--labels",
+                          dir.file("l.csv"), "--target", "score", "--repeats", "2", "--classifiers", "ridge,svr",
+                          "--bootstrap", "300", "--no-plots", "-o", dir.file("o")});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("target 'score' (regression)"), std::string::npos) << r.out;
+  const auto res = read_results(dir.file("o") + "/results.csv");
+  EXPECT_GT(res.at("a/ridge/validation/r2"), 0.95);
+  EXPECT_LT(res.at("b/ridge/validation/r2"), 0.1);
+  const io::CsvTable cmp = io::read_csv(dir.file("o") + "/comparison.csv");
+  ASSERT_EQ(cmp.rows.size(), 2u);
+  EXPECT_EQ(cmp.rows[0][cmp.column("metric")], "r2");
+  EXPECT_GT(std::stod(cmp.rows[0][cmp.column("bootstrap_ci_low")]), 0.5);
+}
+
+}  // namespace
+}  // namespace scopemia
