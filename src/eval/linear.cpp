@@ -276,7 +276,7 @@ class Lda : public Model {
       b_ -= W_ * xbar.transpose();
     } else {
       // 'lsqr' solver: shared covariance sum_k prior_k * Cov_k, each class
-      // covariance shrunk towards mu*I in standardised units.
+      // covariance shrunk towards mu*I (mu = its mean variance).
       Eigen::MatrixXd Sigma = Eigen::MatrixXd::Zero(p, p);
       for (Eigen::Index k = 0; k < K; ++k) {
         std::vector<Eigen::Index> rows;
@@ -285,9 +285,14 @@ class Lda : public Model {
         if (rows.empty()) continue;
         Eigen::MatrixXd Xk(static_cast<Eigen::Index>(rows.size()), p);
         for (size_t r = 0; r < rows.size(); ++r) Xk.row(static_cast<Eigen::Index>(r)) = Xc.row(rows[r]);
-        Eigen::RowVectorXd sd = Xk.array().square().colwise().mean().sqrt();
-        for (Eigen::Index j = 0; j < p; ++j)
-          if (sd(j) == 0) sd(j) = 1;
+        // A fixed shrinkage acts on the raw covariance; Ledoit-Wolf ('auto')
+        // on the standardised one, rescaled afterwards (as sklearn's _cov).
+        Eigen::RowVectorXd sd = Eigen::RowVectorXd::Ones(p);
+        if (shrinkage_ > 1) {
+          sd = Xk.array().square().colwise().mean().sqrt();
+          for (Eigen::Index j = 0; j < p; ++j)
+            if (sd(j) == 0) sd(j) = 1;
+        }
         const Eigen::MatrixXd Z = Xk.array().rowwise() / sd.array();
         Eigen::MatrixXd emp = Z.transpose() * Z / static_cast<double>(Z.rows());
         const double alpha = shrinkage_ > 1 ? ledoit_wolf_shrinkage(Z) : shrinkage_;
