@@ -7,7 +7,7 @@
 //   KNeighborsClassifier().fit(X, y3).predict_proba(X + 0.05)
 //   GaussianProcessClassifier().fit(X, y / y3).predict_proba(X)
 //   GaussianProcessRegressor().fit(X, yr).predict(0.9 * X); Ridge().fit(X, yr).predict(0.9 * X)
-//   roc_auc_score(y, round(x1))
+//   roc_auc_score(y, round(x1)); f_classif(X, y3)[0]; f_regression(X, yr)[0]
 // (tight tol for LogisticRegression: the binary fit then reaches the optimum).
 #include <cmath>
 #include <vector>
@@ -16,6 +16,7 @@
 
 #include "eval/metrics.h"
 #include "eval/models.h"
+#include "eval/preprocess.h"
 
 namespace scopemia::eval {
 namespace {
@@ -114,6 +115,15 @@ TEST(Sklearn, Regressors) {
   auto ridge = make_ridge(1.0);
   ridge->fit(X(), yr);
   expect_matches(ridge->predict(X(0.9)), ridge_ref, 0, 1e-10);
+}
+
+TEST(Sklearn, UnivariateF) {
+  const Eigen::VectorXd fc = f_classif(X(), vec(y3), 3);
+  EXPECT_NEAR(fc(0), 29.2214295061, 1e-8);
+  EXPECT_NEAR(fc(1), 1.3404325850, 1e-9);
+  const Eigen::VectorXd fr = f_regression(X(), 2.0 * vec(x1) - vec(x2) + vec(noise));
+  EXPECT_NEAR(fr(0), 150.0744520075, 1e-7);
+  EXPECT_NEAR(fr(1), 4.5363412609, 1e-9);
 }
 
 TEST(Sklearn, AucWithTies) {
