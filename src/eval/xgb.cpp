@@ -59,7 +59,7 @@ class Xgb : public Model {
     }
     int rounds = 100;
     if (forest_) {
-      // sklearn RandomForest: 100 trees, grown deep, sqrt(p) features per
+      // sklearn RandomForest: 100 trees, grown deep, floor(sqrt(p)) features per
       // split (classification; all features for regression), bootstrap rows.
       // XGBoost's forest mode: 100 parallel trees in one round, learning
       // rate 1, rows subsampled (without replacement) at 63.2 %, the
@@ -68,7 +68,7 @@ class Xgb : public Model {
       set("num_parallel_tree", "100");
       set("learning_rate", "1");
       set("subsample", "0.632");
-      set("colsample_bynode", K_ > 0 ? fmt::format("{:.6f}", std::min(1.0, std::ceil(std::sqrt(p)) / p)) : "1");
+      set("colsample_bynode", K_ > 0 ? fmt::format("{:.6f}", std::min(1.0, (std::max(1.0, std::floor(std::sqrt(p))) + 0.5) / p)) : "1");  // +0.5: XGBoost floors the fraction * p
       set("max_depth", std::to_string(depth_));
       set("min_child_weight", "0");
       set("reg_lambda", "1e-6");
