@@ -77,7 +77,11 @@ Labels read_labels(const std::string& path, const std::string& id_column, const 
     if (!seen.insert(case_id).second) throw InputError(path, fmt::format("duplicate id '{}'", case_id));
     l.ids.push_back(case_id);
     l.target.push_back(target >= 0 ? trim(row[target]) : "");
-    if (group >= 0) l.groups.push_back(trim(row[group]));
+    if (group >= 0) {
+      // A case without a group value is a group of its own.
+      const std::string g = trim(row[group]);
+      l.groups.push_back(g.empty() ? "\x01" + case_id : g);
+    }
     if (fold >= 0) l.folds.push_back(trim(row[fold]));
   }
   return l;

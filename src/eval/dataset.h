@@ -17,7 +17,8 @@ const char* task_name(Task task);
 struct Labels {
   std::string source;
   std::vector<std::string> header;  // every column name (none is ever a feature)
-  std::vector<std::string> ids, target, groups, folds;  // groups/folds empty when not asked
+  // groups/folds empty when not asked; an empty group value becomes a group of its own
+  std::vector<std::string> ids, target, groups, folds;
 };
 Labels read_labels(const std::string& path, const std::string& id_column, const std::string& target_column,
                    const std::string& group_column, const std::string& fold_column);
