@@ -27,7 +27,7 @@ namespace {
 std::string display_name(const std::string& model, Task task) {
   static const std::map<std::string, std::string> names = {
       {"rf", "Random forest"}, {"svm", "SVM (RBF)"},        {"svr", "SVR (RBF)"},
-      {"knn", "KNN (k=5)"},    {"gb", "Gradient boosting"}, {"gp", "Gaussian process"},
+      {"knn", "KNN"},    {"gb", "Gradient boosting"}, {"gp", "Gaussian process"},
       {"lda", "LDA"},          {"logreg", "Logistic regression"}, {"ridge", "Ridge"}};
   auto it = names.find(model);
   if (task == Task::Regression && model == "svm") return "SVR (RBF)";
