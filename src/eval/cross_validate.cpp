@@ -203,6 +203,7 @@ CvResult run_cv(const Dataset& data, const std::string& model_name, const Option
         o.test_pred = model->predict(Zte);
         o.train = all_metrics(data.task, as_vector(ytr), model->predict(Ztr));
         o.validation = all_metrics(data.task, as_vector(yte), o.test_pred);
+        if (options.on_split_done) options.on_split_done();
       } catch (...) {
         std::lock_guard<std::mutex> lock(error_mutex);
         if (!error) error = std::current_exception();

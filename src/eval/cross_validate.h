@@ -31,6 +31,8 @@ struct CvOptions {
   int tune_folds = 3;
   // Test hook: called after each split's preprocessing is fitted.
   std::function<void(const Split&, const Preprocessor&)> on_preprocess_fitted;
+  // Called after each split (from worker threads), e.g. to advance a progress line.
+  std::function<void()> on_split_done;
 };
 
 // Splits for a dataset: its fold column when it has one, else stratified

@@ -13,6 +13,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/progress.h"
 #include "eval/metrics.h"
 #include "eval/plot.h"
 #include "eval/stats.h"
@@ -170,17 +171,26 @@ TargetOutcome evaluate_target(const EvaluateOptions& o, const std::string& targe
                         labels.ids.size() - ids.size());
 
   std::vector<Split> splits;
+  std::unique_ptr<Progress> progress;
   for (size_t s = 0; s < tables.size(); ++s) {
     SetResult sr;
     sr.name = o.names[s];
     sr.data = join(labels, tables[s], task, classes, &ids);
-    if (s == 0) splits = make_splits(sr.data, o.cv);
+    if (s == 0) {
+      splits = make_splits(sr.data, o.cv);
+      progress = std::make_unique<Progress>(fmt::format("{}: model fits", target),
+                                            static_cast<int64_t>(splits.size() * tables.size() * out.models.size()));
+    }
     for (const auto& m : out.models) {
       spdlog::debug("{} / {} / {}: {} splits", target, sr.name, m, splits.size());
-      sr.results.push_back(cross_validate(sr.data, m, splits, o.cv));
+      CvOptions cv = o.cv;
+      const std::string status = sr.name + " / " + m;
+      cv.on_split_done = [&progress, status] { progress->advance(1, status); };
+      sr.results.push_back(cross_validate(sr.data, m, splits, cv));
     }
     out.sets.push_back(std::move(sr));
   }
+  progress->finish();
   const std::string primary = primary_metric(task);
 
   // results.csv
