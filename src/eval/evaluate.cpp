@@ -353,7 +353,7 @@ TargetOutcome evaluate_target(const EvaluateOptions& o, const std::string& targe
     if (o.holdout_labels.empty()) throw InputError("--holdout-features needs --holdout-labels");
     if (o.holdout_features.size() != o.features.size())
       throw InputError("give one --holdout-features file per --features file, in the same order");
-    const Labels hl = read_labels(o.holdout_labels, o.id_column, target, o.group_column, "");
+    const Labels hl = read_labels(o.holdout_labels, o.id_column, target, "", "");
     md << fmt::format("\n### {}: hold-out test ({})\n\n| Classifier | Feature set | test {} [95 % CI] | n |\n|---|---|---|---|\n",
                       target, o.holdout_labels, metric_label);
     for (size_t s = 0; s < out.sets.size(); ++s) {

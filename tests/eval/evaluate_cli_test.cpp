@@ -95,9 +95,15 @@ TEST(EvaluateCli, TwoFeatureSetsTablesComparisonAndFigures) {
 TEST(EvaluateCli, HoldoutAndPredictFeatures) {
   TempDir dir;
   write_tables(dir);
+  // Hold-out labels need no group column.
+  io::CsvTable hold = io::read_csv(dir.file("labels.csv"));
+  for (auto& row : hold.rows) row = {row[0], row[2]};
+  hold.header = {"ID", "malignant"};
+  io::write_csv(hold, dir.file("holdout_labels.csv"));
   const auto r = run_cli({"evaluate", "--features", dir.file("a.csv"), "--labels", dir.file("labels.csv"), "--target",
-                          "malignant", "--repeats", "1", "--classifiers", "lda", "--holdout-features", dir.file("a.csv"),
-                          "--holdout-labels", dir.file("labels.csv"), "--no-plots", "-o", dir.file("h")});
+                          "malignant", "--group-column", "patient_id", "--repeats", "1", "--classifiers", "lda",
+                          "--holdout-features", dir.file("a.csv"), "--holdout-labels", dir.file("holdout_labels.csv"),
+                          "--no-plots", "-o", dir.file("h")});
   ASSERT_EQ(r.code, 0) << r.err;
   const auto res = read_results(dir.file("h") + "/results.csv");
   const double auc = res.at("a/lda/test/auc");
