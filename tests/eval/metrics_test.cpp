@@ -76,6 +76,45 @@ TEST(DeLong, VarianceOfOneAucByHand) {
   EXPECT_NEAR(r.cov(0, 0), 19.0 / 864.0, 1e-15);
 }
 
+// Published worked example: pROC's documentation of roc.test on its aSAH
+// data set (113 patients after aneurysmal subarachnoid haemorrhage; Turck et
+// al., Intensive Care Med 2010; outcome Poor = positive): WFNS score vs
+// S100B, "DeLong's test for two correlated ROC curves: Z = 2.209,
+// p-value = 0.02718, 95 percent confidence interval: 0.01040618 0.17421442,
+// AUC 0.8236789 vs 0.7313686". Variances and covariance from pROC 1.18
+// (var(roc, method = "delong"), cov(roc1, roc2)).
+TEST(DeLong, MatchesPublishedProcExample) {
+  const std::vector<int> poor{
+      0, 0, 0, 0, 1, 1, 0, 1, 0, 0, 1, 0, 1, 1, 0, 0, 1, 0, 1, 1, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 1,
+      1, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 1, 0, 0, 1, 1, 1, 0, 1, 1, 0, 1, 1,
+      1, 1, 0, 0, 0, 1, 1, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 0, 0,
+      0, 1, 0, 0, 0};
+  const std::vector<double> wfns{
+      1, 1, 1, 1, 3, 2, 5, 4, 1, 2, 5, 2, 5, 5, 1, 2, 5, 2, 2, 5, 2, 1, 1, 1, 1, 2, 1, 2, 1, 1, 3, 4, 2, 1, 4, 5,
+      4, 1, 4, 2, 5, 5, 1, 1, 2, 4, 1, 1, 2, 5, 5, 2, 1, 2, 5, 1, 2, 2, 2, 1, 5, 1, 1, 2, 5, 2, 1, 4, 5, 2, 4, 4,
+      1, 4, 1, 2, 1, 4, 2, 1, 2, 3, 2, 4, 2, 1, 4, 5, 1, 1, 5, 4, 2, 2, 1, 1, 1, 3, 1, 2, 5, 2, 2, 5, 5, 5, 2, 4,
+      4, 5, 1, 1, 1};
+  const std::vector<double> s100b{
+      0.13, 0.14, 0.1, 0.04, 0.13, 0.1, 0.47, 0.16, 0.18, 0.1, 0.12, 0.1, 0.44, 0.71, 0.04, 0.08, 0.49, 0.04,
+      0.07, 0.33, 0.09, 0.09, 0.07, 0.11, 0.07, 0.17, 0.07, 0.11, 0.13, 0.19, 0.05, 0.16, 0.41, 0.14, 0.34, 0.35,
+      0.48, 0.09, 0.96, 0.25, 0.5, 0.46, 0.16, 0.07, 0.43, 0.45, 0.11, 0.08, 0.09, 0.86, 0.52, 0.08, 0.06, 0.13,
+      2.07, 0.1, 0.14, 0.15, 0.07, 0.06, 0.77, 0.05, 0.09, 0.3, 0.03, 0.09, 0.04, 0.23, 0.7, 0.09, 0.27, 0.71,
+      0.08, 0.26, 0.08, 0.16, 0.09, 0.13, 0.1, 0.08, 0.11, 0.33, 0.11, 0.28, 0.07, 0.1, 0.32, 0.22, 0.07, 0.05,
+      0.24, 0.38, 0.1, 0.15, 0.08, 0.14, 0.1, 0.07, 0.04, 0.19, 0.56, 0.14, 0.58, 0.32, 0.82, 0.74, 0.15, 0.47,
+      0.17, 0.44, 0.15, 0.5, 0.48};
+  const DeLongResult r = delong(poor, {wfns, s100b});
+  EXPECT_NEAR(r.auc[0], 0.8236788618, 1e-9);
+  EXPECT_NEAR(r.auc[1], 0.7313685637, 1e-9);
+  EXPECT_NEAR(r.cov(0, 0), 0.00146991470882, 1e-13);
+  EXPECT_NEAR(r.cov(1, 1), 0.00266868245717, 1e-13);
+  EXPECT_NEAR(r.cov(0, 1), 0.00119615567377, 1e-13);
+  const DeLongTest t = delong_test(poor, wfns, s100b);
+  EXPECT_NEAR(t.z, 2.2089835914, 1e-8);
+  EXPECT_NEAR(t.p, 0.0271757822, 1e-9);
+  EXPECT_NEAR(t.ci_low, 0.01040618, 1e-7);
+  EXPECT_NEAR(t.ci_high, 0.17421442, 1e-7);
+}
+
 // Direct O(m n) structural components (DeLong et al. 1988).
 Eigen::MatrixXd delong_direct(const std::vector<int>& t, const std::vector<std::vector<double>>& scores) {
   std::vector<size_t> pos, neg;
