@@ -27,5 +27,6 @@ Command add_mci_command(CLI::App& parent);
 Command add_dicom_command(CLI::App& parent);
 Command add_radiomics_command(CLI::App& parent);
 Command add_embed_command(CLI::App& parent);
+Command add_evaluate_command(CLI::App& parent);
 
 }  // namespace scopemia::cli
