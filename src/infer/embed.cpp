@@ -36,7 +36,7 @@ Embedder::Embedder(const EmbedOptions& options) : state_(std::make_unique<State>
   const auto& st = probe.pde_states.at(s.block);
   s.channels_A = st.f_A_new.size(1);
   s.channels_T = st.f_T_new.size(1);
-  for (const char* where : {"", "global_"}) {
+  for (const char* where : {"", "sd_", "global_"}) {
     for (int64_t i = 0; i < s.channels_A; ++i) s.names.push_back("scope_A_" + std::string(where) + std::to_string(i));
     for (int64_t i = 0; i < s.channels_T; ++i) s.names.push_back("scope_T_" + std::string(where) + std::to_string(i));
   }
@@ -57,6 +57,7 @@ std::vector<float> Embedder::embed(const Volume& image, const LabelMap& mask) co
   // Sums over windows of the pooled streams, weighted by ROI (and valid) mass.
   torch::Tensor roi_A = torch::zeros({s.channels_A}, torch::kFloat64), roi_T = torch::zeros({s.channels_T}, torch::kFloat64);
   torch::Tensor all_A = torch::zeros_like(roi_A), all_T = torch::zeros_like(roi_T);
+  torch::Tensor sq_A = torch::zeros_like(roi_A), sq_T = torch::zeros_like(roi_T);
   double roi_mass = 0, all_mass = 0;
   for (int64_t start : window_starts(D, k, s.options.stride)) {
     const data::SubvolumeRef ref{0, start, std::min(k, D - start)};
@@ -74,13 +75,19 @@ std::vector<float> Embedder::embed(const Volume& image, const LabelMap& mask) co
     };
     roi_A += pooled(st.f_A_new, m_f);
     roi_T += pooled(st.f_T_new, m_f);
+    sq_A += pooled(st.f_A_new.square(), m_f);
+    sq_T += pooled(st.f_T_new.square(), m_f);
     all_A += pooled(st.f_A_new, v_f);
     all_T += pooled(st.f_T_new, v_f);
     roi_mass += m_f.sum().item<double>();
     all_mass += v_f.sum().item<double>();
   }
   if (roi_mass <= 0) throw InputError("the ROI vanished after preprocessing (too small for the spacing?)");
-  const auto row = torch::cat({roi_A / roi_mass, roi_T / roi_mass, all_A / all_mass, all_T / all_mass}).to(torch::kFloat32);
+  // Texture lives in the spread of the streams inside the ROI, not only their mean.
+  const auto mean_A = roi_A / roi_mass, mean_T = roi_T / roi_mass;
+  const auto sd_A = (sq_A / roi_mass - mean_A.square()).clamp_min(0).sqrt();
+  const auto sd_T = (sq_T / roi_mass - mean_T.square()).clamp_min(0).sqrt();
+  const auto row = torch::cat({mean_A, mean_T, sd_A, sd_T, all_A / all_mass, all_T / all_mass}).to(torch::kFloat32);
   return std::vector<float>(row.data_ptr<float>(), row.data_ptr<float>() + row.numel());
 }
 

@@ -27,7 +27,8 @@ class Embedder {
   explicit Embedder(const EmbedOptions& options);
   ~Embedder();
 
-  // scope_A_<i>, scope_T_<i> (ROI), then scope_A_global_<i>, scope_T_global_<i>.
+  // scope_A_<i>, scope_T_<i> (ROI means), scope_A_sd_<i>, scope_T_sd_<i> (ROI
+  // standard deviations), then scope_A_global_<i>, scope_T_global_<i>.
   const std::vector<std::string>& names() const;
   // `mask` on `image`'s grid, non-empty.
   std::vector<float> embed(const Volume& image, const LabelMap& mask) const;

@@ -44,9 +44,11 @@ TEST(Embed, RoiAndGlobalPoolsDifferAndNamesFollowTheStreams) {
   const auto& names = embedder.names();
   EXPECT_EQ(names.front(), "scope_A_0");
   const auto v = embedder.embed(c.image, c.mask);
-  const size_t half = v.size() / 2;
-  EXPECT_EQ(names[half].rfind("scope_A_global_", 0), 0u);
-  EXPECT_NE(std::vector<float>(v.begin(), v.begin() + half), std::vector<float>(v.begin() + half, v.end()));
+  const size_t third = v.size() / 3;
+  EXPECT_EQ(names[third].rfind("scope_A_sd_", 0), 0u);
+  EXPECT_EQ(names[2 * third].rfind("scope_A_global_", 0), 0u);
+  EXPECT_NE(std::vector<float>(v.begin(), v.begin() + third), std::vector<float>(v.begin() + 2 * third, v.end()));
+  for (size_t i = third; i < 2 * third; ++i) EXPECT_GE(v[i], 0.f) << names[i];  // standard deviations
 }
 
 TEST(EmbedCli, LidcRowsJoinRadiomicsByIdAndRepeatByteForByte) {
