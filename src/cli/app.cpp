@@ -30,6 +30,7 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
       add_dicom_command(app),
       add_radiomics_command(app),
       add_embed_command(app),
+      add_explain_command(app),
       add_evaluate_command(app),
   };
 

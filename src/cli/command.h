@@ -27,6 +27,7 @@ Command add_mci_command(CLI::App& parent);
 Command add_dicom_command(CLI::App& parent);
 Command add_radiomics_command(CLI::App& parent);
 Command add_embed_command(CLI::App& parent);
+Command add_explain_command(CLI::App& parent);
 Command add_evaluate_command(CLI::App& parent);
 
 }  // namespace scopemia::cli

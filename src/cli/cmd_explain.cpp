@@ -1,0 +1,105 @@
+// scopemia explain IMAGE [MASK] -o DIR [--model NAME --seed S]
+#include <filesystem>
+#include <memory>
+
+#include <torch/torch.h>
+
+#include <fmt/format.h>
+
+#include "cli/command.h"
+#include "core/error.h"
+#include "core/label_map.h"
+#include "data/preprocess.h"
+#include "imaging/itk_filters.h"
+#include "infer/gradcam.h"
+#include "io/dicom_mask.h"
+#include "io/image_io.h"
+#include "io/png.h"
+#include "nn/heads.h"
+
+namespace scopemia::cli {
+namespace {
+
+struct ExplainOptions {
+  std::string image, mask, output, checkpoint, model = "convnext3d_nano";
+  uint64_t seed = 0;
+  std::vector<int> pde_stages{1, 2};
+  std::vector<int64_t> slices;
+};
+
+// A map on the prepared grid brought back onto the input's grid.
+Volume to_input_grid(const Volume& map, const Volume& input) {
+  Image<double> m(map.size(), map.geometry());
+  for (int64_t i = 0; i < map.voxel_count(); ++i) m[i] = map[i];
+  const Image<double> r = imaging::resample(m, imaging::Grid{input.size(), input.geometry()},
+                                            imaging::Interpolator::Linear, 0.0);
+  Volume out(r.size(), r.geometry());
+  for (int64_t i = 0; i < out.voxel_count(); ++i) out[i] = float(r[i]);
+  out.set_source_pixel_type(PixelType::Float32);
+  return out;
+}
+
+int run_explain(const ExplainOptions& o, Context& ctx) {
+  if (!o.checkpoint.empty())
+    throw InputError(o.checkpoint, "checkpoints come with `scopemia train` (not in this build yet); use --model/--seed");
+  const Volume image = io::read_volume(o.image);
+  LabelMap mask;
+  if (!o.mask.empty()) {
+    mask = io::read_mask(o.mask, o.image);
+  } else {  // no ROI: explain the whole image
+    mask = LabelMap(image.size(), image.geometry(), 1);
+  }
+  data::PreprocessOptions pre;
+  if (o.mask.empty()) {
+    pre.height = pre.width = 0;
+    pre.spacing = {0, 0, 0};
+  }
+  const data::PreparedCase prepared = data::prepare_case(image, mask, pre);
+
+  torch::manual_seed(o.seed);
+  nn::BackboneOptions b;
+  b.pde_stages = o.pde_stages;
+  auto model = nn::create(o.model, b);
+  model->eval();
+  nn::LinearHead head(model->out_channels(), 1);
+  head->eval();
+  const auto maps = infer::grad_cam(*model, prepared.image, [&](const nn::BackboneOutput& out) {
+    return head->forward(out.stages.back()).sum();  // the prediction's logit
+  });
+
+  std::filesystem::create_directories(o.output);
+  const int64_t roi_slice = [&] {
+    const auto box = bounding_box(mask);
+    return box ? box->start.z + box->size.z / 2 : image.depth() / 2;
+  }();
+  const std::vector<int64_t> slices = o.slices.empty() ? std::vector<int64_t>{roi_slice} : o.slices;
+  for (const auto& m : maps) {
+    const Volume on_input = to_input_grid(m.map, image);
+    const std::string base = (std::filesystem::path(o.output) / ("gradcam_" + m.name)).string();
+    io::write_volume(on_input, base + ".nii.gz", PixelType::Float32);
+    for (int64_t z : slices)
+      io::write_overlay_png(image, &on_input, z, pre.window_low, std::min(pre.window_high, 400.0),
+                            fmt::format("{}_slice{:03d}.png", base, z));
+    ctx.out << base << ".nii.gz\n";
+  }
+  return 0;
+}
+
+}  // namespace
+
+Command add_explain_command(CLI::App& parent) {
+  auto o = std::make_shared<ExplainOptions>();
+  CLI::App* app = parent.add_subcommand(
+      "explain", "Grad-CAM of the prediction for each PDE block's anatomical and textural streams (NIfTI + PNG)");
+  app->add_option("image", o->image, "Image file or DICOM folder")->required();
+  app->add_option("mask", o->mask, "Optional ROI (label map, RS.dcm#ROI or SEG): the case is cropped around it");
+  app->add_option("-o,--output", o->output, "Output folder")->required();
+  app->add_option("--checkpoint", o->checkpoint, "A trained checkpoint (from scopemia train)");
+  app->add_option("--model", o->model, "Registered backbone (randomly initialised with --seed)");
+  app->add_option("--seed", o->seed, "Seed of the model's weights");
+  app->add_option("--pde-stages", o->pde_stages, "Stages followed by a PDE block")->delimiter(',');
+  app->add_option("--slice", o->slices, "Axial slices for the PNG overlays (default: the ROI's middle)");
+  return {app, [o](Context& ctx) { return run_explain(*o, ctx); }};
+}
+
+}  // namespace scopemia::cli
