@@ -27,6 +27,7 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
       add_convert_command(app),
       add_phantom_command(app),
       add_mci_command(app),
+      add_profile_command(app),
   };
 
   std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 takes them reversed

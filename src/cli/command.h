@@ -24,5 +24,6 @@ Command add_info_command(CLI::App& parent);
 Command add_convert_command(CLI::App& parent);
 Command add_phantom_command(CLI::App& parent);
 Command add_mci_command(CLI::App& parent);
+Command add_profile_command(CLI::App& parent);
 
 }  // namespace scopemia::cli
