@@ -78,19 +78,23 @@ ModelImpl::ModelImpl(std::string name, std::shared_ptr<BackboneImpl> backbone, M
   register_module("backbone", backbone_);
   const auto& stages = backbone_->stage_info();
   pde_.resize(stages.size(), PdeBlock(nullptr));
-  std::vector<int> wanted = config_.pde_stages;
+  std::vector<int> wanted;
+  const int n_stages = static_cast<int>(stages.size());
+  for (int s : config_.pde_stages) wanted.push_back(s < 0 ? s + n_stages : s);  // -1: the last stage
   std::sort(wanted.begin(), wanted.end());
   wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
+  config_.pde_stages.clear();  // rewritten below: sorted, non-negative
   for (int s : wanted) {
-    if (s < 0 || s >= static_cast<int>(stages.size()))
-      throw InputError(name_ + ": PDE stage " + std::to_string(s) + " out of range (the model has " +
-                       std::to_string(stages.size()) + " stages, 0-based)");
+    if (s < 0 || s >= n_stages)
+      throw InputError(name_ + ": PDE stage out of range (the model has " + std::to_string(n_stages) +
+                       " stages: 0.." + std::to_string(n_stages - 1) + ", or -1 for the last)");
     PdeBlockConfig pc = config_.pde;
     pc.channels = stages[s].channels;
     pc.spacing = {config_.input_spacing.z * static_cast<double>(stages[s].stride[0]),
                   config_.input_spacing.y * static_cast<double>(stages[s].stride[1]),
                   config_.input_spacing.x * static_cast<double>(stages[s].stride[2])};
     pde_[s] = register_module("pde" + std::to_string(s), PdeBlock(pc));
+    config_.pde_stages.push_back(s);
   }
   head_ = register_module("head", Head(config_.head, stages.back().channels, config_.num_outputs,
                                        config_.head_dropout));

@@ -63,7 +63,8 @@ struct ModelConfig {
   double layer_scale_init = 1e-6;
   double drop_path = 0.0;      // stochastic depth, linearly increasing to this rate
 
-  // PDE blocks after the listed stages (0-based). pde.channels and pde.spacing
+  // PDE blocks after the listed stages (0-based; negative counts from the
+  // end, -1 = the last stage; Model::config() holds them resolved and sorted). pde.channels and pde.spacing
   // are set per stage: channels = the stage's width, spacing = input_spacing x
   // the stage's cumulative stride.
   std::vector<int> pde_stages;

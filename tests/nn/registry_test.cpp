@@ -32,16 +32,15 @@ TEST_P(EveryModel, ForwardBackwardShapesFiniteGradientsToFirstLayer) {
   ModelConfig cfg;
   cfg.head = HeadKind::kClassification;
   cfg.num_outputs = 3;
-  Model model = create(name, cfg);
-  const auto info = model->stage_info();  // a copy: the model may be replaced below
-  ASSERT_GE(info.size(), 4u);
   if (with_pde) {
     // PDE blocks after the first and the last stage, and the U-Net decoder.
-    cfg.pde_stages = {0, static_cast<int>(info.size()) - 1};
+    cfg.pde_stages = {0, -1};
     cfg.decoder.out_channels = 1;
-    model = create(name, cfg);
   }
+  Model model = create(name, cfg);
   model->train();
+  const auto& info = model->stage_info();
+  ASSERT_GE(info.size(), 4u);
 
   const int64_t D = 8, H = 32, W = 32;
   auto x = torch::randn({1, 1, D, H, W});
@@ -88,7 +87,8 @@ TEST_P(EveryModel, ForwardBackwardShapesFiniteGradientsToFirstLayer) {
     ASSERT_TRUE(all_finite(p.value().grad())) << p.key();
   }
   if (with_pde) {
-    for (int s : cfg.pde_stages) {
+    EXPECT_EQ(model->config().pde_stages, (std::vector<int>{0, static_cast<int>(info.size()) - 1}));
+    for (int s : model->config().pde_stages) {
       auto* block = model->pde_block(s);
       ASSERT_NE(block, nullptr);
       const auto fuse_grad = block->named_parameters()["fuse.weight"].grad();
@@ -117,6 +117,10 @@ TEST(Registry, ListsTheFourFamiliesAndRejectsUnknownNames) {
   ModelConfig bad;
   bad.pde_stages = {4};
   EXPECT_THROW(create("resnet3d_18", bad), InputError);
+  bad.pde_stages = {-5};
+  EXPECT_THROW(create("resnet3d_18", bad), InputError);
+  bad.pde_stages = {-1, 3, 3};  // the same stage three times: one block
+  EXPECT_EQ(create("resnet3d_18", bad)->config().pde_stages, std::vector<int>{3});
   EXPECT_THROW(create("resnet3d_18")->forward(torch::zeros({1, 1, 2, 32, 32})), InputError);  // D < depth stride 4
 }
 
