@@ -49,7 +49,7 @@ Command add_profile_command(CLI::App& parent) {
   auto o = std::make_shared<Options>();
   CLI::App* app = parent.add_subcommand(
       "profile", "Parameters, FLOPs, peak memory and forward / training-step time of a backbone");
-  app->add_option("--model", o->p.model, "Registered model name (e.g. convnext3d_small)");
+  app->add_option("--model", o->p.model, "Registered model name")->capture_default_str();
   app->add_flag("--pde", o->p.pde, "Add PDE blocks (after the stages of --pde-stages)");
   app->add_option("--pde-stages", o->stages, "Stages (0-based, comma-separated) followed by a PDE block")
       ->capture_default_str();
@@ -61,6 +61,9 @@ Command add_profile_command(CLI::App& parent) {
       ->capture_default_str();
   app->add_option("--dw-kernel", o->p.dw_kernel, "ConvNeXt depthwise kernel size (the paper: 7)")->capture_default_str();
   app->add_flag("--dw-separable", o->p.dw_separable, "ConvNeXt: separable k x 1 x 1, 1 x k x 1, 1 x 1 x k depthwise");
+  app->add_option("--norm", o->p.norm, "ResNet / VGG / DenseNet normalisation: batch, group or instance")
+      ->check(CLI::IsMember({"batch", "group", "instance"}))
+      ->capture_default_str();
   app->add_flag("--no-timing", [o](int64_t) { o->p.timing = false; }, "Parameters, FLOPs and memory only");
   app->add_option("--format", o->format, "text or json")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
   app->add_flag("--table", o->table, "Every family with and without PDE blocks, and the overhead in %");
@@ -93,8 +96,7 @@ Command add_profile_command(CLI::App& parent) {
               } else {
                 ctx.out << fmt::format("model            {}{}\n", r.model, r.pde ? " + PDE blocks" : "")
                         << fmt::format("device           {}\n", r.device)
-                        << fmt::format("input            {}x{} ({} x D x H x W, batch {})\n", o->p.batch, o->input,
-                                       "N", o->p.batch)
+                        << fmt::format("input            {}x{} (N x D x H x W)\n", o->p.batch, o->input)
                         << fmt::format("parameters       {:.3f} M ({} in PDE blocks)\n", r.params / 1e6, r.pde_params)
                         << fmt::format("FLOPs (forward)  {:.3f} G (conv {:.3f}, linear {:.3f}, norm {:.3f}, "
                                        "elementwise {:.3f}, reduction {:.3f})\n",

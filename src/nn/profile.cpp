@@ -246,6 +246,10 @@ ProfileResult profile_model(const ProfileOptions& o) {
   cfg.num_outputs = 2;
   cfg.dw_kernel = o.dw_kernel;
   cfg.dw_kind = o.dw_separable ? DepthwiseKind::kSeparable : DepthwiseKind::kCube;
+  if (o.norm == "batch") cfg.norm = Norm::kBatch;
+  else if (o.norm == "group") cfg.norm = Norm::kGroup;
+  else if (o.norm == "instance") cfg.norm = Norm::kInstance;
+  else throw InputError("--norm must be batch, group or instance, got '" + o.norm + "'");
   if (o.pde) cfg.pde_stages = o.pde_stages;
   Model model = create(o.model, cfg);
   model->to(device);

@@ -6,12 +6,14 @@
 #include <tuple>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
 #include "core/error.h"
 #include "nn/decoder.h"
 #include "nn/profile.h"
 #include "nn/registry.h"
+#include "support/run_cli.h"
 
 namespace scopemia::nn {
 namespace {
@@ -339,6 +341,40 @@ TEST(Profile, PdeOverheadAndConsistentCounts) {
   EXPECT_GT(t.train_step_ms, t.forward_ms);
   o.device = "tpu";
   EXPECT_THROW(profile_model(o), InputError);
+}
+
+TEST(Profile, CommandLineJsonAndTable) {
+  using scopemia::testing::run_cli;
+  const auto r = run_cli({"--threads", "1", "profile", "--model", "convnext3d_nano", "--pde", "--input", "4x32x32",
+                          "--repeats", "1", "--format", "json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  for (const char* key : {"params", "flops", "peak_memory_bytes", "forward_ms", "train_step_ms"})
+    ASSERT_TRUE(j.contains(key)) << key;
+  ModelConfig cfg;
+  cfg.pde_stages = {1, 2};
+  EXPECT_EQ(j["params"].get<int64_t>(), count_parameters(*create("convnext3d_nano", cfg)));
+  ProfileOptions o;
+  o.model = "convnext3d_nano";
+  o.pde = true;
+  o.input = {4, 32, 32};
+  o.timing = false;
+  EXPECT_DOUBLE_EQ(j["flops"].get<double>(), profile_model(o).flops.total());
+  EXPECT_GT(j["peak_memory_bytes"].get<int64_t>(), 0);
+  EXPECT_GT(j["forward_ms"].get<double>(), 0);
+  EXPECT_GT(j["train_step_ms"].get<double>(), 0);
+
+  const auto t = run_cli({"--threads", "1", "profile", "--table", "--models", "resnet3d_18,vgg3d_11", "--input",
+                          "8x32x32", "--no-timing", "--format", "json"});
+  ASSERT_EQ(t.code, 0) << t.err;
+  const auto rows = nlohmann::json::parse(t.out);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[1]["model"], "vgg3d_11");
+  EXPECT_GT(rows[0]["params_pde"].get<int64_t>(), rows[0]["params"].get<int64_t>());
+
+  EXPECT_EQ(run_cli({"profile", "--model", "convnext3d_nano", "--input", "16x128"}).code, 2);
+  EXPECT_EQ(run_cli({"profile", "--model", "convnext3d_nano", "--input", "2x32x32"}).code, 2);  // below the stride
+  EXPECT_EQ(run_cli({"profile", "--model", "nonet", "--input", "4x32x32"}).code, 2);
 }
 
 }  // namespace
