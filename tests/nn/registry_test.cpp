@@ -137,6 +137,61 @@ TEST(Registry, StridePlannerCapsTheDepthStride) {
   EXPECT_THROW(StridePlanner(3), InputError);
 }
 
+// ------------------------------------------------------- config variants ----
+
+TEST(Variants, ConvNeXtDepthwiseKernels) {
+  torch::manual_seed(5);
+  const auto x = torch::randn({1, 1, 4, 32, 32});
+  for (auto kind : {DepthwiseKind::kCube, DepthwiseKind::kSeparable}) {
+    ModelConfig cfg;
+    cfg.dw_kernel = 7;
+    cfg.dw_kind = kind;
+    auto model = create("convnext3d_nano", cfg);
+    std::vector<std::vector<int64_t>> dw_shapes;
+    for (const auto& p : model->named_parameters())
+      if (p.key().find("stage0.0.dwconv") != std::string::npos && p.key().find("weight") != std::string::npos)
+        dw_shapes.push_back(p.value().sizes().vec());
+    if (kind == DepthwiseKind::kCube) {
+      EXPECT_EQ(dw_shapes, (std::vector<std::vector<int64_t>>{{80, 1, 7, 7, 7}}));
+    } else {
+      EXPECT_EQ(dw_shapes,
+                (std::vector<std::vector<int64_t>>{{80, 1, 7, 1, 1}, {80, 1, 1, 7, 1}, {80, 1, 1, 1, 7}}));
+    }
+    auto out = model->forward(x);
+    out.output.sum().backward();
+    EXPECT_TRUE(all_finite(out.output));
+    EXPECT_GT(model->first_layer_weight().grad().abs().sum().item<double>(), 0.0);
+  }
+  ModelConfig even;
+  even.dw_kernel = 4;
+  EXPECT_THROW(create("convnext3d_nano", even), InputError);
+}
+
+TEST(Variants, NormalisationsAndFullyThreeDimensionalStrides) {
+  torch::manual_seed(6);
+  // 4x32x32, batch 1: the last ResNet stage is 1x1x1, where BatchNorm cannot
+  // train (one value per channel); GroupNorm can.
+  const auto x = torch::randn({1, 1, 4, 32, 32});
+  ModelConfig cfg;
+  cfg.norm = Norm::kGroup;
+  auto model = create("resnet3d_18", cfg);
+  model->train();
+  auto out = model->forward(x);
+  EXPECT_EQ(out.features.sizes(), (std::vector<int64_t>{1, 512, 1, 1, 1}));
+  out.output.sum().backward();
+  EXPECT_GT(model->first_layer_weight().grad().abs().sum().item<double>(), 0.0);
+  cfg.norm = Norm::kBatch;
+  EXPECT_ANY_THROW(create("resnet3d_18", cfg)->forward(x));
+  // Fully 3D downsampling: depth shrinks 32x like height and width.
+  cfg.max_depth_stride = 32;
+  auto cube = create("densenet3d_121", cfg);
+  EXPECT_EQ(cube->stage_info().back().stride, (std::array<int64_t, 3>{32, 32, 32}));
+  cube->eval();
+  torch::NoGradGuard no_grad;
+  EXPECT_EQ(cube->forward(torch::randn({1, 1, 32, 32, 32})).features.sizes(),
+            (std::vector<int64_t>{1, 1024, 1, 1, 1}));
+}
+
 // --------------------------------------------------------------- heads ----
 
 TEST(Heads, RegressionEmbeddingAndFeatures) {
