@@ -64,6 +64,8 @@ Command add_profile_command(CLI::App& parent) {
   app->add_option("--norm", o->p.norm, "ResNet / VGG / DenseNet normalisation: batch, group or instance")
       ->check(CLI::IsMember({"batch", "group", "instance"}))
       ->capture_default_str();
+  app->add_flag("--no-pde-losses", [o](int64_t) { o->p.pde_losses = false; },
+                "Training step without the PDE losses (the blocks' own cost only)");
   app->add_flag("--no-timing", [o](int64_t) { o->p.timing = false; }, "Parameters, FLOPs and memory only");
   app->add_option("--format", o->format, "text or json")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
   app->add_flag("--table", o->table, "Every family with and without PDE blocks, and the overhead in %");

@@ -278,7 +278,7 @@ ProfileResult profile_model(const ProfileOptions& o) {
     auto out = model->forward(x);
     auto loss = out.output.sum();
     for (const auto& ps : out.pde)
-      loss = loss + pde_losses(*model->pde_block(ps.stage), ps.states, PdeLossWeights{}).total;
+      if (o.pde_losses) loss = loss + pde_losses(*model->pde_block(ps.stage), ps.states, PdeLossWeights{}).total;
     loss.backward();
     sync();
   };

@@ -72,6 +72,7 @@ struct ProfileOptions {
   bool timing = true;                  // false: parameters, FLOPs and memory only
   int64_t dw_kernel = 3;               // ConvNeXt depthwise kernel
   bool dw_separable = false;
+  bool pde_losses = true;               // the training step adds the blocks' PDE losses
   std::string norm = "batch";          // ResNet / VGG / DenseNet: batch, group or instance
 };
 
