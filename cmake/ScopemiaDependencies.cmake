@@ -12,6 +12,10 @@ find_package(ITK 5 REQUIRED COMPONENTS
   ITKImageGrid ITKSmoothing)
 include(${ITK_USE_FILE})
 
+# DICOM RTSTRUCT / SEG are parsed with DCMTK's dcmdata (src/io/rtstruct.cpp,
+# dicom_seg.cpp); its headers stay in those .cpp files, apart from ITK's GDCM.
+find_package(DCMTK REQUIRED CONFIG)
+
 find_package(Eigen3 REQUIRED NO_MODULE)
 find_package(yaml-cpp REQUIRED)
 find_package(spdlog REQUIRED)
@@ -25,3 +29,13 @@ if(NOT CLI11_FOUND)
   add_library(CLI11::CLI11 INTERFACE IMPORTED)
   set_target_properties(CLI11::CLI11 PROPERTIES INTERFACE_INCLUDE_DIRECTORIES ${CLI11_INCLUDE_DIR})
 endif()
+
+# Classical learners for src/eval: libsvm (no CMake package) and XGBoost's C
+# API (Debian's xgboost CMake targets name a missing file: find it by hand).
+find_path(LIBSVM_INCLUDE_DIR libsvm/svm.h REQUIRED)
+find_library(LIBSVM_LIBRARY svm REQUIRED)
+find_path(XGBOOST_INCLUDE_DIR xgboost/c_api.h REQUIRED)
+find_library(XGBOOST_LIBRARY xgboost REQUIRED)
+add_library(scopemia_classical_ml INTERFACE)
+target_include_directories(scopemia_classical_ml INTERFACE ${LIBSVM_INCLUDE_DIR} ${XGBOOST_INCLUDE_DIR})
+target_link_libraries(scopemia_classical_ml INTERFACE ${LIBSVM_LIBRARY} ${XGBOOST_LIBRARY})

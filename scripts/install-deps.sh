@@ -11,6 +11,7 @@ packages=(
   libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libjemalloc-dev libpng-dev zlib1g-dev
+  gnuplot-nox
 )
 
 missing=()

@@ -27,6 +27,10 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
       add_convert_command(app),
       add_phantom_command(app),
       add_mci_command(app),
+      add_dicom_command(app),
+      add_radiomics_command(app),
+      add_embed_command(app),
+      add_evaluate_command(app),
       add_profile_command(app),
   };
 

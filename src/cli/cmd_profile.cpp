@@ -61,9 +61,6 @@ Command add_profile_command(CLI::App& parent) {
       ->capture_default_str();
   app->add_option("--dw-kernel", o->p.dw_kernel, "ConvNeXt depthwise kernel size (the paper: 7)")->capture_default_str();
   app->add_flag("--dw-separable", o->p.dw_separable, "ConvNeXt: separable k x 1 x 1, 1 x k x 1, 1 x 1 x k depthwise");
-  app->add_option("--norm", o->p.norm, "ResNet / VGG / DenseNet normalisation: batch, group or instance")
-      ->check(CLI::IsMember({"batch", "group", "instance"}))
-      ->capture_default_str();
   app->add_flag("--no-pde-losses", [o](int64_t) { o->p.pde_losses = false; },
                 "Training step without the PDE losses (the blocks' own cost only)");
   app->add_flag("--no-timing", [o](int64_t) { o->p.timing = false; }, "Parameters, FLOPs and memory only");

@@ -24,6 +24,10 @@ Command add_info_command(CLI::App& parent);
 Command add_convert_command(CLI::App& parent);
 Command add_phantom_command(CLI::App& parent);
 Command add_mci_command(CLI::App& parent);
+Command add_dicom_command(CLI::App& parent);
+Command add_radiomics_command(CLI::App& parent);
+Command add_embed_command(CLI::App& parent);
+Command add_evaluate_command(CLI::App& parent);
 Command add_profile_command(CLI::App& parent);
 
 }  // namespace scopemia::cli

@@ -10,15 +10,6 @@
 
 namespace scopemia::infer {
 
-std::vector<int64_t> window_starts(int64_t length, int64_t size, int64_t stride) {
-  TORCH_CHECK(size >= 1 && stride >= 1, "window size and stride must be positive");
-  if (length <= size) return {0};
-  std::vector<int64_t> starts;
-  for (int64_t start = 0; start + size < length; start += stride) starts.push_back(start);
-  starts.push_back(length - size);  // aligned to the end
-  return starts;
-}
-
 torch::Tensor axis_weights(int64_t size, Fusion fusion, double sigma_scale) {
   if (fusion == Fusion::kMean) return torch::ones({size}, torch::kFloat32);
   const double sigma = std::max(sigma_scale * double(size), 1e-3);

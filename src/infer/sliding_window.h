@@ -15,6 +15,8 @@
 
 #include <torch/types.h>
 
+#include "core/windows.h"
+
 namespace scopemia::infer {
 
 enum class Fusion { kMean, kGaussian };
@@ -34,10 +36,6 @@ struct SlidingWindowOptions {
 // The model: [B, C, k, th, tw] on options.device -> [B, C', k, th, tw]
 // (any device; same spatial size as its input).
 using WindowModel = std::function<torch::Tensor(const torch::Tensor&)>;
-
-// Start positions of windows of `size` with `stride` over `length`: 0, s,
-// 2s, ... and one aligned to the end; {0} when length <= size.
-std::vector<int64_t> window_starts(int64_t length, int64_t size, int64_t stride);
 
 // Fusion weights of one axis of a window of `size` (positive, max 1).
 torch::Tensor axis_weights(int64_t size, Fusion fusion, double sigma_scale);

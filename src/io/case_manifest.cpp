@@ -23,6 +23,7 @@ CaseManifest read_case_manifest(const std::string& csv_path) {
   if (!fs::exists(csv_path)) throw InputError(csv_path, "no such file or folder");
   const CsvTable table = read_csv(csv_path);
   const int image_col = table.column("Image"), mask_col = table.column("Mask"), id_col = table.column("ID");
+  const int roi_col = table.column("ROI");
   if (image_col < 0 || mask_col < 0)
     throw InputError(csv_path, "cases CSV needs the columns Image and Mask (PyRadiomics batch convention)");
   const fs::path base = fs::path(csv_path).parent_path();
@@ -39,6 +40,7 @@ CaseManifest read_case_manifest(const std::string& csv_path) {
     if (row[image_col].empty()) throw InputError(csv_path, fmt::format("row {} ({}): empty Image", r + 1, c.id));
     c.image = resolve(base, row[image_col]);
     c.mask = resolve(base, row[mask_col]);
+    if (roi_col >= 0) c.roi = row[roi_col];
     for (size_t i = 0; i < table.header.size(); ++i) c.columns.emplace_back(table.header[i], row[i]);
     manifest.cases.push_back(std::move(c));
   }

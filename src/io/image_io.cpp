@@ -214,15 +214,21 @@ struct SeriesReading {
   PixelType pixel_type;
   DicomSeries series;
   int series_count;
+  SliceLayout layout;  // layout.problem set: resample (options.resample_slices)
 };
 
 SeriesReading read_series(const std::string& folder, const ReadOptions& options, bool pixels) {
   const auto all = find_dicom_series(folder);
   DicomSeries series = choose_dicom_series(folder, options.series_uid);
+  SliceLayout layout = analyse_slices(series);
+  if (!layout.problem.empty() && (!options.resample_slices || layout.size.count() == 0))
+    throw_slice_problem(folder, series, layout);
   auto gdcm = itk::GDCMImageIO::New();
   auto reader = itk::ImageSeriesReader<FloatImage>::New();
   reader->SetImageIO(gdcm);
   reader->SetFileNames(series.files);
+  // Irregular slices were checked above (and are resampled): no ITK warning.
+  if (!layout.problem.empty()) reader->SetSpacingWarningRelThreshold(1e30);
   try {
     if (pixels) reader->Update();
     else reader->UpdateOutputInformation();
@@ -235,7 +241,7 @@ SeriesReading read_series(const std::string& folder, const ReadOptions& options,
     while (!uid.empty() && (uid.back() == ' ' || uid.back() == '\0')) uid.pop_back();
     series.uid = uid;
   }
-  return {reader->GetOutput(), pixel_type_of(gdcm->GetComponentType()), series, int(all.size())};
+  return {reader->GetOutput(), pixel_type_of(gdcm->GetComponentType()), series, int(all.size()), layout};
 }
 
 }  // namespace
@@ -250,6 +256,10 @@ ImageInfo read_info(const std::string& path, const ReadOptions& options) {
     info.format = "DICOM series";
     info.size = Size3{int64_t(s[0]), int64_t(s[1]), int64_t(s[2])};
     info.geometry = geometry_of(r.image);
+    if (!r.layout.problem.empty()) {
+      info.size = r.layout.size;
+      info.geometry = r.layout.geometry;
+    }
     info.pixel_type = r.pixel_type;
     info.series_uid = r.series.uid;
     info.series_count = r.series_count;
@@ -283,6 +293,7 @@ Volume read_volume(const std::string& path, const ReadOptions& options) {
   require_exists(path);
   if (fs::is_directory(path)) {
     auto r = read_series(path, options, /*pixels=*/true);
+    if (!r.layout.problem.empty()) return resample_slices(volume_of(r.image, r.pixel_type), r.layout);
     return volume_of(r.image, r.pixel_type);
   }
   auto io = file_io(path);

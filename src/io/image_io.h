@@ -14,6 +14,9 @@ struct ReadOptions {
   // For a DICOM folder: the SeriesInstanceUID (or a prefix of it) to read;
   // empty = the series with the most slices.
   std::string series_uid;
+  // For a DICOM folder whose slices are unevenly spaced, missing, sheared
+  // (gantry tilt): resample onto a regular grid instead of an InputError.
+  bool resample_slices = false;
 };
 
 struct ImageInfo {

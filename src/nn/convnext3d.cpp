@@ -1,116 +1,155 @@
+#include "nn/convnext3d.h"
+
 #include <string>
 
 #include "core/error.h"
-#include "nn/backbones.h"
 
 namespace scopemia::nn {
 namespace {
 
-namespace F = torch::nn::functional;
-
-torch::nn::Conv3dOptions depthwise(int64_t c, std::array<int64_t, 3> k) {
-  return torch::nn::Conv3dOptions(c, c, torch::ExpandingArray<3>({k[0], k[1], k[2]}))
-      .padding(torch::ExpandingArray<3>({k[0] / 2, k[1] / 2, k[2] / 2}))
-      .groups(c);
-}
-
-class ConvNeXtBlockImpl : public torch::nn::Module {
- public:
-  ConvNeXtBlockImpl(int64_t c, const ModelConfig& cfg, double drop) : drop_(drop) {
-    const int64_t k = cfg.dw_kernel;
-    if (cfg.dw_kind == DepthwiseKind::kCube) {
-      dw_.push_back(register_module("dwconv", torch::nn::Conv3d(depthwise(c, {k, k, k}))));
-    } else {
-      // Separable: three 1D depthwise convs, bias only on the last.
-      dw_.push_back(register_module("dwconv_d", torch::nn::Conv3d(depthwise(c, {k, 1, 1}).bias(false))));
-      dw_.push_back(register_module("dwconv_h", torch::nn::Conv3d(depthwise(c, {1, k, 1}).bias(false))));
-      dw_.push_back(register_module("dwconv_w", torch::nn::Conv3d(depthwise(c, {1, 1, k}))));
-    }
-    norm_ = register_module("norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({c}).eps(1e-6)));
-    fc1_ = register_module("pwconv1", torch::nn::Linear(c, 4 * c));
-    fc2_ = register_module("pwconv2", torch::nn::Linear(4 * c, c));
-    if (cfg.layer_scale_init > 0) gamma_ = register_parameter("gamma", torch::full({c}, cfg.layer_scale_init));
-  }
-
+// LayerNorm over the channel dimension of [N,C,D,H,W].
+struct ChannelLayerNormImpl : torch::nn::Module {
+  explicit ChannelLayerNormImpl(int64_t channels)
+      : norm(register_module("norm", torch::nn::LayerNorm(
+                                         torch::nn::LayerNormOptions({channels}).eps(1e-6)))) {}
   torch::Tensor forward(const torch::Tensor& x) {
-    auto y = x;
-    for (auto& conv : dw_) y = conv->forward(y);
-    y = y.permute({0, 2, 3, 4, 1});  // channels last: LayerNorm and the 1x1x1 convs as linear layers
-    y = fc2_->forward(torch::gelu(fc1_->forward(norm_->forward(y))));
-    if (gamma_.defined()) y = y * gamma_;
-    return x + drop_path(y.permute({0, 4, 1, 2, 3}), drop_, is_training());
+    return norm(x.permute({0, 2, 3, 4, 1})).permute({0, 4, 1, 2, 3});
   }
+  torch::nn::LayerNorm norm;
+};
+TORCH_MODULE(ChannelLayerNorm);
 
- private:
-  double drop_;
-  std::vector<torch::nn::Conv3d> dw_;
-  torch::nn::LayerNorm norm_{nullptr};
-  torch::nn::Linear fc1_{nullptr}, fc2_{nullptr};
-  torch::Tensor gamma_;
+// dwconv -> LayerNorm -> Linear(4C) -> GELU -> Linear(C) -> layer scale, + x.
+struct ConvNeXtBlockImpl : torch::nn::Module {
+  ConvNeXtBlockImpl(int64_t C, int64_t k, KernelMode mode, double layer_scale) {
+    const int64_t p = k / 2;
+    if (mode == KernelMode::kFull) {
+      dw->push_back(torch::nn::Conv3d(torch::nn::Conv3dOptions(C, C, k).padding(p).groups(C)));
+    } else {
+      dw->push_back(torch::nn::Conv3d(
+          torch::nn::Conv3dOptions(C, C, {k, 1, 1}).padding({p, 0, 0}).groups(C).bias(false)));
+      dw->push_back(torch::nn::Conv3d(
+          torch::nn::Conv3dOptions(C, C, {1, k, 1}).padding({0, p, 0}).groups(C).bias(false)));
+      dw->push_back(torch::nn::Conv3d(
+          torch::nn::Conv3dOptions(C, C, {1, 1, k}).padding({0, 0, p}).groups(C)));
+    }
+    register_module("dwconv", dw);
+    norm = register_module("norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({C}).eps(1e-6)));
+    pw1 = register_module("pwconv1", torch::nn::Linear(C, 4 * C));
+    pw2 = register_module("pwconv2", torch::nn::Linear(4 * C, C));
+    gamma = register_parameter("gamma", torch::full({C}, layer_scale));
+  }
+  torch::Tensor forward(const torch::Tensor& x) {
+    auto y = dw->forward(x).permute({0, 2, 3, 4, 1});  // channels last
+    y = pw2(torch::gelu(pw1(norm(y))));
+    return x + (y * gamma).permute({0, 4, 1, 2, 3});
+  }
+  torch::nn::Sequential dw;
+  torch::nn::LayerNorm norm{nullptr};
+  torch::nn::Linear pw1{nullptr}, pw2{nullptr};
+  torch::Tensor gamma;
 };
 TORCH_MODULE(ConvNeXtBlock);
 
-class ConvNeXt3dImpl : public BackboneImpl {
- public:
-  ConvNeXt3dImpl(const ConvNeXtSpec& spec, const ModelConfig& cfg) {
-    if (spec.depths.size() != spec.dims.size() || spec.depths.empty())
-      throw InputError("ConvNeXt-3D: depths and dims must have the same, non-zero length");
-    if (cfg.dw_kernel < 1 || cfg.dw_kernel % 2 == 0)
-      throw InputError("ConvNeXt-3D: the depthwise kernel must be odd, got " + std::to_string(cfg.dw_kernel));
-    StridePlanner plan(cfg.max_depth_stride);
-    const auto s0 = plan.next(4);
-    stem_conv_ = register_module(
-        "stem_conv", torch::nn::Conv3d(torch::nn::Conv3dOptions(cfg.in_channels, spec.dims[0],
-                                                                torch::ExpandingArray<3>({s0[0], s0[1], s0[2]}))
-                                           .stride(torch::ExpandingArray<3>({s0[0], s0[1], s0[2]}))));
-    stem_norm_ = register_module("stem_norm", ChannelLayerNorm(spec.dims[0]));
-    int64_t total_blocks = 0;
-    for (auto d : spec.depths) total_blocks += d;
-    int64_t block_index = 0;
-    for (size_t i = 0; i < spec.dims.size(); ++i) {
-      torch::nn::Sequential down{nullptr};
-      if (i > 0) {
-        const auto s = plan.next(2);
-        down = torch::nn::Sequential(
-            ChannelLayerNorm(spec.dims[i - 1]),
-            torch::nn::Conv3d(torch::nn::Conv3dOptions(spec.dims[i - 1], spec.dims[i],
-                                                       torch::ExpandingArray<3>({s[0], s[1], s[2]}))
-                                  .stride(torch::ExpandingArray<3>({s[0], s[1], s[2]}))));
-        register_module("downsample" + std::to_string(i), down);
-      }
-      downsample_.push_back(down);
-      torch::nn::Sequential blocks;
-      for (int64_t b = 0; b < spec.depths[i]; ++b, ++block_index) {
-        const double rate = total_blocks > 1 ? cfg.drop_path * static_cast<double>(block_index) /
-                                                   static_cast<double>(total_blocks - 1)
-                                             : 0.0;
-        blocks->push_back(ConvNeXtBlock(spec.dims[i], cfg, rate));
-      }
-      stages_modules_.push_back(register_module("stage" + std::to_string(i), blocks));
-      stages_.push_back({spec.dims[i], plan.total()});
-    }
+void validate(const ConvNeXt3DConfig& c) {
+  auto fail = [](const std::string& why) { throw InputError("ConvNeXt-3D config: " + why); };
+  if (c.depths.size() != 4 || c.dims.size() != 4) fail("needs 4 depths and 4 dims");
+  if (c.depth_strides.size() != 4) fail("needs 4 depth strides (stem + 3 downsamplings)");
+  if (c.kernel_size < 1 || c.kernel_size % 2 == 0) fail("kernel_size must be odd");
+  for (int s : c.pde_stages) {
+    if (s < 0 || s > 3) fail("PDE stages are 0..3, got " + std::to_string(s));
   }
-
-  torch::Tensor forward_stem(const torch::Tensor& x) override {
-    return stem_norm_->forward(stem_conv_->forward(x));
-  }
-  torch::Tensor forward_stage(size_t i, const torch::Tensor& x) override {
-    auto h = downsample_[i].is_empty() ? x : downsample_[i]->forward(x);
-    return stages_modules_[i]->forward(h);
-  }
-  torch::Tensor first_layer_weight() const override { return stem_conv_->weight; }
-
- private:
-  torch::nn::Conv3d stem_conv_{nullptr};
-  ChannelLayerNorm stem_norm_{nullptr};
-  std::vector<torch::nn::Sequential> downsample_;
-  std::vector<torch::nn::Sequential> stages_modules_;
-};
+}
 
 }  // namespace
 
-std::shared_ptr<BackboneImpl> make_convnext3d(const ConvNeXtSpec& spec, const ModelConfig& cfg) {
-  return std::make_shared<ConvNeXt3dImpl>(spec, cfg);
+ConvNeXt3DConfig convnext3d_preset(const std::string& size) {
+  ConvNeXt3DConfig c;
+  if (size == "nano") {
+    c.depths = {2, 2, 2, 2};
+    c.dims = {32, 64, 128, 256};
+    c.kernel_size = 3;
+  } else if (size == "small") {
+    c.depths = {3, 3, 27, 3};
+    c.dims = {96, 192, 384, 768};
+  } else if (size == "base") {
+    c.depths = {3, 3, 27, 3};
+    c.dims = {128, 256, 512, 1024};
+  } else if (size == "large") {
+    c.depths = {3, 3, 27, 3};
+    c.dims = {192, 384, 768, 1536};
+  } else {
+    throw InputError("unknown ConvNeXt-3D size '" + size + "' (nano, small, base, large)");
+  }
+  return c;
+}
+
+ConvNeXt3DImpl::ConvNeXt3DImpl(ConvNeXt3DConfig config) : config_(std::move(config)) {
+  validate(config_);
+  const auto& d = config_.dims;
+  pde::Spacing spacing = config_.pde.spacing;
+  for (int i = 0; i < 4; ++i) {
+    torch::nn::Sequential down;
+    const int64_t sd = config_.depth_strides[i];
+    const int64_t sp = i == 0 ? 4 : 2;
+    if (i == 0) {
+      down->push_back(torch::nn::Conv3d(
+          torch::nn::Conv3dOptions(config_.in_channels, d[0], {sd, sp, sp}).stride({sd, sp, sp})));
+      down->push_back(ChannelLayerNorm(d[0]));
+    } else {
+      down->push_back(ChannelLayerNorm(d[i - 1]));
+      down->push_back(
+          torch::nn::Conv3d(torch::nn::Conv3dOptions(d[i - 1], d[i], {sd, sp, sp}).stride({sd, sp, sp})));
+    }
+    downsample_.push_back(register_module("downsample" + std::to_string(i), down));
+    spacing = pde::Spacing{spacing.z * sd, spacing.y * sp, spacing.x * sp};
+
+    torch::nn::Sequential stage;
+    for (int64_t b = 0; b < config_.depths[i]; ++b) {
+      stage->push_back(ConvNeXtBlock(d[i], config_.kernel_size, config_.kernel_mode,
+                                     config_.layer_scale_init));
+    }
+    stages_.push_back(register_module("stage" + std::to_string(i), stage));
+
+    for (int s : config_.pde_stages) {
+      if (s != i) continue;
+      PdeBlockConfig pc = config_.pde;
+      pc.channels = d[i];
+      pc.spacing = spacing;
+      pde_blocks_.push_back(register_module("pde" + std::to_string(i), PdeBlock(pc)));
+      pde_block_stage_.push_back(i);
+      break;
+    }
+  }
+}
+
+BackboneOutput ConvNeXt3DImpl::forward(const torch::Tensor& x) {
+  if (x.dim() != 5 || x.size(1) != config_.in_channels) {
+    throw InputError("ConvNeXt-3D expects [N," + std::to_string(config_.in_channels) +
+                     ",D,H,W] input");
+  }
+  BackboneOutput out;
+  torch::Tensor h = x;
+  size_t next_pde = 0;
+  for (int i = 0; i < 4; ++i) {
+    const int64_t sd = config_.depth_strides[i];
+    const int64_t sp = i == 0 ? 4 : 2;
+    if (h.size(2) < sd || h.size(3) < sp || h.size(4) < sp) {
+      throw InputError("ConvNeXt-3D: input too small for stage " + std::to_string(i) +
+                       " (feature map " + std::to_string(h.size(2)) + "x" +
+                       std::to_string(h.size(3)) + "x" + std::to_string(h.size(4)) + ")");
+    }
+    h = stages_[i]->forward(downsample_[i]->forward(h));
+    if (next_pde < pde_blocks_.size() && pde_block_stage_[next_pde] == i) {
+      auto r = pde_blocks_[next_pde]->forward(h);
+      h = r.output;
+      out.pde_states.push_back(std::move(r.states));
+      out.pde_stage_index.push_back(i);
+      ++next_pde;
+    }
+    out.stages.push_back(h);
+  }
+  return out;
 }
 
 }  // namespace scopemia::nn

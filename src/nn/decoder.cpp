@@ -8,59 +8,62 @@
 namespace scopemia::nn {
 namespace {
 
-torch::nn::Sequential conv_block(int64_t in, int64_t out) {
-  auto gn = [](int64_t c) {
-    int64_t g = std::min<int64_t>(8, c);
-    while (c % g != 0) --g;
-    return torch::nn::GroupNorm(g, c);
-  };
-  return torch::nn::Sequential(
-      torch::nn::Conv3d(torch::nn::Conv3dOptions(in, out, 3).padding(1).bias(false)), gn(out), torch::nn::GELU(),
-      torch::nn::Conv3d(torch::nn::Conv3dOptions(out, out, 3).padding(1).bias(false)), gn(out), torch::nn::GELU());
+namespace F = torch::nn::functional;
+
+int64_t groups_for(int64_t c) {
+  for (int64_t g : {8, 4, 2}) {
+    if (c % g == 0) return g;
+  }
+  return 1;
 }
 
-torch::Tensor resize_to(const torch::Tensor& x, const torch::Tensor& like) {
-  std::vector<int64_t> size(like.sizes().begin() + 2, like.sizes().end());
-  if (std::equal(size.begin(), size.end(), x.sizes().begin() + 2)) return x;
-  namespace F = torch::nn::functional;
-  return F::interpolate(x, F::InterpolateFuncOptions().size(size).mode(torch::kTrilinear).align_corners(false));
+torch::nn::Sequential conv_block(int64_t in, int64_t out) {
+  return torch::nn::Sequential(
+      torch::nn::Conv3d(torch::nn::Conv3dOptions(in, out, 3).padding(1).bias(false)),
+      torch::nn::GroupNorm(groups_for(out), out), torch::nn::GELU(),
+      torch::nn::Conv3d(torch::nn::Conv3dOptions(out, out, 3).padding(1).bias(false)),
+      torch::nn::GroupNorm(groups_for(out), out), torch::nn::GELU());
+}
+
+torch::Tensor resize_to(const torch::Tensor& x, const std::vector<int64_t>& size) {
+  if (x.size(2) == size[0] && x.size(3) == size[1] && x.size(4) == size[2]) return x;
+  return F::interpolate(x, F::InterpolateFuncOptions()
+                               .size(size)
+                               .mode(torch::kTrilinear)
+                               .align_corners(false));
 }
 
 }  // namespace
 
-DecoderImpl::DecoderImpl(std::vector<int64_t> stage_channels, int64_t in_channels, DecoderConfig config)
-    : config_(std::move(config)) {
-  if (stage_channels.empty()) throw InputError("decoder: no stages");
-  if (config_.out_channels < 1) throw InputError("decoder: out_channels must be positive");
-  const size_t S = stage_channels.size();
-  const size_t levels = (S - 1) + (config_.input_skip ? 1 : 0);
-  if (!config_.channels.empty() && config_.channels.size() != levels)
-    throw InputError("decoder: " + std::to_string(levels) + " level widths needed, got " +
-                     std::to_string(config_.channels.size()));
-  int64_t c = stage_channels.back();
-  for (size_t l = 0; l < levels; ++l) {
-    const bool input_level = l == S - 1;
-    const int64_t skip = input_level ? in_channels : stage_channels[S - 2 - l];
-    // Default widths: the skip's width, capped at 32 * 2^depth (16 at the input).
-    const size_t depth = input_level ? 0 : S - 1 - l;
-    const int64_t width = config_.channels.empty()
-                              ? (input_level ? 16 : std::min<int64_t>(skip, int64_t{32} << depth))
-                              : config_.channels[l];
-    levels_.push_back(register_module("level" + std::to_string(l), conv_block(c + skip, width)));
-    level_channels_.push_back(width);
-    c = width;
+UNetDecoderImpl::UNetDecoderImpl(DecoderConfig config) : config_(std::move(config)) {
+  const auto& ch = config_.stage_channels;
+  if (ch.size() < 2) throw InputError("decoder needs at least 2 stages");
+  auto width = [&](size_t i) { return config_.width > 0 ? config_.width : ch[i]; };
+  // Level i (from ch.size()-2 down to 0) fuses the upsampled deeper level and
+  // skip i.
+  int64_t below = ch.back();
+  for (int i = static_cast<int>(ch.size()) - 2; i >= 0; --i) {
+    fuse_.push_back(register_module("up" + std::to_string(i), conv_block(below + ch[i], width(i))));
+    below = width(i);
   }
-  out_ = register_module("out", torch::nn::Conv3d(torch::nn::Conv3dOptions(c, config_.out_channels, 1)));
+  head_ = register_module("head", torch::nn::Conv3d(torch::nn::Conv3dOptions(below, config_.out_channels, 1)));
 }
 
-torch::Tensor DecoderImpl::forward(const std::vector<torch::Tensor>& stages, const torch::Tensor& input) {
-  const size_t S = stages.size();
-  auto x = stages.back();
-  for (size_t l = 0; l < levels_.size(); ++l) {
-    const auto& skip = l == S - 1 ? input : stages[S - 2 - l];
-    x = levels_[l]->forward(torch::cat({resize_to(x, skip), skip}, 1));
+torch::Tensor UNetDecoderImpl::forward(const std::vector<torch::Tensor>& stages,
+                                       const std::vector<int64_t>& output_size) {
+  if (stages.size() != config_.stage_channels.size()) {
+    throw InputError("decoder: expected " + std::to_string(config_.stage_channels.size()) +
+                     " stage maps, got " + std::to_string(stages.size()));
   }
-  return out_->forward(resize_to(x, input));
+  if (output_size.size() != 3) throw InputError("decoder: output size must be (D, H, W)");
+  torch::Tensor h = stages.back();
+  size_t level = 0;
+  for (int i = static_cast<int>(stages.size()) - 2; i >= 0; --i, ++level) {
+    const auto& skip = stages[i];
+    h = resize_to(h, {skip.size(2), skip.size(3), skip.size(4)});
+    h = fuse_[level]->forward(torch::cat({h, skip}, 1));
+  }
+  return head_(resize_to(h, output_size));
 }
 
 }  // namespace scopemia::nn

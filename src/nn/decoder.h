@@ -1,34 +1,36 @@
 #pragma once
-// A small U-Net-like decoder for dense outputs (MAE reconstruction, MCI map,
-// segmentation): starting from the deepest stage it upsamples (trilinear, to
-// the next skip's exact size), concatenates the skip, and applies
-// conv3x3x3 -> GroupNorm -> GELU twice; a last level joins the network input
-// at full resolution and a 1x1x1 conv gives the output channels (no output
-// activation: losses choose theirs).
-#include <vector>
-
+// U-Net-like decoder for dense outputs (reconstruction, MCI map,
+// segmentation) on any backbone's stage features.
 #include <torch/torch.h>
 
-#include "nn/model.h"
+#include <vector>
+
+#include "nn/backbone.h"
 
 namespace scopemia::nn {
 
-class DecoderImpl : public torch::nn::Module {
+struct DecoderConfig {
+  std::vector<int64_t> stage_channels;  // the backbone's, shallow to deep
+  int64_t width = 0;                    // decoder width per level; 0: the stage's own
+  int64_t out_channels = 1;
+};
+
+// From the deepest stage up: upsample (trilinear, to the next skip's size, so
+// any stride pattern works), concatenate the skip, two 3x3x3 conv + GroupNorm
+// + GELU; finally upsample to the input size and a 1x1x1 conv to
+// out_channels.
+class UNetDecoderImpl : public torch::nn::Module {
  public:
-  // stage_channels: C of each backbone stage, shallow to deep; in_channels: C of the network input.
-  DecoderImpl(std::vector<int64_t> stage_channels, int64_t in_channels, DecoderConfig config);
-
-  // stages: the backbone's per-stage maps; input: the network input (for its
-  // size and, with input_skip, as the last skip). Returns [N,out,D,H,W].
-  torch::Tensor forward(const std::vector<torch::Tensor>& stages, const torch::Tensor& input);
-
-  const std::vector<int64_t>& level_channels() const { return level_channels_; }
+  explicit UNetDecoderImpl(DecoderConfig config);
+  // stages: the backbone's stage outputs; output_size: (D, H, W) of the input.
+  torch::Tensor forward(const std::vector<torch::Tensor>& stages,
+                        const std::vector<int64_t>& output_size);
 
  private:
   DecoderConfig config_;
-  std::vector<int64_t> level_channels_;        // output C of each level, deepest first
-  std::vector<torch::nn::Sequential> levels_;  // one per skip (stages 0..S-2, then the input)
-  torch::nn::Conv3d out_{nullptr};
+  std::vector<torch::nn::Sequential> fuse_;
+  torch::nn::Conv3d head_{nullptr};
 };
+TORCH_MODULE(UNetDecoder);
 
 }  // namespace scopemia::nn

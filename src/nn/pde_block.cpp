@@ -91,12 +91,13 @@ torch::Tensor PdeBlockImpl::edge_stop(const torch::Tensor& u) const {
 
 torch::Tensor PdeBlockImpl::rhs_anatomical(const torch::Tensor& f_a, const torch::Tensor& lambda,
                                            torch::Tensor* D) {
-  auto Dv = d_anatomical().to(f_a.dtype()).view({1, c_a_, 1, 1, 1}) * torch::ones_like(f_a);
+  // Broadcasts: [1,C_A,1,1,1] x [N,1,D,H,W] x [N,C_A,D,H,W].
+  auto Dv = d_anatomical().to(f_a.dtype()).view({1, c_a_, 1, 1, 1});
   if (lambda.defined()) Dv = Dv * (1.0 - lambda);
   if (auto g = edge_stop(f_a); g.defined()) Dv = Dv * g;
   auto rhs = pde::diffusion(f_a, Dv, config_.spacing);
   if (config_.reaction) rhs = rhs + reaction_a_(f_a);
-  if (D) *D = Dv;
+  if (D) *D = Dv.expand_as(f_a);
   return rhs;
 }
 
@@ -105,7 +106,7 @@ torch::Tensor PdeBlockImpl::rhs_textural(const torch::Tensor& f_t, const torch::
   torch::Tensor rhs = torch::zeros_like(f_t);
   torch::Tensor Dv;
   if (config_.textural_diffusion) {
-    Dv = d_textural().to(f_t.dtype()).view({1, c_t_, 1, 1, 1}) * torch::ones_like(f_t);
+    Dv = d_textural().to(f_t.dtype()).view({1, c_t_, 1, 1, 1});
     if (lambda.defined()) Dv = Dv * (1.0 - lambda);
     if (auto g = edge_stop(f_t); g.defined()) Dv = Dv * g;
     rhs = pde::diffusion(f_t, Dv, config_.spacing);
@@ -123,7 +124,7 @@ torch::Tensor PdeBlockImpl::rhs_textural(const torch::Tensor& f_t, const torch::
     case DetailMode::kNone:
       break;
   }
-  if (D) *D = Dv;
+  if (D) *D = Dv.expand_as(f_t);
   return rhs;
 }
 

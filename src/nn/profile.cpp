@@ -12,8 +12,9 @@
 #include <unordered_map>
 
 #include "core/error.h"
+#include "nn/backbone.h"
+#include "nn/heads.h"
 #include "nn/pde_losses.h"
-#include "nn/registry.h"
 
 namespace scopemia::nn {
 
@@ -223,6 +224,30 @@ int64_t state_bytes(torch::nn::Module& m) {
   return b;
 }
 
+int64_t count_params(torch::nn::Module& m) {
+  int64_t n = 0;
+  for (const auto& p : m.parameters()) n += p.numel();
+  return n;
+}
+
+// A registered backbone with a 2-class classification head, as one module.
+class ProfiledModel : public torch::nn::Module {
+ public:
+  ProfiledModel(std::shared_ptr<BackboneImpl> backbone, int64_t outputs)
+      : backbone_(register_module("backbone", std::move(backbone))),
+        head_(register_module("head", LinearHead(backbone_->out_channels(), outputs))) {}
+  BackboneImpl& backbone() { return *backbone_; }
+  std::pair<torch::Tensor, BackboneOutput> forward(const torch::Tensor& x) {
+    auto out = backbone_->forward(x);
+    auto y = head_->forward(out.stages.back());
+    return {y, std::move(out)};
+  }
+
+ private:
+  std::shared_ptr<BackboneImpl> backbone_;
+  LinearHead head_{nullptr};
+};
+
 }  // namespace
 
 std::vector<std::string> profile_table_models() {
@@ -241,28 +266,21 @@ ProfileResult profile_model(const ProfileOptions& o) {
   } else if (o.device != "cpu") {
     throw InputError("--device must be cpu or cuda, got '" + o.device + "'");
   }
-  ModelConfig cfg;
-  cfg.head = HeadKind::kClassification;
-  cfg.num_outputs = 2;
-  cfg.dw_kernel = o.dw_kernel;
-  cfg.dw_kind = o.dw_separable ? DepthwiseKind::kSeparable : DepthwiseKind::kCube;
-  if (o.norm == "batch") cfg.norm = Norm::kBatch;
-  else if (o.norm == "group") cfg.norm = Norm::kGroup;
-  else if (o.norm == "instance") cfg.norm = Norm::kInstance;
-  else throw InputError("--norm must be batch, group or instance, got '" + o.norm + "'");
-  if (o.pde) cfg.pde_stages = o.pde_stages;
-  Model model = create(o.model, cfg);
+  BackboneOptions bo;
+  bo.kernel_size = o.dw_kernel;
+  bo.kernel_mode = o.dw_separable ? KernelMode::kSeparable : KernelMode::kFull;
+  if (o.pde) bo.pde_stages = o.pde_stages;
+  auto model = std::make_shared<ProfiledModel>(create(o.model, bo), 2);
   model->to(device);
 
   ProfileResult r;
   r.model = o.model;
   r.pde = o.pde;
   r.device = device.str();
-  r.params = count_parameters(*model);
-  for (const auto& s : model->config().pde_stages)
-    if (auto* b = model->pde_block(s)) r.pde_params += count_parameters(*b);
+  r.params = count_params(*model);
+  for (auto& b : model->backbone().pde_blocks()) r.pde_params += count_params(*b);
 
-  const auto x = torch::randn({o.batch, cfg.in_channels, o.input[0], o.input[1], o.input[2]},
+  const auto x = torch::randn({o.batch, bo.in_channels, o.input[0], o.input[1], o.input[2]},
                               torch::TensorOptions().device(device));
   auto sync = [&] {
     if (device.is_cuda()) torch::cuda::synchronize();
@@ -275,10 +293,12 @@ ProfileResult profile_model(const ProfileOptions& o) {
   };
   auto train_step = [&] {
     for (auto& p : model->parameters()) p.mutable_grad() = torch::Tensor();
-    auto out = model->forward(x);
-    auto loss = out.output.sum();
-    for (const auto& ps : out.pde)
-      if (o.pde_losses) loss = loss + pde_losses(*model->pde_block(ps.stage), ps.states, PdeLossWeights{}).total;
+    auto [y, out] = model->forward(x);
+    auto loss = y.sum();
+    auto& blocks = model->backbone().pde_blocks();
+    if (o.pde_losses)
+      for (size_t i = 0; i < out.pde_states.size() && i < blocks.size(); ++i)
+        loss = loss + pde_losses(*blocks[i], out.pde_states[i], PdeLossWeights{}).total;
     loss.backward();
     sync();
   };

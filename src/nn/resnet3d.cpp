@@ -1,104 +1,132 @@
+#include "nn/resnet3d.h"
+
 #include <string>
 
 #include "core/error.h"
-#include "nn/backbones.h"
 
 namespace scopemia::nn {
 namespace {
 
-using Stride = std::array<int64_t, 3>;
+using torch::nn::BatchNorm3d;
+using torch::nn::Conv3d;
+using torch::nn::Conv3dOptions;
 
-void add_conv_norm(torch::nn::Sequential& seq, int64_t in, int64_t out, int64_t k, Stride s, Norm norm) {
-  seq->push_back(torch::nn::Conv3d(torch::nn::Conv3dOptions(in, out, k)
-                                       .stride(torch::ExpandingArray<3>({s[0], s[1], s[2]}))
-                                       .padding(k / 2)
-                                       .bias(false)));
-  seq->push_back(make_norm(norm, out));
+Conv3d conv(int64_t in, int64_t out, torch::ExpandingArray<3> k, torch::ExpandingArray<3> stride,
+            torch::ExpandingArray<3> pad) {
+  return Conv3d(Conv3dOptions(in, out, k).stride(stride).padding(pad).bias(false));
 }
 
-torch::nn::Sequential conv_norm(int64_t in, int64_t out, int64_t k, Stride s, Norm norm) {
-  torch::nn::Sequential seq;
-  add_conv_norm(seq, in, out, k, s, norm);
-  return seq;
-}
-
-// Basic (two 3x3x3 convs) or bottleneck (1x1x1 -> 3x3x3 -> 1x1x1, 4x expansion)
-// residual block; the 3x3x3 conv carries the stride.
-class ResBlockImpl : public torch::nn::Module {
- public:
-  ResBlockImpl(int64_t in, int64_t width, Stride s, bool bottleneck, Norm norm) {
+struct ResBlockImpl : torch::nn::Module {
+  ResBlockImpl(int64_t in, int64_t width, bool bottleneck, int64_t sd, int64_t sp) {
     const int64_t out = bottleneck ? 4 * width : width;
     if (bottleneck) {
-      add_conv_norm(body_, in, width, 1, {1, 1, 1}, norm);
-      body_->push_back(torch::nn::ReLU(torch::nn::ReLUOptions(true)));
-      add_conv_norm(body_, width, width, 3, s, norm);
-      body_->push_back(torch::nn::ReLU(torch::nn::ReLUOptions(true)));
-      add_conv_norm(body_, width, out, 1, {1, 1, 1}, norm);
+      body->push_back(conv(in, width, 1, 1, 0));
+      body->push_back(BatchNorm3d(width));
+      body->push_back(torch::nn::ReLU());
+      body->push_back(conv(width, width, 3, {sd, sp, sp}, 1));
+      body->push_back(BatchNorm3d(width));
+      body->push_back(torch::nn::ReLU());
+      body->push_back(conv(width, out, 1, 1, 0));
+      body->push_back(BatchNorm3d(out));
     } else {
-      add_conv_norm(body_, in, width, 3, s, norm);
-      body_->push_back(torch::nn::ReLU(torch::nn::ReLUOptions(true)));
-      add_conv_norm(body_, width, out, 3, {1, 1, 1}, norm);
+      body->push_back(conv(in, width, 3, {sd, sp, sp}, 1));
+      body->push_back(BatchNorm3d(width));
+      body->push_back(torch::nn::ReLU());
+      body->push_back(conv(width, out, 3, 1, 1));
+      body->push_back(BatchNorm3d(out));
     }
-    register_module("body", body_);
-    if (in != out || s != Stride{1, 1, 1}) shortcut_ = register_module("shortcut", conv_norm(in, out, 1, s, norm));
+    register_module("body", body);
+    if (in != out || sd != 1 || sp != 1) {
+      shortcut = torch::nn::Sequential(conv(in, out, 1, {sd, sp, sp}, 0), BatchNorm3d(out));
+      register_module("shortcut", shortcut);
+    }
   }
   torch::Tensor forward(const torch::Tensor& x) {
-    auto identity = shortcut_.is_empty() ? x : shortcut_->forward(x);
-    return torch::relu(body_->forward(x) + identity);
+    const auto skip = shortcut ? shortcut->forward(x) : x;
+    return torch::relu(body->forward(x) + skip);
   }
-
- private:
-  torch::nn::Sequential body_;
-  torch::nn::Sequential shortcut_{nullptr};
+  torch::nn::Sequential body;
+  torch::nn::Sequential shortcut{nullptr};
 };
 TORCH_MODULE(ResBlock);
 
-class ResNet3dImpl : public BackboneImpl {
- public:
-  ResNet3dImpl(const ResNetSpec& spec, const ModelConfig& cfg) {
-    if (spec.blocks.size() != 4) throw InputError("ResNet-3D: four stages expected");
-    StridePlanner plan(cfg.max_depth_stride);
-    const auto s_conv = plan.next(2);
-    const auto s_pool = plan.next(2);
-    stem_conv_ = register_module("stem_conv", torch::nn::Conv3d(torch::nn::Conv3dOptions(cfg.in_channels, 64, 7)
-                                                                    .stride(torch::ExpandingArray<3>(
-                                                                        {s_conv[0], s_conv[1], s_conv[2]}))
-                                                                    .padding(3)
-                                                                    .bias(false)));
-    stem_->push_back(stem_conv_);
-    stem_->push_back(make_norm(cfg.norm, 64));
-    stem_->push_back(torch::nn::ReLU(torch::nn::ReLUOptions(true)));
-    stem_->push_back(torch::nn::MaxPool3d(torch::nn::MaxPool3dOptions(3)
-                                              .stride(torch::ExpandingArray<3>({s_pool[0], s_pool[1], s_pool[2]}))
-                                              .padding(1)));
-    register_module("stem", stem_);
-    int64_t in = 64;
-    for (size_t i = 0; i < 4; ++i) {
-      const int64_t width = int64_t{64} << i;
-      const Stride s = i == 0 ? Stride{1, 1, 1} : plan.next(2);
-      torch::nn::Sequential stage;
-      for (int64_t b = 0; b < spec.blocks[i]; ++b) {
-        stage->push_back(ResBlock(in, width, b == 0 ? s : Stride{1, 1, 1}, spec.bottleneck, cfg.norm));
-        in = spec.bottleneck ? 4 * width : width;
-      }
-      stage_modules_.push_back(register_module("stage" + std::to_string(i), stage));
-      stages_.push_back({in, plan.total()});
-    }
-  }
-  torch::Tensor forward_stem(const torch::Tensor& x) override { return stem_->forward(x); }
-  torch::Tensor forward_stage(size_t i, const torch::Tensor& x) override { return stage_modules_[i]->forward(x); }
-  torch::Tensor first_layer_weight() const override { return stem_conv_->weight; }
-
- private:
-  torch::nn::Conv3d stem_conv_{nullptr};
-  torch::nn::Sequential stem_;
-  std::vector<torch::nn::Sequential> stage_modules_;
-};
-
 }  // namespace
 
-std::shared_ptr<BackboneImpl> make_resnet3d(const ResNetSpec& spec, const ModelConfig& cfg) {
-  return std::make_shared<ResNet3dImpl>(spec, cfg);
+ResNet3DConfig resnet3d_preset(int depth) {
+  ResNet3DConfig c;
+  switch (depth) {
+    case 18: c.layers = {2, 2, 2, 2}; break;
+    case 34: c.layers = {3, 4, 6, 3}; break;
+    case 50: c.layers = {3, 4, 6, 3}; c.bottleneck = true; break;
+    case 101: c.layers = {3, 4, 23, 3}; c.bottleneck = true; break;
+    case 152: c.layers = {3, 8, 36, 3}; c.bottleneck = true; break;
+    default: throw InputError("unknown ResNet-3D depth " + std::to_string(depth) +
+                              " (18, 34, 50, 101, 152)");
+  }
+  return c;
+}
+
+ResNet3DImpl::ResNet3DImpl(ResNet3DConfig config) : config_(std::move(config)) {
+  if (config_.layers.size() != 4 || config_.depth_strides.size() != 5) {
+    throw InputError("ResNet-3D config: needs 4 layer counts and 5 depth strides");
+  }
+  for (int s : config_.pde_stages) {
+    if (s < 0 || s > 3) throw InputError("PDE stages are 0..3, got " + std::to_string(s));
+  }
+  const auto& ds = config_.depth_strides;
+  const int64_t w0 = config_.base_width;
+  stem_ = register_module(
+      "stem", torch::nn::Sequential(conv(config_.in_channels, w0, {3, 7, 7}, {ds[0], 2, 2}, {1, 3, 3}),
+                                    BatchNorm3d(w0), torch::nn::ReLU(),
+                                    torch::nn::MaxPool3d(torch::nn::MaxPool3dOptions(3)
+                                                             .stride({ds[1], 2, 2})
+                                                             .padding(1))));
+  pde::Spacing spacing{config_.pde.spacing.z * ds[0] * ds[1], config_.pde.spacing.y * 4,
+                       config_.pde.spacing.x * 4};
+  int64_t in = w0;
+  for (int i = 0; i < 4; ++i) {
+    const int64_t width = w0 << i;
+    const int64_t sd = i == 0 ? 1 : ds[i + 1];
+    const int64_t sp = i == 0 ? 1 : 2;
+    torch::nn::Sequential stage;
+    for (int64_t b = 0; b < config_.layers[i]; ++b) {
+      stage->push_back(ResBlock(in, width, config_.bottleneck, b == 0 ? sd : 1, b == 0 ? sp : 1));
+      in = config_.bottleneck ? 4 * width : width;
+    }
+    stages_.push_back(register_module("stage" + std::to_string(i), stage));
+    channels_.push_back(in);
+    spacing = pde::Spacing{spacing.z * sd, spacing.y * sp, spacing.x * sp};
+    for (int s : config_.pde_stages) {
+      if (s != i) continue;
+      PdeBlockConfig pc = config_.pde;
+      pc.channels = in;
+      pc.spacing = spacing;
+      pde_blocks_.push_back(register_module("pde" + std::to_string(i), PdeBlock(pc)));
+      pde_block_stage_.push_back(i);
+      break;
+    }
+  }
+}
+
+BackboneOutput ResNet3DImpl::forward(const torch::Tensor& x) {
+  if (x.dim() != 5 || x.size(1) != config_.in_channels) {
+    throw InputError("ResNet-3D expects [N," + std::to_string(config_.in_channels) + ",D,H,W] input");
+  }
+  BackboneOutput out;
+  auto h = stem_->forward(x);
+  size_t next_pde = 0;
+  for (int i = 0; i < 4; ++i) {
+    h = stages_[i]->forward(h);
+    if (next_pde < pde_blocks_.size() && pde_block_stage_[next_pde] == i) {
+      auto r = pde_blocks_[next_pde]->forward(h);
+      h = r.output;
+      out.pde_states.push_back(std::move(r.states));
+      out.pde_stage_index.push_back(i);
+      ++next_pde;
+    }
+    out.stages.push_back(h);
+  }
+  return out;
 }
 
 }  // namespace scopemia::nn

@@ -26,7 +26,7 @@ torch::Tensor gaussian_blur(const torch::Tensor& u, double sigma) {
     if (n < 2) continue;
     const auto p = replicate_pad(out, axis, r);
     torch::Tensor acc = p.narrow(d, 0, n) * w[0];
-    for (int64_t t = 1; t <= 2 * r; ++t) acc = acc + p.narrow(d, t, n) * w[t];
+    for (int64_t t = 1; t <= 2 * r; ++t) acc = acc.add(p.narrow(d, t, n), w[t]);
     out = acc;
   }
   return out;

@@ -126,24 +126,32 @@ torch::Tensor laplacian(const torch::Tensor& u, const Spacing& spacing) {
 torch::Tensor diffusion(const torch::Tensor& u, const torch::Tensor& D, const Spacing& spacing) {
   check_volume(u);
   check_spacing(spacing);
-  const auto Db = D.dim() == 0 ? D : D.expand_as(u);
+  // D broadcastable to u. An axis where D has size 1 is constant along it.
+  const auto Db = (D.dim() == 0 || D.dim() == u.dim()) ? D : D.expand_as(u);
   torch::Tensor out;
   for (int axis = 0; axis < 3; ++axis) {
     const int64_t d = spatial_dim(u, axis);
     const int64_t n = u.size(d);
     if (n < 2) continue;
     const double h = spacing[axis];
-    const auto du = (u.narrow(d, 1, n - 1) - u.narrow(d, 0, n - 1)) / h;
-    torch::Tensor Dface;
-    if (Db.dim() == 0) {
-      Dface = Db;
+    const auto du = u.narrow(d, 1, n - 1) - u.narrow(d, 0, n - 1);
+    // Flux on the n-1 inner faces, up to the factor `scale` applied below.
+    torch::Tensor flux;
+    double scale = 1.0 / (h * h);
+    if (Db.dim() == 0 || Db.size(d) == 1) {
+      flux = du * Db;
     } else {
-      Dface = 0.5 * (Db.narrow(d, 1, n - 1) + Db.narrow(d, 0, n - 1));
+      flux = (Db.narrow(d, 1, n - 1) + Db.narrow(d, 0, n - 1)) * du;
+      scale *= 0.5;  // face average (D[i] + D[i+1]) / 2
     }
-    const auto flux = Dface * du;  // on the n-1 inner faces
-    const auto zero = torch::zeros_like(u.narrow(d, 0, 1));
-    auto term = (torch::cat({flux, zero}, d) - torch::cat({zero, flux}, d)) / h;
-    out = out.defined() ? out + term : term;
+    // Zero flux through the outer faces: pad one zero face on both sides.
+    std::vector<int64_t> pad(6, 0);
+    const int64_t from_last = u.dim() - 1 - d;  // F::pad lists the last dim first
+    pad[2 * from_last] = 1;
+    pad[2 * from_last + 1] = 1;
+    const auto pf = torch::constant_pad_nd(flux, pad, 0);
+    auto term = (pf.narrow(d, 1, n) - pf.narrow(d, 0, n)).mul_(scale);
+    out = out.defined() ? out.add_(term) : term;
   }
   return out.defined() ? out : torch::zeros_like(u);
 }

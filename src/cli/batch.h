@@ -1,0 +1,43 @@
+#pragma once
+// What every cohort command shares (radiomics, embed): the cases CSV with an
+// optional shard, cases run in parallel with a progress line, a failed case
+// becoming its row's `error` while the others go on, one row per case with the
+// input columns carried through, and the exit code = number failed (<= 100).
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "cli/command.h"
+#include "io/case_manifest.h"
+#include "io/csv.h"
+
+namespace scopemia::cli {
+
+// The manifest of --batch, sharded by --shard "I/N" when given.
+io::CaseManifest load_batch(const std::string& csv_path, const std::string& shard);
+
+// Named output values of one case, in column order.
+using CaseValues = std::vector<std::pair<std::string, std::string>>;
+
+struct CaseRow {
+  std::vector<std::pair<std::string, std::string>> inputs;
+  CaseValues values;
+  std::string error;  // empty when the case succeeded
+};
+
+// Runs `run_case` for every case on `jobs` threads; exceptions become the
+// case's error. `label` names the work on the progress line.
+std::vector<CaseRow> run_batch(const io::CaseManifest& manifest, int jobs, const std::string& label,
+                               const std::function<CaseValues(const io::Case&)>& run_case);
+
+// Input columns, `error` (only when a case failed), then every value column
+// in first-seen order.
+io::CsvTable batch_table(const std::vector<std::string>& input_header, const std::vector<CaseRow>& rows);
+
+// Reports failed cases on stderr, writes the table (stdout when `output` is
+// empty, else atomically) and returns the exit code.
+int finish_batch(const io::CaseManifest& manifest, const std::vector<CaseRow>& rows, const std::string& output,
+                 Context& ctx);
+
+}  // namespace scopemia::cli

@@ -1,0 +1,113 @@
+// scopemia embed --model NAME --seed S --cases cases.csv -o embeddings.csv [-j N] [--shard I/N]
+#include <memory>
+#include <mutex>
+
+#include <fmt/format.h>
+
+#include "cli/batch.h"
+#include "cli/command.h"
+#include "core/error.h"
+#include "core/runtime.h"
+#include "infer/embed.h"
+#include "io/dicom_mask.h"
+#include "io/image_io.h"
+
+namespace scopemia::cli {
+namespace {
+
+struct EmbedCommandOptions {
+  infer::EmbedOptions embed;
+  std::string cases, output, shard, checkpoint;
+  int jobs = 1;
+  std::vector<double> spacing, window;
+  std::vector<int64_t> size;
+};
+
+// Embedders are not shared between threads: each worker takes one from here.
+class EmbedderPool {
+ public:
+  EmbedderPool(const infer::EmbedOptions& options, int count) {
+    for (int i = 0; i < count; ++i) all_.push_back(std::make_unique<infer::Embedder>(options));
+    for (auto& e : all_) free_.push_back(e.get());
+  }
+  const infer::Embedder& any() const { return *all_.front(); }
+  infer::Embedder* take() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    infer::Embedder* e = free_.back();
+    free_.pop_back();
+    return e;
+  }
+  void give_back(infer::Embedder* e) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    free_.push_back(e);
+  }
+
+ private:
+  std::vector<std::unique_ptr<infer::Embedder>> all_;
+  std::vector<infer::Embedder*> free_;
+  std::mutex mutex_;
+};
+
+int run_embed(EmbedCommandOptions& o, Context& ctx) {
+  if (!o.checkpoint.empty())
+    throw InputError(o.checkpoint, "checkpoints come with `scopemia train` (not in this build yet); use --model/--seed");
+  if (!o.spacing.empty()) o.embed.preprocess.spacing = Vec3{o.spacing[0], o.spacing[1], o.spacing[2]};
+  if (!o.size.empty()) {
+    o.embed.preprocess.height = o.size[0];
+    o.embed.preprocess.width = o.size[1];
+  }
+  if (!o.window.empty()) {
+    o.embed.preprocess.window_low = o.window[0];
+    o.embed.preprocess.window_high = o.window[1];
+  }
+  const io::CaseManifest manifest = load_batch(o.cases, o.shard);
+  const int jobs = std::max(1, o.jobs);
+  // Cases in parallel share the cores: each gets its slice of compute threads.
+  set_compute_threads(std::max(1, (ctx.threads > 0 ? ctx.threads : hardware_threads()) / jobs));
+  EmbedderPool pool(o.embed, jobs);
+  const auto& names = pool.any().names();
+  const auto rows = run_batch(manifest, jobs, "embeddings", [&](const io::Case& c) {
+    infer::Embedder* embedder = pool.take();
+    struct Return {
+      EmbedderPool& pool;
+      infer::Embedder* e;
+      ~Return() { pool.give_back(e); }
+    } give_back{pool, embedder};
+    const Volume image = io::read_volume(c.image);
+    const LabelMap mask = io::read_mask(c.mask_spec(), c.image);
+    const std::vector<float> row = embedder->embed(image, mask);
+    CaseValues values;
+    for (size_t i = 0; i < row.size(); ++i) values.emplace_back(names[i], fmt::format("{:.9g}", row[i]));
+    return values;
+  });
+  return finish_batch(manifest, rows, o.output, ctx);
+}
+
+}  // namespace
+
+Command add_embed_command(CLI::App& parent) {
+  auto o = std::make_shared<EmbedCommandOptions>();
+  CLI::App* app = parent.add_subcommand(
+      "embed", "Lesion embeddings: anatomical and textural PDE streams pooled in the ROI, one row per case");
+  app->add_option("--cases", o->cases, "Cases CSV (Image, Mask; PyRadiomics batch format)")->required();
+  app->add_option("-o,--output", o->output, "Output CSV (default: stdout)");
+  app->add_option("--model", o->embed.model, "Registered backbone (randomly initialised with --seed)");
+  app->add_option("--seed", o->embed.seed, "Seed of the model's weights");
+  app->add_option("--checkpoint", o->checkpoint, "A trained checkpoint (from scopemia train)");
+  app->add_option("--pde-stages", o->embed.pde_stages, "Stages followed by a PDE block")->delimiter(',');
+  app->add_option("--pde-block", o->embed.pde_block, "Which PDE block's streams to pool (-1 = last)");
+  app->add_option("--k", o->embed.k, "Slices per window")->check(CLI::PositiveNumber);
+  app->add_option("--stride", o->embed.stride, "Window stride in slices")->check(CLI::PositiveNumber);
+  app->add_option("--spacing", o->spacing, "Resample to this spacing, mm (x y z; 0 keeps an axis)")->expected(3);
+  app->add_option("--size", o->size, "In-plane size after crop/pad (H W)")->expected(2);
+  app->add_option("--margin", o->embed.preprocess.margin_mm, "Margin around the ROI, mm");
+  app->add_option("--window", o->window, "Intensity window mapped to [0, 1] (low high)")->expected(2);
+  app->add_option("-j,--jobs", o->jobs, "Cases processed in parallel")->check(CLI::PositiveNumber);
+  app->add_option("--shard", o->shard, "I/N: only every N-th case starting at I (0-based)");
+  return {app, [o](Context& ctx) {
+            if (o->embed.stride > o->embed.k) throw InputError("--stride must not exceed --k");
+            return run_embed(*o, ctx);
+          }};
+}
+
+}  // namespace scopemia::cli

@@ -1,0 +1,97 @@
+// scopemia evaluate: classical learners on feature tables with honest
+// cross-validation (docs/eval.md).
+#include <memory>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "cli/command.h"
+#include "core/error.h"
+#include "eval/evaluate.h"
+
+namespace scopemia::cli {
+
+Command add_evaluate_command(CLI::App& parent) {
+  struct Options {
+    eval::EvaluateOptions e;
+    std::string predict_features;
+    std::string lda_shrinkage;
+    bool no_plots = false;
+  };
+  auto o = std::make_shared<Options>();
+  auto& e = o->e;
+  CLI::App* app = parent.add_subcommand(
+      "evaluate", "Cross-validate classifiers/regressors on feature tables; AUC/R² tables, ROC plots, DeLong tests");
+  app->add_option("--features", e.features, "Feature CSV, one per feature set (repeat the option)")->required();
+  app->add_option("--name", e.names, "Display name of each feature set, in order (default: file name)");
+  app->add_option("--labels", e.labels, "Labels CSV: id, target(s), optional group / fold columns");
+  app->add_option("--target", e.targets, "Target column (repeat for several targets: one subfolder each + table3.md)");
+  app->add_option("--id-column", e.id_column, "Case-id column shared by all tables")->capture_default_str();
+  app->add_option("--group-column", e.group_column, "Group column (e.g. patient_id): a group never straddles folds");
+  app->add_option("--task", e.task, "binary | multiclass | regression (default: from the target)")
+      ->check(CLI::IsMember({"binary", "multiclass", "regression"}));
+  app->add_option("--folds", e.cv.folds, "Folds")->capture_default_str()->check(CLI::Range(2, 100));
+  app->add_option("--repeats", e.cv.repeats, "Repeats of K-fold")->capture_default_str()->check(CLI::Range(1, 1000));
+  app->add_option("--seed", e.cv.seed, "Seed of the folds, the models and the bootstrap")->capture_default_str();
+  app->add_option("--fold-column", e.fold_column, "Use the folds given in this labels column");
+  app->add_option("--holdout-features", e.holdout_features, "Held-out feature CSV per feature set (same order)");
+  app->add_option("--holdout-labels", e.holdout_labels, "Held-out labels CSV");
+  app->add_option("--classifiers", e.models, "Comma-separated: rf,svm,knn,gb,gp,lda,logreg (regression: ridge,rf,gb,svr,gp)")
+      ->delimiter(',');
+  app->add_option("--filter-variance", e.cv.preprocess.variance_threshold,
+                  "Drop features whose training-fold variance is <= T");
+  app->add_option("--filter-correlation", e.cv.preprocess.max_correlation,
+                  "Drop a feature whose |r| with an earlier kept one exceeds R (training fold)")
+      ->check(CLI::Range(0.0, 1.0));
+  app->add_option("--select-k", e.cv.preprocess.select_k, "Keep the K features with the largest univariate F (training fold)")
+      ->check(CLI::NonNegativeNumber);
+  app->add_option("--lda-shrinkage", o->lda_shrinkage, "LDA shrinkage: a value in [0,1] or 'auto' (Ledoit-Wolf); default none (solver svd)");
+  app->add_option("--gp-length-scale", e.cv.model.gp_length_scale, "GP RBF length scale (sklearn default 1)")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  app->add_option("--bootstrap", e.bootstrap, "Bootstrap resamples for the comparison")->capture_default_str()->check(CLI::Range(100, 1000000));
+  app->add_option("--predict-features", o->predict_features,
+                  "S3 mode: predict each column of this CSV from --features (cross-validated regressor)");
+  app->add_flag("--tune", e.cv.tune, "Tune hyperparameters by nested CV (inner folds on each training part)");
+  app->add_option("--tune-folds", e.cv.tune_folds, "Inner folds for --tune")->capture_default_str()->check(CLI::Range(2, 20));
+  app->add_flag("--no-plots", o->no_plots, "Skip the PNG figures");
+  app->add_option("-o,--output", e.output, "Output folder")->required();
+  return {app, [o](Context& ctx) {
+            auto& e = o->e;
+            e.plots = !o->no_plots;
+            e.cv.model.seed = e.cv.seed;
+            e.cv.threads = ctx.threads > 0 ? ctx.threads : std::max(1u, std::thread::hardware_concurrency());
+            if (!o->lda_shrinkage.empty()) {
+              if (o->lda_shrinkage == "auto") {
+                e.cv.model.lda_shrinkage = 2.0;
+              } else {
+                try {
+                  e.cv.model.lda_shrinkage = std::stod(o->lda_shrinkage);
+                } catch (...) {
+                  throw InputError("--lda-shrinkage: a number in [0,1] or 'auto'");
+                }
+                if (e.cv.model.lda_shrinkage < 0 || e.cv.model.lda_shrinkage > 1)
+                  throw InputError("--lda-shrinkage: a number in [0,1] or 'auto'");
+              }
+            }
+            if (!o->predict_features.empty()) {
+              if (e.features.size() != 1) throw InputError("--predict-features takes exactly one --features file");
+              eval::PredictFeaturesOptions p;
+              p.predict_features = o->predict_features;
+              p.features = e.features[0];
+              p.labels = e.labels;
+              p.id_column = e.id_column;
+              p.group_column = e.group_column;
+              if (!e.models.empty()) p.model = e.models[0] == "svm" ? "svr" : e.models[0];
+              p.cv = e.cv;
+              p.plots = e.plots;
+              p.output = e.output;
+              ctx.out << eval::run_predict_features(p);
+              return 0;
+            }
+            if (e.labels.empty()) throw InputError("give --labels");
+            ctx.out << eval::run_evaluation(e);
+            return 0;
+          }};
+}
+
+}  // namespace scopemia::cli

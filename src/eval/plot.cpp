@@ -1,0 +1,143 @@
+#include "eval/plot.h"
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+namespace scopemia::eval {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string gnuplot_binary() {
+  const char* env = std::getenv("SCOPEMIA_GNUPLOT");
+  return env && *env ? env : "gnuplot";
+}
+
+std::string quoted(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') out += "''";
+    else out += c;
+  }
+  return out + "'";
+}
+
+class TempFolder {
+ public:
+  TempFolder() {
+    std::random_device rd;
+    path_ = fs::temp_directory_path() / fmt::format("scopemia-plot-{:x}", (static_cast<uint64_t>(rd()) << 32) | rd());
+    fs::create_directories(path_);
+  }
+  ~TempFolder() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  fs::path path_;
+};
+
+bool run_script(const TempFolder& tmp, const std::string& script, const std::string& png) {
+  const std::string path = tmp.file("plot.gp");
+  {
+    std::ofstream f(path);
+    f << script;
+  }
+  const std::string cmd = fmt::format("{} {} > {} 2>&1", gnuplot_binary(), quoted(path), quoted(tmp.file("log")));
+  const int rc = std::system(cmd.c_str());
+  if (rc != 0 || !fs::exists(png)) {
+    std::ifstream log(tmp.file("log"));
+    std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+    spdlog::warn("gnuplot failed for {}: {}", png, text.substr(0, 400));
+    return false;
+  }
+  return true;
+}
+
+std::string header(const std::string& png, const std::string& title, int w = 900, int h = 800) {
+  return fmt::format(
+      "set terminal pngcairo size {},{} font 'Sans,12' noenhanced\n"
+      "set output {}\n"
+      "set title {}\n"
+      "set grid lc rgb '#dddddd'\n",
+      w, h, quoted(png), quoted(title));
+}
+
+}  // namespace
+
+bool gnuplot_available() {
+  static const bool ok = std::system((gnuplot_binary() + " --version > /dev/null 2>&1").c_str()) == 0;
+  return ok;
+}
+
+bool plot_roc(const std::string& png, const std::string& title, const std::vector<Series>& curves) {
+  if (!gnuplot_available() || curves.empty()) return false;
+  TempFolder tmp;
+  std::string script = header(png, title);
+  script +=
+      "set xlabel 'False positive rate (1 - specificity)'\n"
+      "set ylabel 'True positive rate (sensitivity)'\n"
+      "set xrange [0:1]\nset yrange [0:1]\nset size ratio -1\n"
+      "set key right bottom box opaque\n"
+      "plot ";
+  for (size_t c = 0; c < curves.size(); ++c) {
+    const std::string data = tmp.file(fmt::format("c{}.dat", c));
+    std::ofstream f(data);
+    for (size_t i = 0; i < curves[c].x.size(); ++i) f << curves[c].x[i] << ' ' << curves[c].y[i] << '\n';
+    script += fmt::format("{} using 1:2 with lines lw 2 title {}, ", quoted(data), quoted(curves[c].label));
+  }
+  script += "x with lines dt 2 lc rgb '#888888' title 'chance'\n";
+  return run_script(tmp, script, png);
+}
+
+bool plot_scatter(const std::string& png, const std::string& title, const std::string& xlabel,
+                  const std::string& ylabel, const Series& points) {
+  if (!gnuplot_available() || points.x.empty()) return false;
+  TempFolder tmp;
+  const std::string data = tmp.file("p.dat");
+  double lo = points.x[0], hi = points.x[0];
+  {
+    std::ofstream f(data);
+    for (size_t i = 0; i < points.x.size(); ++i) {
+      f << points.x[i] << ' ' << points.y[i] << '\n';
+      lo = std::min({lo, points.x[i], points.y[i]});
+      hi = std::max({hi, points.x[i], points.y[i]});
+    }
+  }
+  const double pad = 0.05 * (hi - lo + 1e-12);
+  std::string script = header(png, title);
+  script += fmt::format(
+      "set xlabel {}\nset ylabel {}\nset xrange [{}:{}]\nset yrange [{}:{}]\nset size ratio -1\n"
+      "set key left top box opaque\n"
+      "plot {} using 1:2 with points pt 7 ps 0.8 lc rgb '#1f77b4' title {}, x with lines dt 2 lc rgb '#888888' "
+      "title 'identity'\n",
+      quoted(xlabel), quoted(ylabel), lo - pad, hi + pad, lo - pad, hi + pad, quoted(data), quoted(points.label));
+  return run_script(tmp, script, png);
+}
+
+bool plot_sorted(const std::string& png, const std::string& title, const std::string& ylabel,
+                 const std::vector<double>& values, const std::vector<double>& reference_lines) {
+  if (!gnuplot_available() || values.empty()) return false;
+  TempFolder tmp;
+  const std::string data = tmp.file("v.dat");
+  {
+    std::ofstream f(data);
+    for (size_t i = 0; i < values.size(); ++i) f << i + 1 << ' ' << values[i] << '\n';
+  }
+  std::string script = header(png, title, 1000, 700);
+  script += fmt::format("set xlabel 'Feature rank'\nset ylabel {}\nset key right top box opaque\n", quoted(ylabel));
+  script += fmt::format("plot {} using 1:2 with linespoints pt 7 ps 0.5 lw 2 title {}", quoted(data), quoted(ylabel));
+  for (double r : reference_lines) script += fmt::format(", {} with lines dt 2 title '{} = {}'", r, ylabel, r);
+  script += "\n";
+  return run_script(tmp, script, png);
+}
+
+}  // namespace scopemia::eval

@@ -1,0 +1,27 @@
+#pragma once
+// Figures through gnuplot (Debian gnuplot-nox), run as a subprocess with the
+// pngcairo terminal. Data and script go to a temporary folder that is removed.
+#include <string>
+#include <vector>
+
+namespace scopemia::eval {
+
+struct Series {
+  std::string label;
+  std::vector<double> x, y;
+};
+
+// True when a gnuplot binary runs (SCOPEMIA_GNUPLOT overrides the name).
+bool gnuplot_available();
+
+// Each returns false (and writes nothing) when gnuplot is unavailable or fails.
+// ROC curves with the chance diagonal; axes 0..1.
+bool plot_roc(const std::string& png, const std::string& title, const std::vector<Series>& curves);
+// Actual (x) vs predicted (y) scatter with the identity line.
+bool plot_scatter(const std::string& png, const std::string& title, const std::string& xlabel,
+                  const std::string& ylabel, const Series& points);
+// Values against their rank (a sorted profile) with horizontal reference lines.
+bool plot_sorted(const std::string& png, const std::string& title, const std::string& ylabel,
+                 const std::vector<double>& sorted_values, const std::vector<double>& reference_lines);
+
+}  // namespace scopemia::eval

@@ -1,0 +1,135 @@
+#include "radiomics/firstorder.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "radiomics/preprocess.h"
+
+namespace scopemia::radiomics {
+
+double numpy_percentile(const std::vector<double>& sorted, double q) {
+  const size_t n = sorted.size();
+  if (n == 0) return NAN;
+  const double virtual_index = double(n - 1) * (q / 100.0);
+  double prev = std::floor(virtual_index);
+  const double gamma = virtual_index - prev;
+  size_t lo = size_t(std::max(0.0, std::min(prev, double(n - 1))));
+  size_t hi = std::min(lo + 1, n - 1);
+  const double a = sorted[lo], b = sorted[hi];
+  const double diff = b - a;
+  // numpy._lerp: from below for t < 0.5, from above for t >= 0.5
+  return gamma >= 0.5 ? b - diff * (1 - gamma) : a + diff * gamma;
+}
+
+FeatureValues firstorder_values(const std::vector<double>& x, const std::vector<int32_t>& levels, const Vec3& spacing,
+                                int voxel_array_shift) {
+  const size_t n = x.size();
+  const double nd = double(n);
+  std::vector<double> tmp(n);
+
+  const double mean = pairwise_sum(x.data(), n) / nd;
+  double mn = INFINITY, mx = -INFINITY;
+  for (double v : x) {
+    mn = std::min(mn, v);
+    mx = std::max(mx, v);
+  }
+  // Energy, RMS: sum of (x + c)^2
+  for (size_t i = 0; i < n; ++i) {
+    const double s = x[i] + double(voxel_array_shift);
+    tmp[i] = s * s;
+  }
+  const double energy = pairwise_sum(tmp.data(), n);
+  const double total_energy = energy * ((spacing[0] * spacing[1]) * spacing[2]);
+  const double rms = n == 0 ? 0 : std::sqrt(energy / nd);
+  // Central moments (numpy: mean of (x - mean)^k)
+  for (size_t i = 0; i < n; ++i) tmp[i] = std::abs(x[i] - mean);
+  const double mad = pairwise_sum(tmp.data(), n) / nd;
+  for (size_t i = 0; i < n; ++i) {
+    const double d = x[i] - mean;
+    tmp[i] = d * d;
+  }
+  double m2 = pairwise_sum(tmp.data(), n) / nd;
+  const double sd = std::sqrt(m2);
+  const double variance = sd * sd;
+  for (size_t i = 0; i < n; ++i) tmp[i] = std::pow(x[i] - mean, 3.0);
+  double m3 = pairwise_sum(tmp.data(), n) / nd;
+  for (size_t i = 0; i < n; ++i) tmp[i] = std::pow(x[i] - mean, 4.0);
+  double m4 = pairwise_sum(tmp.data(), n) / nd;
+  if (m2 == 0) {
+    m2 = 1;
+    m3 = 0;
+    m4 = 0;
+  }
+  const double skewness = m3 / std::pow(m2, 1.5);
+  const double kurtosis = m4 / (m2 * m2);
+
+  std::vector<double> sorted = x;
+  std::sort(sorted.begin(), sorted.end());
+  const double p10 = numpy_percentile(sorted, 10), p90 = numpy_percentile(sorted, 90);
+  const double p25 = numpy_percentile(sorted, 25), p75 = numpy_percentile(sorted, 75);
+  const double median = n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0;
+
+  // Robust MAD: voxels inside [p10, p90]; numpy.nanmean sums the whole array
+  // with the excluded voxels as 0.
+  size_t kept = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const bool in = !((x[i] - p10) < 0 || (x[i] - p90) > 0);
+    tmp[i] = in ? x[i] : 0.0;
+    kept += in;
+  }
+  const double robust_mean = pairwise_sum(tmp.data(), n) / double(kept);
+  for (size_t i = 0; i < n; ++i) {
+    const bool in = !((x[i] - p10) < 0 || (x[i] - p90) > 0);
+    tmp[i] = in ? std::abs(x[i] - robust_mean) : 0.0;
+  }
+  const double rmad = pairwise_sum(tmp.data(), n) / double(kept);
+
+  // Histogram of the discretized levels (numpy.unique counts, ascending).
+  std::map<int32_t, int64_t> counts;
+  for (int32_t l : levels) ++counts[l];
+  std::vector<double> p;
+  for (const auto& [level, c] : counts) p.push_back(double(c) / double(levels.size()));
+  const double eps = 2.220446049250313e-16;
+  std::vector<double> e(p.size()), u(p.size());
+  for (size_t i = 0; i < p.size(); ++i) {
+    e[i] = p[i] * std::log2(p[i] + eps);
+    u[i] = p[i] * p[i];
+  }
+  const double entropy = -1.0 * pairwise_sum(e.data(), e.size());
+  const double uniformity = pairwise_sum(u.data(), u.size());
+
+  return {{"Energy", energy},
+          {"TotalEnergy", total_energy},
+          {"Entropy", entropy},
+          {"Minimum", mn},
+          {"10Percentile", p10},
+          {"90Percentile", p90},
+          {"Maximum", mx},
+          {"Mean", mean},
+          {"Median", median},
+          {"InterquartileRange", p75 - p25},
+          {"Range", mx - mn},
+          {"MeanAbsoluteDeviation", mad},
+          {"RobustMeanAbsoluteDeviation", rmad},
+          {"RootMeanSquared", rms},
+          {"StandardDeviation", sd},
+          {"Skewness", skewness},
+          {"Kurtosis", kurtosis},
+          {"Variance", variance},
+          {"Uniformity", uniformity}};
+}
+
+FeatureValues firstorder_features(const ClassInput& in) {
+  std::vector<double> values;
+  std::vector<int32_t> levels;
+  const int64_t n = in.image->voxel_count();
+  for (int64_t i = 0; i < n; ++i)
+    if ((*in.mask)[i]) {
+      values.push_back((*in.image)[i]);
+      levels.push_back(in.roi->level[size_t(i)]);
+    }
+  return firstorder_values(values, levels, in.image->geometry().spacing, in.settings->voxelArrayShift);
+}
+
+}  // namespace scopemia::radiomics

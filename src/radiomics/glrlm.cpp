@@ -1,0 +1,236 @@
+#include "radiomics/glrlm.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace scopemia::radiomics {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+enum Feature {
+  kGLN, kGLNN, kGLV, kHGLRE, kLRE, kLRHGLE, kLRLGLE, kLGLRE, kRE, kRLN, kRLNN, kRP, kRV, kSRE, kSRHGLE,
+  kSRLGLE, kFeatureCount
+};
+
+}  // namespace
+
+const std::vector<std::string>& glrlm_feature_names() {
+  static const std::vector<std::string> names = {
+      "GrayLevelNonUniformity", "GrayLevelNonUniformityNormalized", "GrayLevelVariance",
+      "HighGrayLevelRunEmphasis", "LongRunEmphasis", "LongRunHighGrayLevelEmphasis",
+      "LongRunLowGrayLevelEmphasis", "LowGrayLevelRunEmphasis", "RunEntropy", "RunLengthNonUniformity",
+      "RunLengthNonUniformityNormalized", "RunPercentage", "RunVariance", "ShortRunEmphasis",
+      "ShortRunHighGrayLevelEmphasis", "ShortRunLowGrayLevelEmphasis"};
+  return names;
+}
+
+GlrlmMatrices compute_glrlm_matrices(const DiscretizedRoi& roi, const GlrlmSettings& settings) {
+  const WeightingNorm norm = parse_weighting_norm(settings.weighting_norm);
+  const GrayLevels gl = gray_levels(roi);
+  const std::vector<Angle> all_angles =
+      texture_angles(roi.size, {1}, false, force2d_axis(settings.force2d, settings.force2d_dimension));
+  const int ng = static_cast<int>(gl.levels.size());
+  const int na = static_cast<int>(all_angles.size());
+  const int nr_full = static_cast<int>(std::max({roi.size.x, roi.size.y, roi.size.z}));
+  // counts[(i * nr_full + run_length - 1) * na + a]
+  std::vector<double> counts(static_cast<size_t>(ng) * nr_full * na, 0.0);
+  // Lines are walked through the mask's bounding box only: voxels outside it
+  // are outside the mask, which ends a run exactly as leaving the array does.
+  const LocalGrid grid = local_grid(roi, gl, 0);
+  const int32_t* index = grid.index.data();
+  for (int a = 0; a < na; ++a) {
+    const Angle& ang = all_angles[a];
+    const int64_t delta = grid.delta(ang[2], ang[1], ang[0]);
+    bool multi_element = false;
+    auto count_run = [&](int g, int rl) { counts[(static_cast<size_t>(g) * nr_full + rl) * na + a] += 1.0; };
+    // Runs of equal levels among ROI voxels along the line from v, `length`
+    // voxels long.
+    auto walk = [&](int64_t v, int64_t length) {
+      int g = -1, rl = 0, elements = 0;
+      for (int64_t t = 0; t < length; ++t, v += delta) {
+        const int32_t lj = index[v];
+        if (lj >= 0) {
+          ++elements;
+          if (lj == g) {
+            ++rl;
+          } else {
+            if (g >= 0) count_run(g, rl);
+            g = lj;
+            rl = 0;
+          }
+        } else if (g >= 0) {
+          count_run(g, rl);
+          g = -1;
+          rl = 0;
+        }
+      }
+      if (g >= 0) count_run(g, rl);
+      if (elements > 1) multi_element = true;
+    };
+    // A line starts where stepping back leaves the box (coordinate 0 along a
+    // positive step, size - 1 along a negative one, in some moving axis); its
+    // length is the number of steps until stepping forward leaves the box.
+    const int dz = ang[0], dy = ang[1], dx = ang[2];
+    const int64_t start_z = dz > 0 ? 0 : grid.sz - 1, start_y = dy > 0 ? 0 : grid.sy - 1,
+                  start_x = dx > 0 ? 0 : grid.sx - 1;
+    constexpr int64_t kUnbounded = std::numeric_limits<int64_t>::max();
+    for (int64_t z = 0; z < grid.sz; ++z) {
+      const bool z_start = dz != 0 && z == start_z;
+      const int64_t len_z = dz == 0 ? kUnbounded : (dz > 0 ? grid.sz - z : z + 1);
+      for (int64_t y = 0; y < grid.sy; ++y) {
+        const bool zy_start = z_start || (dy != 0 && y == start_y);
+        const int64_t len_zy = std::min(len_z, dy == 0 ? kUnbounded : (dy > 0 ? grid.sy - y : y + 1));
+        const int64_t row = (z * grid.sy + y) * grid.sx;
+        auto length_at = [&](int64_t x) {
+          return std::min(len_zy, dx == 0 ? kUnbounded : (dx > 0 ? grid.sx - x : x + 1));
+        };
+        if (zy_start) {
+          for (int64_t x = 0; x < grid.sx; ++x) walk(row + x, length_at(x));
+        } else if (dx != 0) {
+          walk(row + start_x, length_at(start_x));
+        }
+      }
+    }
+    // No line along this angle holds two ROI voxels: PyRadiomics clears it.
+    if (!multi_element)
+      for (int i = 0; i < ng; ++i) counts[(static_cast<size_t>(i) * nr_full) * na + a] = 0.0;
+  }
+
+  // Merge with weights, or keep the angles that hold runs.
+  std::vector<double> merged;
+  int nm = na;
+  std::vector<Angle> kept_angles;
+  const size_t cells = static_cast<size_t>(ng) * nr_full;
+  if (norm != WeightingNorm::None) {
+    nm = 1;
+    merged.assign(cells, 0.0);
+    for (int a = 0; a < na; ++a) {
+      const double w = angle_distance(all_angles[a], roi.spacing, norm);
+      for (size_t c = 0; c < cells; ++c) merged[c] += counts[c * na + a] * w;
+    }
+  } else {
+    std::vector<double> sums(na, 0.0);
+    for (size_t c = 0; c < cells; ++c)
+      for (int a = 0; a < na; ++a) sums[a] += counts[c * na + a];
+    std::vector<int> kept;
+    for (int a = 0; a < na; ++a)
+      if (na == 1 || sums[a] != 0) kept.push_back(a);
+    nm = static_cast<int>(kept.size());
+    merged.assign(cells * nm, 0.0);
+    for (size_t c = 0; c < cells; ++c)
+      for (int k = 0; k < nm; ++k) merged[c * nm + k] = counts[c * na + kept[k]];
+    for (int a : kept) kept_angles.push_back(all_angles[a]);
+  }
+
+  GlrlmMatrices m;
+  m.gray_levels = gl.levels;
+  m.angles = kept_angles;
+  m.ng = ng;
+  m.na = nm;
+  m.runs.assign(nm, 0.0);
+  for (size_t c = 0; c < cells; ++c)
+    for (int k = 0; k < nm; ++k) m.runs[k] += merged[c * nm + k];
+  for (double& r : m.runs)
+    if (r == 0) r = kNaN;
+  // Keep the run lengths that occur.
+  std::vector<int> kept_rl;
+  for (int r = 0; r < nr_full; ++r) {
+    double sum = 0;
+    for (int i = 0; i < ng; ++i)
+      for (int k = 0; k < nm; ++k) sum += merged[(static_cast<size_t>(i) * nr_full + r) * nm + k];
+    if (sum != 0) kept_rl.push_back(r);
+  }
+  m.nr = static_cast<int>(kept_rl.size());
+  for (int r : kept_rl) m.run_lengths.push_back(r + 1);
+  m.p.assign(static_cast<size_t>(ng) * m.nr * nm, 0.0);
+  for (int i = 0; i < ng; ++i)
+    for (int r = 0; r < m.nr; ++r)
+      for (int k = 0; k < nm; ++k)
+        m.p[(static_cast<size_t>(i) * m.nr + r) * nm + k] =
+            merged[(static_cast<size_t>(i) * nr_full + kept_rl[r]) * nm + k];
+  return m;
+}
+
+FeatureList glrlm_features(const GlrlmMatrices& m) {
+  const double eps = kTextureEps;
+  std::vector<std::vector<double>> per_angle(kFeatureCount, std::vector<double>(m.na, kNaN));
+  std::vector<double> pg(m.ng), pr(m.nr);
+  for (int a = 0; a < m.na; ++a) {
+    const double nruns = m.runs[a];
+    if (std::isnan(nruns)) continue;  // an empty matrix: every feature NaN, as numpy's 0/0
+    std::fill(pg.begin(), pg.end(), 0.0);
+    std::fill(pr.begin(), pr.end(), 0.0);
+    double re = 0, srlgle = 0, srhgle = 0, lrlgle = 0, lrhgle = 0;
+    for (int i = 0; i < m.ng; ++i) {
+      const double gi = m.gray_levels[i], gi2 = gi * gi;
+      for (int r = 0; r < m.nr; ++r) {
+        const double v = m.at(i, r, a);
+        if (v == 0) continue;  // every term carries a factor v (numpy: 0 * log2(eps) = 0)
+        const double rj = m.run_lengths[r], rj2 = rj * rj;
+        pg[i] += v;
+        pr[r] += v;
+        const double pn = v / nruns;
+        re -= pn * std::log2(pn + eps);
+        srlgle += v / (gi2 * rj2);
+        srhgle += v * gi2 / rj2;
+        lrlgle += v * rj2 / gi2;
+        lrhgle += v * gi2 * rj2;
+      }
+    }
+    double gln = 0, lglre = 0, hglre = 0, ui = 0;
+    for (int i = 0; i < m.ng; ++i) {
+      const double gi = m.gray_levels[i];
+      gln += pg[i] * pg[i];
+      lglre += pg[i] / (gi * gi);
+      hglre += pg[i] * gi * gi;
+      ui += pg[i] / nruns * gi;
+    }
+    double glv = 0;
+    for (int i = 0; i < m.ng; ++i) {
+      const double gi = m.gray_levels[i];
+      glv += pg[i] / nruns * (gi - ui) * (gi - ui);
+    }
+    double rln = 0, sre = 0, lre = 0, np = 0, uj = 0;
+    for (int r = 0; r < m.nr; ++r) {
+      const double rj = m.run_lengths[r];
+      rln += pr[r] * pr[r];
+      sre += pr[r] / (rj * rj);
+      lre += pr[r] * rj * rj;
+      np += pr[r] * rj;
+      uj += pr[r] / nruns * rj;
+    }
+    double rv = 0;
+    for (int r = 0; r < m.nr; ++r) {
+      const double rj = m.run_lengths[r];
+      rv += pr[r] / nruns * (rj - uj) * (rj - uj);
+    }
+    per_angle[kGLN][a] = gln / nruns;
+    per_angle[kGLNN][a] = gln / (nruns * nruns);
+    per_angle[kGLV][a] = glv;
+    per_angle[kHGLRE][a] = hglre / nruns;
+    per_angle[kLRE][a] = lre / nruns;
+    per_angle[kLRHGLE][a] = lrhgle / nruns;
+    per_angle[kLRLGLE][a] = lrlgle / nruns;
+    per_angle[kLGLRE][a] = lglre / nruns;
+    per_angle[kRE][a] = re;
+    per_angle[kRLN][a] = rln / nruns;
+    per_angle[kRLNN][a] = rln / (nruns * nruns);
+    per_angle[kRP][a] = nruns / np;
+    per_angle[kRV][a] = rv;
+    per_angle[kSRE][a] = sre / nruns;
+    per_angle[kSRHGLE][a] = srhgle / nruns;
+    per_angle[kSRLGLE][a] = srlgle / nruns;
+  }
+  const std::vector<std::string>& names = glrlm_feature_names();
+  FeatureList result;
+  for (int f = 0; f < kFeatureCount; ++f) result.emplace_back(names[f], nan_mean(per_angle[f]));
+  return result;
+}
+
+FeatureList glrlm_features(const DiscretizedRoi& roi, const GlrlmSettings& settings) {
+  return glrlm_features(compute_glrlm_matrices(roi, settings));
+}
+
+}  // namespace scopemia::radiomics

@@ -1,0 +1,145 @@
+#include "radiomics/glszm.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace scopemia::radiomics {
+
+const std::vector<std::string>& glszm_feature_names() {
+  static const std::vector<std::string> names = {
+      "GrayLevelNonUniformity", "GrayLevelNonUniformityNormalized", "GrayLevelVariance",
+      "HighGrayLevelZoneEmphasis", "LargeAreaEmphasis", "LargeAreaHighGrayLevelEmphasis",
+      "LargeAreaLowGrayLevelEmphasis", "LowGrayLevelZoneEmphasis", "SizeZoneNonUniformity",
+      "SizeZoneNonUniformityNormalized", "SmallAreaEmphasis", "SmallAreaHighGrayLevelEmphasis",
+      "SmallAreaLowGrayLevelEmphasis", "ZoneEntropy", "ZonePercentage", "ZoneVariance"};
+  return names;
+}
+
+GlszmMatrix compute_glszm_matrix(const DiscretizedRoi& roi, const GlszmSettings& settings) {
+  const GrayLevels gl = gray_levels(roi);
+  const std::vector<Angle> angles =
+      texture_angles(roi.size, {1}, true, force2d_axis(settings.force2d, settings.force2d_dimension));
+  const int ng = static_cast<int>(gl.levels.size());
+
+  // Flood fill every zone once on a copy of the ROI with a one-voxel border
+  // (visited voxels are set to -1); (level index, size) per zone.
+  LocalGrid grid = local_grid(roi, gl, 1);
+  std::vector<int64_t> deltas;
+  for (const Angle& a : angles) deltas.push_back(grid.delta(a[2], a[1], a[0]));
+  int32_t* index = grid.index.data();
+  std::vector<int64_t> stack;
+  stack.reserve(static_cast<size_t>(gl.voxel_count));
+  std::vector<std::pair<int, int64_t>> zones;
+  int64_t max_size = 0;
+  const int64_t n = static_cast<int64_t>(grid.index.size());
+  for (int64_t i = 0; i < n; ++i) {
+    const int32_t g = index[i];
+    if (g < 0) continue;
+    int64_t size = 0;
+    index[i] = -1;
+    stack.push_back(i);
+    while (!stack.empty()) {
+      const int64_t k = stack.back();
+      stack.pop_back();
+      ++size;
+      for (int64_t d : deltas) {
+        const int64_t j = k + d;
+        if (index[j] == g) {
+          index[j] = -1;
+          stack.push_back(j);
+        }
+      }
+    }
+    zones.emplace_back(g, size);
+    max_size = std::max(max_size, size);
+  }
+
+  std::vector<double> full(static_cast<size_t>(ng) * max_size, 0.0);
+  for (const auto& [gi, size] : zones) full[static_cast<size_t>(gi) * max_size + (size - 1)] += 1.0;
+  GlszmMatrix m;
+  m.gray_levels = gl.levels;
+  m.ng = ng;
+  std::vector<int64_t> kept;
+  for (int64_t s = 0; s < max_size; ++s) {
+    double sum = 0;
+    for (int i = 0; i < ng; ++i) sum += full[static_cast<size_t>(i) * max_size + s];
+    if (sum != 0) kept.push_back(s);
+  }
+  m.ns = static_cast<int>(kept.size());
+  for (int64_t s : kept) m.zone_sizes.push_back(static_cast<int>(s + 1));
+  m.p.assign(static_cast<size_t>(ng) * m.ns, 0.0);
+  for (int i = 0; i < ng; ++i)
+    for (int j = 0; j < m.ns; ++j) m.p[static_cast<size_t>(i) * m.ns + j] = full[static_cast<size_t>(i) * max_size + kept[j]];
+  return m;
+}
+
+FeatureList glszm_features(const GlszmMatrix& m) {
+  const double eps = kTextureEps;
+  std::vector<double> pg(m.ng, 0.0), ps(m.ns, 0.0);
+  double nz = 0;
+  for (int i = 0; i < m.ng; ++i)
+    for (int j = 0; j < m.ns; ++j) {
+      const double v = m.at(i, j);
+      pg[i] += v;
+      ps[j] += v;
+      nz += v;
+    }
+  if (nz == 0) nz = 1;  // PyRadiomics: Nz[Nz == 0] = 1
+  double np = 0;
+  for (int j = 0; j < m.ns; ++j) np += ps[j] * m.zone_sizes[j];
+  if (np == 0) np = 1;
+
+  double ze = 0, salgle = 0, sahgle = 0, lalgle = 0, lahgle = 0;
+  for (int i = 0; i < m.ng; ++i) {
+    const double gi2 = double(m.gray_levels[i]) * m.gray_levels[i];
+    for (int j = 0; j < m.ns; ++j) {
+      const double v = m.at(i, j);
+      const double sj2 = double(m.zone_sizes[j]) * m.zone_sizes[j];
+      const double pn = v / nz;
+      ze -= pn * std::log2(pn + eps);
+      salgle += v / (gi2 * sj2);
+      sahgle += v * gi2 / sj2;
+      lalgle += v * sj2 / gi2;
+      lahgle += v * gi2 * sj2;
+    }
+  }
+  double gln = 0, lglze = 0, hglze = 0, ui = 0;
+  for (int i = 0; i < m.ng; ++i) {
+    const double gi = m.gray_levels[i];
+    gln += pg[i] * pg[i];
+    lglze += pg[i] / (gi * gi);
+    hglze += pg[i] * gi * gi;
+    ui += pg[i] / nz * gi;
+  }
+  double glv = 0;
+  for (int i = 0; i < m.ng; ++i) {
+    const double gi = m.gray_levels[i];
+    glv += pg[i] / nz * (gi - ui) * (gi - ui);
+  }
+  double szn = 0, sae = 0, lae = 0, uj = 0;
+  for (int j = 0; j < m.ns; ++j) {
+    const double sj = m.zone_sizes[j];
+    szn += ps[j] * ps[j];
+    sae += ps[j] / (sj * sj);
+    lae += ps[j] * sj * sj;
+    uj += ps[j] / nz * sj;
+  }
+  double zv = 0;
+  for (int j = 0; j < m.ns; ++j) {
+    const double sj = m.zone_sizes[j];
+    zv += ps[j] / nz * (sj - uj) * (sj - uj);
+  }
+  const double values[] = {gln / nz,     gln / (nz * nz), glv,          hglze / nz, lae / nz,  lahgle / nz,
+                           lalgle / nz,  lglze / nz,      szn / nz,     szn / (nz * nz), sae / nz, sahgle / nz,
+                           salgle / nz,  ze,              nz / np,      zv};
+  const std::vector<std::string>& names = glszm_feature_names();
+  FeatureList result;
+  for (size_t f = 0; f < names.size(); ++f) result.emplace_back(names[f], values[f]);
+  return result;
+}
+
+FeatureList glszm_features(const DiscretizedRoi& roi, const GlszmSettings& settings) {
+  return glszm_features(compute_glszm_matrix(roi, settings));
+}
+
+}  // namespace scopemia::radiomics

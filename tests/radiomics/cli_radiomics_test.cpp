@@ -1,0 +1,224 @@
+// scopemia radiomics: single case, batch with failing rows, shards, params errors.
+#include <cmath>
+#include <fstream>
+#include <iostream>
+#include <map>
+
+#include <gtest/gtest.h>
+
+#include "io/csv.h"
+#include "io/image_io.h"
+#include "support/refdata.h"
+#include "support/run_cli.h"
+#include "support/temp_dir.h"
+
+namespace scopemia {
+namespace {
+
+using testing::run_cli;
+using testing::TempDir;
+
+void write_text(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
+
+std::map<std::string, std::vector<std::string>> rows_by_id(const io::CsvTable& t) {
+  std::map<std::string, std::vector<std::string>> m;
+  const int id = t.column("ID");
+  for (const auto& r : t.rows) m[r[id]] = r;
+  return m;
+}
+
+TEST(CliRadiomics, LidcBatchWithABadRowGoesOn) {
+  SCOPEMIA_REFDATA(cases_path, "lidc/cases.csv");
+  SCOPEMIA_REFDATA(ref_path, "lidc/pyradiomics_original.csv");
+  const std::string dir = cases_path.substr(0, cases_path.find_last_of('/') + 1);
+  const io::CsvTable cases = io::read_csv(cases_path);
+  TempDir tmp;
+  std::string csv = "ID,Image,Mask,malignant\n";
+  for (int k : {0, 100, 200, 300})
+    csv += cases.rows[k][0] + "," + dir + cases.rows[k][1] + "," + dir + cases.rows[k][2] + "," + cases.rows[k][5] + "\n";
+  csv += "broken," + dir + cases.rows[0][1] + "," + tmp.file("no_such_mask.nii.gz") + ",0\n";
+  write_text(tmp.file("cases.csv"), csv);
+  const auto r = run_cli({"radiomics", "--batch", tmp.file("cases.csv"), "-j", "2", "-o", tmp.file("out.csv")});
+  EXPECT_EQ(r.code, 1) << r.err;  // one case failed
+  EXPECT_NE(r.err.find("case broken"), std::string::npos) << r.err;
+  const io::CsvTable out = io::read_csv(tmp.file("out.csv"));
+  ASSERT_EQ(out.rows.size(), 5u);
+  // input columns carried through, in order, then the error column
+  EXPECT_EQ(out.header[0], "ID");
+  EXPECT_EQ(out.header[3], "malignant");
+  EXPECT_EQ(out.header[4], "error");
+  const auto got = rows_by_id(out);
+  EXPECT_NE(got.at("broken")[4].find("no_such_mask"), std::string::npos);
+  EXPECT_EQ(got.at(cases.rows[0][0])[4], "");
+  // first-order values equal PyRadiomics's
+  const io::CsvTable ref = io::read_csv(ref_path);
+  const auto want = rows_by_id(ref);
+  int compared = 0;
+  for (size_t c = 0; c < out.header.size(); ++c) {
+    if (out.header[c].find("_firstorder_") == std::string::npos) continue;
+    const int rc = ref.column(out.header[c]);
+    ASSERT_GE(rc, 0) << out.header[c];
+    for (int k : {0, 100, 200, 300}) {
+      const std::string& id = cases.rows[k][0];
+      const double a = std::stod(got.at(id)[c]), b = std::stod(want.at(id)[rc]);
+      EXPECT_LE(std::abs(a - b), std::max(1e-6 * std::abs(b), 1e-9)) << id << " " << out.header[c];
+      ++compared;
+    }
+    EXPECT_EQ(got.at("broken")[c], "");
+  }
+  EXPECT_EQ(compared, 4 * 18);
+
+  // --shard 1/2 takes rows 1 and 3
+  const auto s = run_cli({"radiomics", "--batch", tmp.file("cases.csv"), "--shard", "1/2", "-o", tmp.file("s.csv")});
+  EXPECT_EQ(s.code, 0) << s.err;
+  const io::CsvTable shard = io::read_csv(tmp.file("s.csv"));
+  ASSERT_EQ(shard.rows.size(), 2u);
+  EXPECT_EQ(shard.rows[0][0], cases.rows[100][0]);
+  EXPECT_EQ(shard.rows[1][0], cases.rows[300][0]);
+}
+
+TEST(CliRadiomics, SingleCaseToStdout) {
+  SCOPEMIA_REFDATA(image, "pyradiomics/brain1_image.nrrd");
+  SCOPEMIA_REFDATA(mask, "pyradiomics/brain1_label.nrrd");
+  TempDir tmp;
+  write_text(tmp.file("p.yaml"), "setting:\n  binWidth: 25\n  voxelArrayShift: 2000\n  interpolator:\nfeatureClass:\n  firstorder:\n");
+  const auto r = run_cli({"radiomics", image, mask, "--params", tmp.file("p.yaml")});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const io::CsvTable t = io::parse_csv(r.out, "stdout");
+  ASSERT_EQ(t.rows.size(), 1u);
+  EXPECT_EQ(t.header[0], "Image");
+  EXPECT_EQ(t.header[1], "Mask");
+  const int c = t.column("original_firstorder_RootMeanSquared");
+  ASSERT_GE(c, 0);
+  // PyRadiomics baseline (brain1 column), written at full precision
+  EXPECT_NEAR(std::stod(t.rows[0][c]), 2829.5728210757125, 2829.57 * 1e-9);
+  EXPECT_GE(t.column("diagnostics_Configuration_Settings"), 0);
+}
+
+TEST(CliRadiomics, BadParamsFileIsBadInput) {
+  TempDir tmp;
+  write_text(tmp.file("p.yaml"), "setting:\n  binWdth: 25\n");
+  const auto r = run_cli({"radiomics", "a.nii", "b.nii", "--params", tmp.file("p.yaml")});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("binWdth"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("p.yaml"), std::string::npos) << r.err;
+}
+
+// Bad input per case: each gets a clear error and the batch goes on.
+TEST(CliRadiomics, BadCasesGetClearErrors) {
+  TempDir tmp;
+  Geometry g;
+  g.spacing = {1, 1, 2};
+  Volume img({10, 10, 6}, g);
+  for (int64_t i = 0; i < img.voxel_count(); ++i) img[i] = float(i % 17);
+  img.set_source_pixel_type(PixelType::Float32);
+  io::write_volume(img, tmp.file("img.nrrd"));
+  Volume nan_img = img.clone();
+  nan_img[5 + 10 * 5 + 100 * 3] = NAN;
+  io::write_volume(nan_img, tmp.file("nan.nrrd"));
+  auto mask = [&](const std::string& name, int x1, int y1, int z1, uint8_t label, Geometry geom) {
+    LabelMap m({10, 10, 6}, geom, 0);
+    for (int z = 2; z < z1; ++z)
+      for (int y = 2; y < y1; ++y)
+        for (int x = 2; x < x1; ++x) m.at(x, y, z) = label;
+    io::write_label_map(m, tmp.file(name));
+  };
+  mask("good.nrrd", 6, 6, 4, 1, g);
+  mask("empty.nrrd", 2, 2, 2, 1, g);
+  mask("line.nrrd", 6, 3, 3, 1, g);
+  mask("label2.nrrd", 6, 6, 4, 2, g);
+  Geometry shifted = g;
+  shifted.origin = {0.3, 0, 0};
+  mask("shifted.nrrd", 6, 6, 4, 1, shifted);
+  Geometry tiny = g;
+  tiny.origin = {1e-4, 0, 0};
+  mask("tiny_shift.nrrd", 6, 6, 4, 1, tiny);
+  write_text(tmp.file("cases.csv"),
+             "ID,Image,Mask\ngood,img.nrrd,good.nrrd\nempty,img.nrrd,empty.nrrd\nline,img.nrrd,line.nrrd\n"
+             "label2,img.nrrd,label2.nrrd\nshifted,img.nrrd,shifted.nrrd\nnan,nan.nrrd,good.nrrd\n"
+             "tiny,img.nrrd,tiny_shift.nrrd\n");
+  const auto r = run_cli({"radiomics", "--batch", tmp.file("cases.csv"), "-o", tmp.file("out.csv")});
+  EXPECT_EQ(r.code, 6) << r.err;  // all but "good"
+  const io::CsvTable out = io::read_csv(tmp.file("out.csv"));
+  const auto rows = rows_by_id(out);
+  const int e = out.column("error");
+  ASSERT_GE(e, 0);
+  EXPECT_EQ(rows.at("good")[e], "");
+  EXPECT_NE(rows.at("empty")[e].find("No labels found"), std::string::npos) << rows.at("empty")[e];
+  EXPECT_NE(rows.at("line")[e].find("too few dimensions"), std::string::npos) << rows.at("line")[e];
+  EXPECT_NE(rows.at("label2")[e].find("Label (1) not present"), std::string::npos) << rows.at("label2")[e];
+  EXPECT_NE(rows.at("shifted")[e].find("geometry mismatch"), std::string::npos) << rows.at("shifted")[e];
+  EXPECT_NE(rows.at("nan")[e].find("NaN"), std::string::npos) << rows.at("nan")[e];
+  EXPECT_NE(rows.at("tiny")[e].find("geometry mismatch"), std::string::npos) << rows.at("tiny")[e];
+
+  // within a tolerance / with correctMask the shifted masks are accepted
+  write_text(tmp.file("tol.yaml"), "setting:\n  geometryTolerance: 0.001\n");
+  write_text(tmp.file("fix.yaml"), "setting:\n  correctMask: true\n");
+  write_text(tmp.file("two.csv"), "ID,Image,Mask\ntiny,img.nrrd,tiny_shift.nrrd\nshifted,img.nrrd,shifted.nrrd\n");
+  const auto tol = run_cli({"radiomics", "--batch", tmp.file("two.csv"), "--params", tmp.file("tol.yaml"), "-o",
+                            tmp.file("tol.csv")});
+  EXPECT_EQ(tol.code, 1) << tol.err;  // tiny passes, shifted does not
+  const auto fix = run_cli({"radiomics", "--batch", tmp.file("two.csv"), "--params", tmp.file("fix.yaml"), "-o",
+                            tmp.file("fix.csv")});
+  EXPECT_EQ(fix.code, 0) << fix.err;
+  const auto fixed = rows_by_id(io::read_csv(tmp.file("fix.csv")));
+  const io::CsvTable good = io::read_csv(tmp.file("out.csv"));
+  const int mean_col = good.column("original_firstorder_Mean");
+  const int fixed_mean_col = io::read_csv(tmp.file("fix.csv")).column("original_firstorder_Mean");
+  ASSERT_GE(mean_col, 0);
+  // nearest-neighbour correction of a 0.3 mm shift keeps the ROI where it was
+  EXPECT_EQ(fixed.at("shifted")[fixed_mean_col], rows.at("good")[mean_col]);
+}
+
+}  // namespace
+}  // namespace scopemia
+
+namespace scopemia {
+namespace {
+
+// The whole LIDC cohort through --batch with Original + Wavelet: every
+// feature the build computes equals PyRadiomics 3.1's (pyradiomics_wavelet.csv
+// holds the original features too). Classes registered later are checked too.
+TEST(CliRadiomics, WholeLidcCohortMatchesPyRadiomics) {
+  SCOPEMIA_REFDATA(cases_path, "lidc/cases.csv");
+  SCOPEMIA_REFDATA(ref_path, "lidc/pyradiomics_wavelet.csv");
+  testing::TempDir tmp;
+  write_text(tmp.file("p.yaml"), "imageType:\n  Original: {}\n  Wavelet: {}\n");
+  const auto r = testing::run_cli(
+      {"radiomics", "--batch", cases_path, "--params", tmp.file("p.yaml"), "-j", "2", "-o", tmp.file("out.csv")});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const io::CsvTable out = io::read_csv(tmp.file("out.csv"));
+  const io::CsvTable ref = io::read_csv(ref_path);
+  ASSERT_EQ(out.rows.size(), 601u);
+  const auto want = rows_by_id(ref);
+  int64_t compared = 0, mismatched = 0;
+  double worst = 0;
+  std::string worst_at;
+  int feature_columns = 0;
+  for (size_t c = 0; c < out.header.size(); ++c) {
+    const std::string& name = out.header[c];
+    if (name.rfind("original_", 0) != 0 && name.rfind("wavelet", 0) != 0) continue;
+    const int rc = ref.column(name);
+    ASSERT_GE(rc, 0) << name << " is not a PyRadiomics column";
+    ++feature_columns;
+    for (const auto& row : out.rows) {
+      const double a = std::stod(row[c]), b = std::stod(want.at(row[0])[rc]);
+      const double err = std::abs(a - b);
+      const bool ok = err <= std::max(1e-6 * std::abs(b), 1e-9);
+      if (!ok) ++mismatched;
+      const double rel = err / std::max(std::abs(b), 1e-300);
+      if (err > 1e-9 && rel > worst) {
+        worst = rel;
+        worst_at = row[0] + " " + name;
+      }
+      ++compared;
+    }
+  }
+  EXPECT_GE(feature_columns, 9 * 18);  // at least first order on 9 images
+  EXPECT_EQ(mismatched, 0) << "worst relative error " << worst << " at " << worst_at;
+  std::cout << "compared " << compared << " values in " << feature_columns
+            << " columns; worst relative error " << worst << "\n";
+}
+
+}  // namespace
+}  // namespace scopemia

@@ -1,0 +1,117 @@
+#include "radiomics/glcm.h"
+
+#include <cmath>
+
+#include <gtest/gtest.h>
+
+#include "radiomics/brain1_fixture.h"
+#include "support/npy.h"
+#include "support/refdata.h"
+
+namespace scopemia::radiomics {
+namespace {
+
+using testing::baseline_features;
+using testing::brain1_roi;
+using testing::feature;
+using testing::full_roi;
+
+TEST(Glcm, Brain1MatricesEqualPyRadiomics) {
+  SCOPEMIA_REFDATA(npy_path, "pyradiomics/baseline/brain1_glcm.npy");
+  const auto ref = ::scopemia::testing::read_npy(npy_path);
+  const GlcmMatrices m = compute_glcm_matrices(brain1_roi(::scopemia::testing::refdata_dir()), GlcmSettings{});
+  ASSERT_EQ(ref.shape, (std::vector<int64_t>{m.ng, m.ng, m.na}));
+  ASSERT_EQ(m.na, 13);
+  for (int i = 0; i < m.ng; ++i)
+    for (int j = 0; j < m.ng; ++j)
+      for (int a = 0; a < m.na; ++a) {
+        const double r = ref.at({i, j, a});
+        ASSERT_NEAR(m.at(i, j, a), r, 1e-9 * std::max(r, 1e-6)) << i << " " << j << " " << a;
+      }
+}
+
+TEST(Glcm, Brain1FeaturesEqualPyRadiomicsBaseline) {
+  SCOPEMIA_REFDATA(csv, "pyradiomics/baseline/baseline_glcm.csv");
+  const std::string dir = ::scopemia::testing::refdata_dir();
+  testing::expect_features_match(glcm_features(brain1_roi(dir), GlcmSettings{}), baseline_features(dir, "glcm"),
+                                 glcm_feature_names(), 1e-6);
+}
+
+// 2x2x1 ROI, levels (x fastest)   y=0: 1 3
+//                                 y=1: 3 1     (level 2 absent: Ng = 2 levels {1, 3}, PyRadiomics's Ng = 3)
+// A single slice gives 4 angles (z offsets >= size are dropped), in
+// PyRadiomics's order (dz,dy,dx) = (0,1,1), (0,1,0), (0,1,-1), (0,0,1).
+// Symmetrical, normalised GLCMs (rows/cols = levels 1, 3):
+//   (0,1,1):  1->1 once           -> [[1, 0], [0, 0]]
+//   (0,1,0):  1->3, 3->1          -> [[0, .5], [.5, 0]]
+//   (0,1,-1): 3->3 once           -> [[0, 0], [0, 1]]
+//   (0,0,1):  1->3, 3->1          -> [[0, .5], [.5, 0]]
+// Per angle (order above) and mean:
+//   Contrast (i-j)^2:           0, 4, 0, 4          -> 2
+//   JointAverage mu_x:          1, 2, 3, 2          -> 2
+//   Autocorrelation sum p*i*j:  1, 3, 9, 3          -> 4
+//   Idmn 1/(1+k^2/Ng^2), Ng=3:  1, 9/13, 1, 9/13    -> 11/13
+//   Idn 1/(1+k/Ng):             1, 3/5, 1, 3/5      -> 4/5
+//   SumAverage:                 2, 4, 6, 4          -> 4
+//   InverseVariance p(k)/k^2:   0, 1/4, 0, 1/4      -> 1/8
+//   SumSquares:                 0, 1, 0, 1          -> 1/2
+//   Correlation: sigma 0 -> 1;  corm/sigma^2 = -1   -> 0 (up to eps)
+//   JointEnergy:                1, .5, 1, .5        -> 3/4
+//   MCC: Q = diag(1,0) -> 0;  Q = I -> 1            -> 1/2
+//   Imc1: flat angles 0; (HXY-HXY1)/HX = (1-2)/1    -> -1/2
+//   Imc2: flat 0; sqrt(1 - e^(-2(HXY2-HXY))) = sqrt(1 - e^-2) -> sqrt(1 - e^-2)/2
+TEST(Glcm, HandComputedTwoByTwo) {
+  const DiscretizedRoi roi = full_roi(Size3{2, 2, 1}, {1, 3, 3, 1});
+  const GlcmMatrices m = compute_glcm_matrices(roi, GlcmSettings{});
+  ASSERT_EQ(m.na, 4);
+  EXPECT_EQ(m.gray_levels, (std::vector<int>{1, 3}));
+  EXPECT_EQ(m.angles[0], (Angle{0, 1, 1}));
+  EXPECT_EQ(m.angles[3], (Angle{0, 0, 1}));
+  EXPECT_DOUBLE_EQ(m.at(0, 0, 0), 1.0);
+  EXPECT_DOUBLE_EQ(m.at(0, 1, 1), 0.5);
+  EXPECT_DOUBLE_EQ(m.at(1, 1, 2), 1.0);
+  const FeatureList f = glcm_features(m);
+  EXPECT_NEAR(feature(f, "Contrast"), 2.0, 1e-12);
+  EXPECT_NEAR(feature(f, "JointAverage"), 2.0, 1e-12);
+  EXPECT_NEAR(feature(f, "Autocorrelation"), 4.0, 1e-12);
+  EXPECT_NEAR(feature(f, "Idmn"), 11.0 / 13.0, 1e-12);
+  EXPECT_NEAR(feature(f, "Idn"), 0.8, 1e-12);
+  EXPECT_NEAR(feature(f, "SumAverage"), 4.0, 1e-12);
+  EXPECT_NEAR(feature(f, "InverseVariance"), 0.125, 1e-12);
+  EXPECT_NEAR(feature(f, "SumSquares"), 0.5, 1e-12);
+  EXPECT_NEAR(feature(f, "Correlation"), 0.0, 1e-12);
+  EXPECT_NEAR(feature(f, "JointEnergy"), 0.75, 1e-12);
+  EXPECT_NEAR(feature(f, "MCC"), 0.5, 1e-12);
+  EXPECT_NEAR(feature(f, "Imc1"), -0.5, 1e-12);
+  EXPECT_NEAR(feature(f, "Imc2"), std::sqrt(1 - std::exp(-2.0)) / 2, 1e-12);
+  EXPECT_NEAR(feature(f, "DifferenceAverage"), 1.0, 1e-12);
+}
+
+// Weighting merges the 4 angles with w = exp(-d^2) before normalising: with
+// spacing 1, d = sqrt(2) for the diagonals (euclidean) and 1 for the axes.
+TEST(Glcm, EuclideanWeightingMergesAngles) {
+  DiscretizedRoi roi = full_roi(Size3{2, 2, 1}, {1, 3, 3, 1});
+  GlcmSettings s;
+  s.weighting_norm = "euclidean";
+  const GlcmMatrices m = compute_glcm_matrices(roi, s);
+  ASSERT_EQ(m.na, 1);
+  // Raw symmetric counts: diagonals 2 pairs each at w2 = e^-2, axes 4 each at w1 = e^-1.
+  const double w1 = std::exp(-1.0), w2 = std::exp(-2.0), total = 4 * w2 + 8 * w1;
+  EXPECT_NEAR(m.at(0, 0, 0), 2 * w2 / total, 1e-15);
+  EXPECT_NEAR(m.at(0, 1, 0), 4 * w1 / total, 1e-15);
+  EXPECT_NEAR(feature(glcm_features(m), "Contrast"), 4 * (8 * w1 / total), 1e-12);
+}
+
+// force2D with dimension 0 keeps the in-plane angles only: 4 for distance 1.
+TEST(Glcm, AngleGeneration) {
+  EXPECT_EQ(texture_angles(Size3{5, 5, 5}, {1}, false, -1).size(), 13u);
+  EXPECT_EQ(texture_angles(Size3{5, 5, 5}, {1}, true, -1).size(), 26u);
+  EXPECT_EQ(texture_angles(Size3{5, 5, 5}, {1}, false, 0).size(), 4u);
+  EXPECT_EQ(texture_angles(Size3{5, 5, 5}, {1, 2}, false, -1).size(), 62u);  // (125 - 1) / 2
+  const auto a = texture_angles(Size3{5, 5, 5}, {1}, false, -1);
+  EXPECT_EQ(a.front(), (Angle{1, 1, 1}));
+  EXPECT_EQ(a.back(), (Angle{0, 0, 1}));
+}
+
+}  // namespace
+}  // namespace scopemia::radiomics
