@@ -29,5 +29,6 @@ Command add_radiomics_command(CLI::App& parent);
 Command add_embed_command(CLI::App& parent);
 Command add_explain_command(CLI::App& parent);
 Command add_evaluate_command(CLI::App& parent);
+Command add_profile_command(CLI::App& parent);
 
 }  // namespace scopemia::cli
