@@ -11,9 +11,12 @@
 //
 // <types> is "original" (107 features, default settings) or "wavelet"
 // (Original + Wavelet, 851 features). The refdata root is
-// $SCOPEMIA_REFDATA, else /work/shared/refdata.
+// $SCOPEMIA_REFDATA, else /work/shared/refdata. $SCOPEMIA_BENCH_CASES=N keeps
+// the first N cases (and BM_Case runs N iterations: one pass), for profiling
+// runs under callgrind.
 #include <benchmark/benchmark.h>
 
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -48,7 +51,10 @@ struct LoadedCase {
 const std::vector<LoadedCase>& cohort() {
   static const std::vector<LoadedCase> cases = [] {
     std::vector<LoadedCase> out;
+    const char* limit_env = std::getenv("SCOPEMIA_BENCH_CASES");
+    const size_t limit = limit_env && *limit_env ? size_t(std::stoul(limit_env)) : SIZE_MAX;
     for (const io::Case& c : io::read_case_manifest(cases_csv()).cases) {
+      if (out.size() >= limit) break;
       LoadedCase l;
       l.image_path = c.image;
       l.mask_path = c.mask;
@@ -67,6 +73,11 @@ const std::vector<LoadedCase>& cohort() {
 radiomics::Params params_for(bool wavelet) {
   if (!wavelet) return radiomics::default_params();
   return radiomics::parse_params_yaml("imageType:\n  Original: {}\n  Wavelet: {}\n", "bench");
+}
+
+int64_t case_iterations() {
+  const char* env = std::getenv("SCOPEMIA_BENCH_CASES");
+  return env && *env ? std::stoll(env) : 601;
 }
 
 const fs::path kDir = fs::temp_directory_path() / "scopemia-bench-radiomics";
@@ -109,10 +120,10 @@ void BM_Batch(benchmark::State& state, bool wavelet) {
 }
 
 // One pass over the 601 cases per run.
-BENCHMARK_CAPTURE(BM_Case, original/memory, false, false)->Iterations(601)->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_Case, original/files, false, true)->Iterations(601)->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_Case, wavelet/memory, true, false)->Iterations(601)->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_Case, wavelet/files, true, true)->Iterations(601)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_Case, original/memory, false, false)->Iterations(case_iterations())->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_Case, original/files, false, true)->Iterations(case_iterations())->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_Case, wavelet/memory, true, false)->Iterations(case_iterations())->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_Case, wavelet/files, true, true)->Iterations(case_iterations())->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_Batch, original, false)
     ->ArgName("j")->Arg(1)->Arg(2)->Iterations(1)->UseRealTime()->MeasureProcessCPUTime()
     ->Unit(benchmark::kSecond);

@@ -41,11 +41,13 @@ std::optional<Region> mask_bounding_box(const LabelMap& mask) {
   for (int64_t z = 0; z < s.z; ++z)
     for (int64_t y = 0; y < s.y; ++y) {
       const uint8_t* row = &mask.at(0, y, z);
-      for (int64_t x = 0; x < s.x; ++x)
-        if (row[x]) {
-          lo = {std::min(lo.x, x), std::min(lo.y, y), std::min(lo.z, z)};
-          hi = {std::max(hi.x, x), std::max(hi.y, y), std::max(hi.z, z)};
-        }
+      int64_t first = 0;
+      while (first < s.x && !row[first]) ++first;
+      if (first == s.x) continue;
+      int64_t last = s.x - 1;
+      while (!row[last]) --last;
+      lo = {std::min(lo.x, first), std::min(lo.y, y), std::min(lo.z, z)};
+      hi = {std::max(hi.x, last), std::max(hi.y, y), std::max(hi.z, z)};
     }
   if (hi.x < 0) return std::nullopt;
   return Region{lo, Size3{hi.x - lo.x + 1, hi.y - lo.y + 1, hi.z - lo.z + 1}};
@@ -144,16 +146,22 @@ void add_mask_diagnostics(Diagnostics& d, const std::string& prefix, const Doubl
                                                 bb->size.x, bb->size.y, bb->size.z));
   int64_t n = 0;
   double cx = 0, cy = 0, cz = 0;
-  const Size3 s = mask.size();
-  for (int64_t z = 0; z < s.z; ++z)
-    for (int64_t y = 0; y < s.y; ++y)
-      for (int64_t x = 0; x < s.x; ++x)
-        if (mask.at(x, y, z)) {
-          ++n;
-          cx += double(x);
-          cy += double(y);
-          cz += double(z);
+  // Only the bounding box holds ROI voxels. Sums of integer coordinates are
+  // exact in double (far below 2^53), so the summation order is free.
+  for (int64_t z = bb->start.z; z < bb->start.z + bb->size.z; ++z)
+    for (int64_t y = bb->start.y; y < bb->start.y + bb->size.y; ++y) {
+      const uint8_t* row = &mask.at(0, y, z);
+      int64_t rn = 0, rx = 0;
+      for (int64_t x = bb->start.x; x < bb->start.x + bb->size.x; ++x)
+        if (row[x]) {
+          ++rn;
+          rx += x;
         }
+      n += rn;
+      cx += double(rx);
+      cy += double(rn * y);
+      cz += double(rn * z);
+    }
   d.emplace_back(p + "VoxelNum", std::to_string(n));
   d.emplace_back(p + "VolumeNum", std::to_string(count_volumes(mask)));
   const Vec3 ci{cx / double(n), cy / double(n), cz / double(n)};
