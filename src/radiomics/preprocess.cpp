@@ -116,13 +116,37 @@ int count_volumes(const LabelMap& mask) {
   return count;
 }
 
+// Minimum and maximum of a[0..n) as the sequential std::min/std::max scan
+// gives them (the first of equal values wins, so -0.0 vs 0.0 is kept), with
+// four independent chains instead of one long dependency chain.
+std::pair<double, double> min_max(const double* a, int64_t n) {
+  double lo[4] = {INFINITY, INFINITY, INFINITY, INFINITY}, hi[4] = {-INFINITY, -INFINITY, -INFINITY, -INFINITY};
+  int64_t i = 0;
+  for (; i + 4 <= n; i += 4)
+    for (int k = 0; k < 4; ++k) {
+      lo[k] = a[i + k] < lo[k] ? a[i + k] : lo[k];
+      hi[k] = hi[k] < a[i + k] ? a[i + k] : hi[k];
+    }
+  for (; i < n; ++i) {
+    lo[0] = a[i] < lo[0] ? a[i] : lo[0];
+    hi[0] = hi[0] < a[i] ? a[i] : hi[0];
+  }
+  double mn = std::min({lo[0], lo[1], lo[2], lo[3]}), mx = std::max({hi[0], hi[1], hi[2], hi[3]});
+  // Only a zero extreme can tell +0.0 from -0.0: take the first zero, as the
+  // sequential scan does.
+  if (mn == 0 || mx == 0)
+    for (int64_t j = 0; j < n; ++j)
+      if (a[j] == 0) {
+        if (mn == 0) mn = a[j];
+        if (mx == 0) mx = a[j];
+        break;
+      }
+  return {mn, mx};
+}
+
 void add_image_diagnostics(Diagnostics& d, const std::string& prefix, const DoubleImage& image) {
   const Vec3& sp = image.geometry().spacing;
-  double lo = INFINITY, hi = -INFINITY;
-  for (int64_t i = 0; i < image.voxel_count(); ++i) {
-    lo = std::min(lo, image[i]);
-    hi = std::max(hi, image[i]);
-  }
+  const auto [lo, hi] = min_max(image.data(), image.voxel_count());
   const double mean = pairwise_sum(image.data(), size_t(image.voxel_count())) / double(image.voxel_count());
   d.emplace_back("diagnostics_Image-" + prefix + "_Dimensionality", "3D");
   d.emplace_back("diagnostics_Image-" + prefix + "_Spacing", tuple3(sp[0], sp[1], sp[2]));
