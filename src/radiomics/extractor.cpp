@@ -57,14 +57,26 @@ void add_class_values(const FeatureClass& cls, const std::vector<std::string>& e
     // PyRadiomics logs the failure and reports NaN for the class's features.
     spdlog::error("{}{}: {}", prefix, cls.name, e.what());
   }
+  // Classes return their features in the enabled order as a rule: look
+  // where the previous name was found first, then everywhere.
+  size_t next = 0;
+  std::string full = prefix + cls.name + "_";
+  const size_t stem = full.size();
   for (const std::string& name : enabled) {
     double v = NAN;
-    for (const auto& [n, x] : values)
-      if (n == name) {
-        v = x;
-        break;
-      }
-    out.emplace_back(prefix + cls.name + "_" + name, v);
+    if (next < values.size() && values[next].first == name) {
+      v = values[next++].second;
+    } else {
+      for (size_t k = 0; k < values.size(); ++k)
+        if (values[k].first == name) {
+          v = values[k].second;
+          next = k + 1;
+          break;
+        }
+    }
+    full.resize(stem);
+    full += name;
+    out.emplace_back(full, v);
   }
 }
 
