@@ -86,31 +86,41 @@ std::string tuple3(double a, double b, double c) {
 }
 std::string tuple3i(int64_t a, int64_t b, int64_t c) { return fmt::format("({}, {}, {})", a, b, c); }
 
-// Connected components of the ROI, face connectivity (ITK's default).
-int count_volumes(const LabelMap& mask) {
-  const Size3 s = mask.size();
-  std::vector<uint8_t> seen(static_cast<size_t>(mask.voxel_count()), 0);
+// Connected components of the ROI, face connectivity (ITK's default). Only
+// the ROI's bounding box `bb` holds ROI voxels: the search runs in it.
+int count_volumes(const LabelMap& mask, const Region& bb) {
+  const Size3 s = bb.size;
+  const int64_t n = s.count();
+  std::vector<uint8_t> in(static_cast<size_t>(n));  // ROI and not yet visited
+  for (int64_t z = 0; z < s.z; ++z)
+    for (int64_t y = 0; y < s.y; ++y) {
+      const uint8_t* row = &mask.at(bb.start.x, bb.start.y + y, bb.start.z + z);
+      uint8_t* dst = in.data() + (z * s.y + y) * s.x;
+      for (int64_t x = 0; x < s.x; ++x) dst[x] = row[x] != 0;
+    }
   std::vector<int64_t> stack;
   int count = 0;
-  for (int64_t i = 0; i < mask.voxel_count(); ++i) {
-    if (!mask[i] || seen[i]) continue;
+  for (int64_t i = 0; i < n; ++i) {
+    if (!in[i]) continue;
     ++count;
-    seen[i] = 1;
+    in[i] = 0;
     stack.push_back(i);
     while (!stack.empty()) {
       const int64_t v = stack.back();
       stack.pop_back();
       const int64_t x = v % s.x, y = (v / s.x) % s.y, z = v / (s.x * s.y);
-      const int64_t nb[6][3] = {{x - 1, y, z}, {x + 1, y, z}, {x, y - 1, z},
-                                {x, y + 1, z}, {x, y, z - 1}, {x, y, z + 1}};
-      for (const auto& n : nb) {
-        if (n[0] < 0 || n[1] < 0 || n[2] < 0 || n[0] >= s.x || n[1] >= s.y || n[2] >= s.z) continue;
-        const int64_t j = mask.offset(n[0], n[1], n[2]);
-        if (mask[j] && !seen[j]) {
-          seen[j] = 1;
+      auto visit = [&](bool inside, int64_t j) {
+        if (inside && in[j]) {
+          in[j] = 0;
           stack.push_back(j);
         }
-      }
+      };
+      visit(x > 0, v - 1);
+      visit(x + 1 < s.x, v + 1);
+      visit(y > 0, v - s.x);
+      visit(y + 1 < s.y, v + s.x);
+      visit(z > 0, v - s.x * s.y);
+      visit(z + 1 < s.z, v + s.x * s.y);
     }
   }
   return count;
@@ -187,7 +197,7 @@ void add_mask_diagnostics(Diagnostics& d, const std::string& prefix, const Doubl
       cz += double(rn * z);
     }
   d.emplace_back(p + "VoxelNum", std::to_string(n));
-  d.emplace_back(p + "VolumeNum", std::to_string(count_volumes(mask)));
+  d.emplace_back(p + "VolumeNum", std::to_string(count_volumes(mask, *bb)));
   const Vec3 ci{cx / double(n), cy / double(n), cz / double(n)};
   const Vec3 cp = mask.geometry().index_to_physical(ci);
   d.emplace_back(p + "CenterOfMassIndex", tuple3(ci[0], ci[1], ci[2]));
@@ -416,11 +426,15 @@ LabelMap resegment_mask(const DoubleImage& image, const LabelMap& mask, const Se
 PreparedCase prepare_case(const DoubleImage& image_in, PixelType pixel_type, const LabelMap& labels,
                           const Settings& s, Diagnostics* diag) {
   // getMask
-  bool any = false, present = false;
-  for (int64_t i = 0; i < labels.voxel_count(); ++i) {
-    any = any || labels[i] != 0;
-    present = present || labels[i] == s.label;
+  // Branch-free scans (vectorised): the whole image is read either way.
+  const uint8_t* lab = labels.data();
+  const int64_t nvox = labels.voxel_count();
+  uint8_t any_or = 0, present_or = 0;
+  for (int64_t i = 0; i < nvox; ++i) {
+    any_or |= lab[i];
+    present_or |= static_cast<uint8_t>(lab[i] == s.label);
   }
+  const bool any = any_or != 0, present = present_or != 0;
   if (!any) throw InputError("No labels found in this mask (i.e. nothing is segmented)!");
   if (!present) {
     std::vector<bool> seen(256, false);
@@ -432,8 +446,12 @@ PreparedCase prepare_case(const DoubleImage& image_in, PixelType pixel_type, con
   }
   LabelMap mask(labels.size(), labels.geometry(), 0);
   for (int64_t i = 0; i < labels.voxel_count(); ++i) mask[i] = labels[i] == s.label;
-  for (int64_t i = 0; i < image_in.voxel_count(); ++i)
-    if (std::isnan(image_in[i])) throw InputError("the image holds NaN voxels");
+  {
+    const double* px = image_in.data();
+    bool nan = false;
+    for (int64_t i = 0; i < image_in.voxel_count(); ++i) nan |= px[i] != px[i];
+    if (nan) throw InputError("the image holds NaN voxels");
+  }
 
   if (diag) {
     add_image_diagnostics(*diag, "original", image_in);
