@@ -16,9 +16,11 @@
 namespace scopemia::radiomics {
 
 Extractor::Extractor(Params params) : params_(std::move(params)) {
-  for (const FeatureClassConfig& fc : params_.feature_classes)
+  for (const FeatureClassConfig& fc : params_.feature_classes) {
     if (!find_feature_class(fc.name))
       spdlog::warn("feature class '{}' is not available in this build; its features are left out", fc.name);
+    enabled_.push_back(enabled_features(fc));
+  }
 }
 
 std::string image_types_repr(const Params& params) {
@@ -56,14 +58,26 @@ void add_class_values(const FeatureClass& cls, const std::vector<std::string>& e
     // PyRadiomics logs the failure and reports NaN for the class's features.
     spdlog::error("{}{}: {}", prefix, cls.name, e.what());
   }
+  // Classes return their features in the enabled order as a rule: look
+  // where the previous name was found first, then everywhere.
+  size_t next = 0;
+  std::string full = prefix + cls.name + "_";
+  const size_t stem = full.size();
   for (const std::string& name : enabled) {
     double v = NAN;
-    for (const auto& [n, x] : values)
-      if (n == name) {
-        v = x;
-        break;
-      }
-    out.emplace_back(prefix + cls.name + "_" + name, v);
+    if (next < values.size() && values[next].first == name) {
+      v = values[next++].second;
+    } else {
+      for (size_t k = 0; k < values.size(); ++k)
+        if (values[k].first == name) {
+          v = values[k].second;
+          next = k + 1;
+          break;
+        }
+    }
+    full.resize(stem);
+    full += name;
+    out.emplace_back(full, v);
   }
 }
 
@@ -85,14 +99,15 @@ CaseResult Extractor::execute(const Image<double>& image, PixelType pixel_type, 
   // Shape: once, on the original image and the (not resegmented) mask.
   const Image<double> shape_image = crop(c.image, c.bbox);
   const LabelMap shape_mask = crop(c.mask, c.bbox);
-  for (const FeatureClassConfig& fc : params_.feature_classes) {
+  for (size_t k = 0; k < params_.feature_classes.size(); ++k) {
+    const FeatureClassConfig& fc = params_.feature_classes[k];
     const FeatureClass* cls = find_feature_class(fc.name);
     if (!cls || !cls->shape) continue;
     if (fc.name == "shape2D" && !settings.force2D) {
       spdlog::warn("parameter force2D must be set to True to enable shape2D extraction");
       continue;
     }
-    const std::vector<std::string> enabled = enabled_features(fc);
+    const std::vector<std::string>& enabled = enabled_[k];
     const ClassInput in{nullptr, &settings, &shape_image, &shape_mask, &enabled};
     add_class_values(*cls, enabled, in, "original_", result.features);
   }
@@ -104,17 +119,18 @@ CaseResult Extractor::execute(const Image<double>& image, PixelType pixel_type, 
   }
   if (!any_gray) return result;
 
+  // Every derived image is cropped to the same box: crop the mask once.
+  const LabelMap cropped_mask = crop(c.roi_mask, c.bbox);
   for (const ImageTypeConfig& type : params_.image_types) {
     Settings ts = type.settings;
     ts.label = settings.label;
     generate_images(type.name, c.image, c.roi_mask, ts, [&](const std::string& name, const Image<double>& derived) {
       const Image<double> cropped = crop(derived, c.bbox);
-      const LabelMap cropped_mask = crop(c.roi_mask, c.bbox);
       const DiscretizedRoi roi = discretize(cropped, cropped_mask, ts);
-      for (const FeatureClassConfig& fc : params_.feature_classes) {
-        const FeatureClass* cls = find_feature_class(fc.name);
+      for (size_t k = 0; k < params_.feature_classes.size(); ++k) {
+        const FeatureClass* cls = find_feature_class(params_.feature_classes[k].name);
         if (!cls || cls->shape) continue;
-        const std::vector<std::string> enabled = enabled_features(fc);
+        const std::vector<std::string>& enabled = enabled_[k];
         const ClassInput in{&roi, &ts, &cropped, &cropped_mask, &enabled};
         add_class_values(*cls, enabled, in, name + "_", result.features);
       }

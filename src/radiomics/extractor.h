@@ -39,6 +39,9 @@ class Extractor {
 
  private:
   Params params_;
+  // enabled_features() of each params_.feature_classes entry, computed once
+  // (sorting names by PyRadiomics's key is not free per case).
+  std::vector<std::vector<std::string>> enabled_;
 };
 
 // Python's repr of the enabled image types dict ({'Original': {}}).

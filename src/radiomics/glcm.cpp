@@ -121,10 +121,13 @@ double mcc(const double* p, int ng, const std::vector<double>& px, const std::ve
             p[static_cast<size_t>(rows[a]) * ng + cols[c]] / std::sqrt(px[rows[a]] * py[cols[c]]);
     s = bm * bm.transpose();
   }
-  const Eigen::Tridiagonalization<Eigen::MatrixXd> tri(s);
-  const Eigen::VectorXd dv = tri.diagonal();
-  const Eigen::VectorXd ev = tri.subDiagonal();
-  const std::vector<double> d(dv.data(), dv.data() + n), e(ev.data(), ev.data() + (n - 1));
+  // The reduction Eigen::Tridiagonalization runs, in place on s (no copy of
+  // the matrix, no Q): T's diagonal and subdiagonal are left in s.
+  Eigen::VectorXd hcoeffs(n - 1);
+  Eigen::internal::tridiagonalization_inplace(s, hcoeffs);
+  std::vector<double> d(n), e(n - 1);
+  for (int i = 0; i < n; ++i) d[i] = s(i, i);
+  for (int i = 0; i + 1 < n; ++i) e[i] = s(i + 1, i);
   if (!symmetric) {
     const auto ev2 = tridiagonal_eigenvalues(d, e, {n - 2, n - 2});
     return std::sqrt(std::max(ev2[0], 0.0));

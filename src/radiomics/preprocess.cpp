@@ -41,11 +41,13 @@ std::optional<Region> mask_bounding_box(const LabelMap& mask) {
   for (int64_t z = 0; z < s.z; ++z)
     for (int64_t y = 0; y < s.y; ++y) {
       const uint8_t* row = &mask.at(0, y, z);
-      for (int64_t x = 0; x < s.x; ++x)
-        if (row[x]) {
-          lo = {std::min(lo.x, x), std::min(lo.y, y), std::min(lo.z, z)};
-          hi = {std::max(hi.x, x), std::max(hi.y, y), std::max(hi.z, z)};
-        }
+      int64_t first = 0;
+      while (first < s.x && !row[first]) ++first;
+      if (first == s.x) continue;
+      int64_t last = s.x - 1;
+      while (!row[last]) --last;
+      lo = {std::min(lo.x, first), std::min(lo.y, y), std::min(lo.z, z)};
+      hi = {std::max(hi.x, last), std::max(hi.y, y), std::max(hi.z, z)};
     }
   if (hi.x < 0) return std::nullopt;
   return Region{lo, Size3{hi.x - lo.x + 1, hi.y - lo.y + 1, hi.z - lo.z + 1}};
@@ -84,43 +86,77 @@ std::string tuple3(double a, double b, double c) {
 }
 std::string tuple3i(int64_t a, int64_t b, int64_t c) { return fmt::format("({}, {}, {})", a, b, c); }
 
-// Connected components of the ROI, face connectivity (ITK's default).
-int count_volumes(const LabelMap& mask) {
-  const Size3 s = mask.size();
-  std::vector<uint8_t> seen(static_cast<size_t>(mask.voxel_count()), 0);
+// Connected components of the ROI, face connectivity (ITK's default). Only
+// the ROI's bounding box `bb` holds ROI voxels: the search runs in it.
+int count_volumes(const LabelMap& mask, const Region& bb) {
+  const Size3 s = bb.size;
+  const int64_t n = s.count();
+  std::vector<uint8_t> in(static_cast<size_t>(n));  // ROI and not yet visited
+  for (int64_t z = 0; z < s.z; ++z)
+    for (int64_t y = 0; y < s.y; ++y) {
+      const uint8_t* row = &mask.at(bb.start.x, bb.start.y + y, bb.start.z + z);
+      uint8_t* dst = in.data() + (z * s.y + y) * s.x;
+      for (int64_t x = 0; x < s.x; ++x) dst[x] = row[x] != 0;
+    }
   std::vector<int64_t> stack;
   int count = 0;
-  for (int64_t i = 0; i < mask.voxel_count(); ++i) {
-    if (!mask[i] || seen[i]) continue;
+  for (int64_t i = 0; i < n; ++i) {
+    if (!in[i]) continue;
     ++count;
-    seen[i] = 1;
+    in[i] = 0;
     stack.push_back(i);
     while (!stack.empty()) {
       const int64_t v = stack.back();
       stack.pop_back();
       const int64_t x = v % s.x, y = (v / s.x) % s.y, z = v / (s.x * s.y);
-      const int64_t nb[6][3] = {{x - 1, y, z}, {x + 1, y, z}, {x, y - 1, z},
-                                {x, y + 1, z}, {x, y, z - 1}, {x, y, z + 1}};
-      for (const auto& n : nb) {
-        if (n[0] < 0 || n[1] < 0 || n[2] < 0 || n[0] >= s.x || n[1] >= s.y || n[2] >= s.z) continue;
-        const int64_t j = mask.offset(n[0], n[1], n[2]);
-        if (mask[j] && !seen[j]) {
-          seen[j] = 1;
+      auto visit = [&](bool inside, int64_t j) {
+        if (inside && in[j]) {
+          in[j] = 0;
           stack.push_back(j);
         }
-      }
+      };
+      visit(x > 0, v - 1);
+      visit(x + 1 < s.x, v + 1);
+      visit(y > 0, v - s.x);
+      visit(y + 1 < s.y, v + s.x);
+      visit(z > 0, v - s.x * s.y);
+      visit(z + 1 < s.z, v + s.x * s.y);
     }
   }
   return count;
 }
 
+// Minimum and maximum of a[0..n) as the sequential std::min/std::max scan
+// gives them (the first of equal values wins, so -0.0 vs 0.0 is kept), with
+// four independent chains instead of one long dependency chain.
+std::pair<double, double> min_max(const double* a, int64_t n) {
+  double lo[4] = {INFINITY, INFINITY, INFINITY, INFINITY}, hi[4] = {-INFINITY, -INFINITY, -INFINITY, -INFINITY};
+  int64_t i = 0;
+  for (; i + 4 <= n; i += 4)
+    for (int k = 0; k < 4; ++k) {
+      lo[k] = a[i + k] < lo[k] ? a[i + k] : lo[k];
+      hi[k] = hi[k] < a[i + k] ? a[i + k] : hi[k];
+    }
+  for (; i < n; ++i) {
+    lo[0] = a[i] < lo[0] ? a[i] : lo[0];
+    hi[0] = hi[0] < a[i] ? a[i] : hi[0];
+  }
+  double mn = std::min({lo[0], lo[1], lo[2], lo[3]}), mx = std::max({hi[0], hi[1], hi[2], hi[3]});
+  // Only a zero extreme can tell +0.0 from -0.0: take the first zero, as the
+  // sequential scan does.
+  if (mn == 0 || mx == 0)
+    for (int64_t j = 0; j < n; ++j)
+      if (a[j] == 0) {
+        if (mn == 0) mn = a[j];
+        if (mx == 0) mx = a[j];
+        break;
+      }
+  return {mn, mx};
+}
+
 void add_image_diagnostics(Diagnostics& d, const std::string& prefix, const DoubleImage& image) {
   const Vec3& sp = image.geometry().spacing;
-  double lo = INFINITY, hi = -INFINITY;
-  for (int64_t i = 0; i < image.voxel_count(); ++i) {
-    lo = std::min(lo, image[i]);
-    hi = std::max(hi, image[i]);
-  }
+  const auto [lo, hi] = min_max(image.data(), image.voxel_count());
   const double mean = pairwise_sum(image.data(), size_t(image.voxel_count())) / double(image.voxel_count());
   d.emplace_back("diagnostics_Image-" + prefix + "_Dimensionality", "3D");
   d.emplace_back("diagnostics_Image-" + prefix + "_Spacing", tuple3(sp[0], sp[1], sp[2]));
@@ -144,18 +180,24 @@ void add_mask_diagnostics(Diagnostics& d, const std::string& prefix, const Doubl
                                                 bb->size.x, bb->size.y, bb->size.z));
   int64_t n = 0;
   double cx = 0, cy = 0, cz = 0;
-  const Size3 s = mask.size();
-  for (int64_t z = 0; z < s.z; ++z)
-    for (int64_t y = 0; y < s.y; ++y)
-      for (int64_t x = 0; x < s.x; ++x)
-        if (mask.at(x, y, z)) {
-          ++n;
-          cx += double(x);
-          cy += double(y);
-          cz += double(z);
+  // Only the bounding box holds ROI voxels. Sums of integer coordinates are
+  // exact in double (far below 2^53), so the summation order is free.
+  for (int64_t z = bb->start.z; z < bb->start.z + bb->size.z; ++z)
+    for (int64_t y = bb->start.y; y < bb->start.y + bb->size.y; ++y) {
+      const uint8_t* row = &mask.at(0, y, z);
+      int64_t rn = 0, rx = 0;
+      for (int64_t x = bb->start.x; x < bb->start.x + bb->size.x; ++x)
+        if (row[x]) {
+          ++rn;
+          rx += x;
         }
+      n += rn;
+      cx += double(rx);
+      cy += double(rn * y);
+      cz += double(rn * z);
+    }
   d.emplace_back(p + "VoxelNum", std::to_string(n));
-  d.emplace_back(p + "VolumeNum", std::to_string(count_volumes(mask)));
+  d.emplace_back(p + "VolumeNum", std::to_string(count_volumes(mask, *bb)));
   const Vec3 ci{cx / double(n), cy / double(n), cz / double(n)};
   const Vec3 cp = mask.geometry().index_to_physical(ci);
   d.emplace_back(p + "CenterOfMassIndex", tuple3(ci[0], ci[1], ci[2]));
@@ -384,11 +426,15 @@ LabelMap resegment_mask(const DoubleImage& image, const LabelMap& mask, const Se
 PreparedCase prepare_case(const DoubleImage& image_in, PixelType pixel_type, const LabelMap& labels,
                           const Settings& s, Diagnostics* diag) {
   // getMask
-  bool any = false, present = false;
-  for (int64_t i = 0; i < labels.voxel_count(); ++i) {
-    any = any || labels[i] != 0;
-    present = present || labels[i] == s.label;
+  // Branch-free scans (vectorised): the whole image is read either way.
+  const uint8_t* lab = labels.data();
+  const int64_t nvox = labels.voxel_count();
+  uint8_t any_or = 0, present_or = 0;
+  for (int64_t i = 0; i < nvox; ++i) {
+    any_or |= lab[i];
+    present_or |= static_cast<uint8_t>(lab[i] == s.label);
   }
+  const bool any = any_or != 0, present = present_or != 0;
   if (!any) throw InputError("No labels found in this mask (i.e. nothing is segmented)!");
   if (!present) {
     std::vector<bool> seen(256, false);
@@ -400,8 +446,12 @@ PreparedCase prepare_case(const DoubleImage& image_in, PixelType pixel_type, con
   }
   LabelMap mask(labels.size(), labels.geometry(), 0);
   for (int64_t i = 0; i < labels.voxel_count(); ++i) mask[i] = labels[i] == s.label;
-  for (int64_t i = 0; i < image_in.voxel_count(); ++i)
-    if (std::isnan(image_in[i])) throw InputError("the image holds NaN voxels");
+  {
+    const double* px = image_in.data();
+    bool nan = false;
+    for (int64_t i = 0; i < image_in.voxel_count(); ++i) nan |= px[i] != px[i];
+    if (nan) throw InputError("the image holds NaN voxels");
+  }
 
   if (diag) {
     add_image_diagnostics(*diag, "original", image_in);

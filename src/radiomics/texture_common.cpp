@@ -75,23 +75,35 @@ GrayLevels gray_levels(const DiscretizedRoi& roi) {
   g.y0 = roi.size.y;
   g.z0 = roi.size.z;
   std::vector<char> present(static_cast<size_t>(std::max(roi.max_level, 0)) + 1, 0);
-  int64_t i = 0;
+  const uint8_t* mask = roi.mask.data();
+  const int32_t* level = roi.level.data();
+  const uint32_t max_level = static_cast<uint32_t>(std::max(roi.max_level, 0));
+  bool bad = false;
+  // Row by row: the box grows by the row's first and last masked voxel.
   for (int64_t z = 0; z < roi.size.z; ++z)
-    for (int64_t y = 0; y < roi.size.y; ++y)
-      for (int64_t x = 0; x < roi.size.x; ++x, ++i) {
-        if (!roi.mask[i]) continue;
-        const int32_t l = roi.level[i];
-        if (l < 1 || l > roi.max_level)
-          throw std::invalid_argument("discretized ROI: a masked voxel's level is outside 1..max_level");
-        ++g.voxel_count;
-        present[static_cast<size_t>(l)] = 1;
-        g.x0 = std::min(g.x0, x);
-        g.x1 = std::max(g.x1, x);
-        g.y0 = std::min(g.y0, y);
-        g.y1 = std::max(g.y1, y);
-        g.z0 = std::min(g.z0, z);
-        g.z1 = std::max(g.z1, z);
+    for (int64_t y = 0; y < roi.size.y; ++y) {
+      const int64_t row = roi.offset(0, y, z);
+      int64_t first = -1, last = -1, count = 0;
+      for (int64_t x = 0; x < roi.size.x; ++x) {
+        if (!mask[row + x]) continue;
+        const int32_t l = level[row + x];
+        // l in 1..max_level <=> l - 1 < max_level as unsigned
+        bad = bad || static_cast<uint32_t>(l) - 1u >= max_level;
+        if (!bad) present[static_cast<size_t>(l)] = 1;
+        if (first < 0) first = x;
+        last = x;
+        ++count;
       }
+      if (bad) throw std::invalid_argument("discretized ROI: a masked voxel's level is outside 1..max_level");
+      if (count == 0) continue;
+      g.voxel_count += count;
+      g.x0 = std::min(g.x0, first);
+      g.x1 = std::max(g.x1, last);
+      g.y0 = std::min(g.y0, y);
+      g.y1 = std::max(g.y1, y);
+      g.z0 = std::min(g.z0, z);
+      g.z1 = std::max(g.z1, z);
+    }
   g.index_of.assign(present.size(), -1);
   for (size_t l = 1; l < present.size(); ++l) {
     if (!present[l]) continue;
