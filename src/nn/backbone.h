@@ -41,6 +41,16 @@ struct BackboneOptions {
   PdeBlockConfig pde;           // template (channels and spacing set per stage)
 };
 
+// Ends stage `stage` of a forward pass: runs the PDE block that follows it,
+// if any (`block_stage[i]` is the stage of `blocks[i]`; `next` the first
+// block not run yet), and records the stage's map and the block's states.
+torch::Tensor finish_stage(int stage, torch::Tensor h, std::vector<PdeBlock>& blocks,
+                           const std::vector<int>& block_stage, size_t& next, BackboneOutput& out);
+
+// Conv3d without bias (a norm follows), as ResNet, VGG and DenseNet use it.
+torch::nn::Conv3d conv_no_bias(int64_t in, int64_t out, torch::ExpandingArray<3> kernel,
+                               torch::ExpandingArray<3> stride, torch::ExpandingArray<3> padding);
+
 // Builds a registered backbone, e.g. "convnext3d_small". Unknown names are an
 // InputError listing the registered ones.
 std::shared_ptr<BackboneImpl> create(const std::string& name, const BackboneOptions& options = {});

@@ -140,14 +140,7 @@ BackboneOutput ConvNeXt3DImpl::forward(const torch::Tensor& x) {
                        std::to_string(h.size(3)) + "x" + std::to_string(h.size(4)) + ")");
     }
     h = stages_[i]->forward(downsample_[i]->forward(h));
-    if (next_pde < pde_blocks_.size() && pde_block_stage_[next_pde] == i) {
-      auto r = pde_blocks_[next_pde]->forward(h);
-      h = r.output;
-      out.pde_states.push_back(std::move(r.states));
-      out.pde_stage_index.push_back(i);
-      ++next_pde;
-    }
-    out.stages.push_back(h);
+    h = finish_stage(static_cast<int>(i), h, pde_blocks_, pde_block_stage_, next_pde, out);
   }
   return out;
 }

@@ -96,4 +96,22 @@ std::vector<std::string> registered_backbones() {
   return names;
 }
 
+torch::Tensor finish_stage(int stage, torch::Tensor h, std::vector<PdeBlock>& blocks,
+                           const std::vector<int>& block_stage, size_t& next, BackboneOutput& out) {
+  if (next < blocks.size() && block_stage[next] == stage) {
+    auto r = blocks[next]->forward(h);
+    h = r.output;
+    out.pde_states.push_back(std::move(r.states));
+    out.pde_stage_index.push_back(stage);
+    ++next;
+  }
+  out.stages.push_back(h);
+  return h;
+}
+
+torch::nn::Conv3d conv_no_bias(int64_t in, int64_t out, torch::ExpandingArray<3> kernel,
+                               torch::ExpandingArray<3> stride, torch::ExpandingArray<3> padding) {
+  return torch::nn::Conv3d(torch::nn::Conv3dOptions(in, out, kernel).stride(stride).padding(padding).bias(false));
+}
+
 }  // namespace scopemia::nn

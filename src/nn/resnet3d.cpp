@@ -11,33 +11,28 @@ using torch::nn::BatchNorm3d;
 using torch::nn::Conv3d;
 using torch::nn::Conv3dOptions;
 
-Conv3d conv(int64_t in, int64_t out, torch::ExpandingArray<3> k, torch::ExpandingArray<3> stride,
-            torch::ExpandingArray<3> pad) {
-  return Conv3d(Conv3dOptions(in, out, k).stride(stride).padding(pad).bias(false));
-}
-
 struct ResBlockImpl : torch::nn::Module {
   ResBlockImpl(int64_t in, int64_t width, bool bottleneck, int64_t sd, int64_t sp) {
     const int64_t out = bottleneck ? 4 * width : width;
     if (bottleneck) {
-      body->push_back(conv(in, width, 1, 1, 0));
+      body->push_back(conv_no_bias(in, width, 1, 1, 0));
       body->push_back(BatchNorm3d(width));
       body->push_back(torch::nn::ReLU());
-      body->push_back(conv(width, width, 3, {sd, sp, sp}, 1));
+      body->push_back(conv_no_bias(width, width, 3, {sd, sp, sp}, 1));
       body->push_back(BatchNorm3d(width));
       body->push_back(torch::nn::ReLU());
-      body->push_back(conv(width, out, 1, 1, 0));
+      body->push_back(conv_no_bias(width, out, 1, 1, 0));
       body->push_back(BatchNorm3d(out));
     } else {
-      body->push_back(conv(in, width, 3, {sd, sp, sp}, 1));
+      body->push_back(conv_no_bias(in, width, 3, {sd, sp, sp}, 1));
       body->push_back(BatchNorm3d(width));
       body->push_back(torch::nn::ReLU());
-      body->push_back(conv(width, out, 3, 1, 1));
+      body->push_back(conv_no_bias(width, out, 3, 1, 1));
       body->push_back(BatchNorm3d(out));
     }
     register_module("body", body);
     if (in != out || sd != 1 || sp != 1) {
-      shortcut = torch::nn::Sequential(conv(in, out, 1, {sd, sp, sp}, 0), BatchNorm3d(out));
+      shortcut = torch::nn::Sequential(conv_no_bias(in, out, 1, {sd, sp, sp}, 0), BatchNorm3d(out));
       register_module("shortcut", shortcut);
     }
   }
@@ -76,7 +71,7 @@ ResNet3DImpl::ResNet3DImpl(ResNet3DConfig config) : config_(std::move(config)) {
   const auto& ds = config_.depth_strides;
   const int64_t w0 = config_.base_width;
   stem_ = register_module(
-      "stem", torch::nn::Sequential(conv(config_.in_channels, w0, {3, 7, 7}, {ds[0], 2, 2}, {1, 3, 3}),
+      "stem", torch::nn::Sequential(conv_no_bias(config_.in_channels, w0, {3, 7, 7}, {ds[0], 2, 2}, {1, 3, 3}),
                                     BatchNorm3d(w0), torch::nn::ReLU(),
                                     torch::nn::MaxPool3d(torch::nn::MaxPool3dOptions(3)
                                                              .stride({ds[1], 2, 2})
@@ -117,14 +112,7 @@ BackboneOutput ResNet3DImpl::forward(const torch::Tensor& x) {
   size_t next_pde = 0;
   for (int i = 0; i < 4; ++i) {
     h = stages_[i]->forward(h);
-    if (next_pde < pde_blocks_.size() && pde_block_stage_[next_pde] == i) {
-      auto r = pde_blocks_[next_pde]->forward(h);
-      h = r.output;
-      out.pde_states.push_back(std::move(r.states));
-      out.pde_stage_index.push_back(i);
-      ++next_pde;
-    }
-    out.stages.push_back(h);
+    h = finish_stage(static_cast<int>(i), h, pde_blocks_, pde_block_stage_, next_pde, out);
   }
   return out;
 }

@@ -11,11 +11,6 @@ using torch::nn::BatchNorm3d;
 using torch::nn::Conv3d;
 using torch::nn::Conv3dOptions;
 
-Conv3d conv(int64_t in, int64_t out, torch::ExpandingArray<3> k, torch::ExpandingArray<3> stride,
-            torch::ExpandingArray<3> pad) {
-  return Conv3d(Conv3dOptions(in, out, k).stride(stride).padding(pad).bias(false));
-}
-
 void check_stages(const std::vector<int>& pde_stages, int n) {
   for (int s : pde_stages) {
     if (s < 0 || s >= n) {
@@ -29,9 +24,9 @@ struct DenseLayerImpl : torch::nn::Module {
   DenseLayerImpl(int64_t in, int64_t growth, int64_t bottleneck) {
     body = register_module(
         "body", torch::nn::Sequential(BatchNorm3d(in), torch::nn::ReLU(),
-                                      conv(in, bottleneck * growth, 1, 1, 0),
+                                      conv_no_bias(in, bottleneck * growth, 1, 1, 0),
                                       BatchNorm3d(bottleneck * growth), torch::nn::ReLU(),
-                                      conv(bottleneck * growth, growth, 3, 1, 1)));
+                                      conv_no_bias(bottleneck * growth, growth, 3, 1, 1)));
   }
   torch::Tensor forward(const torch::Tensor& x) { return torch::cat({x, body->forward(x)}, 1); }
   torch::nn::Sequential body{nullptr};
@@ -91,14 +86,7 @@ BackboneOutput StagedBackboneImpl::forward(const torch::Tensor& x) {
   size_t next_pde = 0;
   for (size_t i = 0; i < stages_.size(); ++i) {
     h = stages_[i]->forward(h);
-    if (next_pde < pde_blocks_.size() && pde_block_stage_[next_pde] == static_cast<int>(i)) {
-      auto r = pde_blocks_[next_pde]->forward(h);
-      h = r.output;
-      out.pde_states.push_back(std::move(r.states));
-      out.pde_stage_index.push_back(static_cast<int>(i));
-      ++next_pde;
-    }
-    out.stages.push_back(h);
+    h = finish_stage(static_cast<int>(i), h, pde_blocks_, pde_block_stage_, next_pde, out);
   }
   return out;
 }
@@ -114,7 +102,7 @@ VGG3DImpl::VGG3DImpl(const VGG3DConfig& c) {
   for (int i = 0; i < 5; ++i) {
     torch::nn::Sequential stage;
     for (int64_t k = 0; k < c.convs[i]; ++k) {
-      stage->push_back(conv(in, c.widths[i], 3, 1, 1));
+      stage->push_back(conv_no_bias(in, c.widths[i], 3, 1, 1));
       stage->push_back(BatchNorm3d(c.widths[i]));
       stage->push_back(torch::nn::ReLU());
       in = c.widths[i];
@@ -135,7 +123,7 @@ DenseNet3DImpl::DenseNet3DImpl(const DenseNet3DConfig& c) {
   const auto& ds = c.depth_strides;
   stem_ = register_module(
       "stem", torch::nn::Sequential(
-                  conv(c.in_channels, c.init_features, {3, 7, 7}, {ds[0], 2, 2}, {1, 3, 3}),
+                  conv_no_bias(c.in_channels, c.init_features, {3, 7, 7}, {ds[0], 2, 2}, {1, 3, 3}),
                   BatchNorm3d(c.init_features), torch::nn::ReLU(),
                   torch::nn::MaxPool3d(torch::nn::MaxPool3dOptions(3).stride({ds[1], 2, 2}).padding(1))));
   pde::Spacing spacing{c.pde.spacing.z * ds[0] * ds[1], c.pde.spacing.y * 4, c.pde.spacing.x * 4};
@@ -146,7 +134,7 @@ DenseNet3DImpl::DenseNet3DImpl(const DenseNet3DConfig& c) {
       const int64_t sd = ds[i + 1];
       stage->push_back(BatchNorm3d(ch));
       stage->push_back(torch::nn::ReLU());
-      stage->push_back(conv(ch, ch / 2, 1, 1, 0));
+      stage->push_back(conv_no_bias(ch, ch / 2, 1, 1, 0));
       stage->push_back(torch::nn::AvgPool3d(torch::nn::AvgPool3dOptions({sd, 2, 2}).stride({sd, 2, 2})));
       ch /= 2;
       spacing = pde::Spacing{spacing.z * sd, spacing.y * 2, spacing.x * 2};
