@@ -18,7 +18,7 @@ $scopemia phantom -o "$out/cohort" --cases 100 --seed 42
 $scopemia radiomics --batch "$out/cohort/cases.csv" -j "$(nproc)" -o "$out/radiomics.csv"
 $scopemia embed --cases "$out/cohort/cases.csv" --model convnext3d_nano --seed 0 -j "$(nproc)" -o "$out/embeddings.csv"
 $scopemia evaluate --features "$out/radiomics.csv" --name radiomics \
-  --features "$out/embeddings.csv" --name scope-mia \
+  --features "$out/embeddings.csv" --name scope-mia-random \
   --labels "$out/cohort/cases.csv" --target heterogeneous --group-column patient_id \
   --folds 5 --repeats 5 --seed 0 -o "$out/evaluation"
 echo
