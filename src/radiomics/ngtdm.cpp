@@ -16,11 +16,10 @@ NgtdmMatrix compute_ngtdm_matrix(const DiscretizedRoi& roi, const NgtdmSettings&
                                                    force2d_axis(settings.force2d, settings.force2d_dimension));
   const int ng = static_cast<int>(gl.levels.size());
   std::vector<double> n(ng, 0.0), s(ng, 0.0);
-  int border = 1;
-  for (const Angle& a : angles) border = std::max({border, std::abs(a[0]), std::abs(a[1]), std::abs(a[2])});
-  const LocalGrid grid = local_grid(roi, gl, border);
-  std::vector<int64_t> deltas;
-  for (const Angle& a : angles) deltas.push_back(grid.delta(a[2], a[1], a[0]));
+  const NeighbourhoodGrid neighbourhood = neighbourhood_grid(roi, gl, angles);
+  const LocalGrid& grid = neighbourhood.grid;
+  const std::vector<int64_t>& deltas = neighbourhood.deltas;
+  const int border = grid.border;
   const int32_t* index = grid.index.data();
   const std::vector<int>& levels = gl.levels;
   for (int64_t z = border; z < grid.sz - border; ++z)

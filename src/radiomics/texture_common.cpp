@@ -166,4 +166,13 @@ double nan_mean(const std::vector<double>& values) {
   return n ? sum / n : std::numeric_limits<double>::quiet_NaN();
 }
 
+NeighbourhoodGrid neighbourhood_grid(const DiscretizedRoi& roi, const GrayLevels& levels,
+                                     const std::vector<Angle>& angles) {
+  int border = 1;
+  for (const Angle& a : angles) border = std::max({border, std::abs(a[0]), std::abs(a[1]), std::abs(a[2])});
+  NeighbourhoodGrid out{local_grid(roi, levels, border), {}};
+  for (const Angle& a : angles) out.deltas.push_back(out.grid.delta(a[2], a[1], a[0]));
+  return out;
+}
+
 }  // namespace scopemia::radiomics

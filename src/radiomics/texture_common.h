@@ -63,6 +63,16 @@ struct LocalGrid {
 };
 LocalGrid local_grid(const DiscretizedRoi& roi, const GrayLevels& levels, int border);
 
+// The grid with a border wide enough for every offset in `angles`, and the
+// buffer step of each offset: what the neighbourhood classes (GLDM, NGTDM)
+// scan.
+struct NeighbourhoodGrid {
+  LocalGrid grid;
+  std::vector<int64_t> deltas;  // one per angle, in order
+};
+NeighbourhoodGrid neighbourhood_grid(const DiscretizedRoi& roi, const GrayLevels& levels,
+                                     const std::vector<Angle>& angles);
+
 // Distance-weighting norms (PyRadiomics's weightingNorm setting).
 enum class WeightingNorm { None, Manhattan, Euclidean, Infinity, NoWeighting };
 // "" -> None, "manhattan", "euclidean", "infinity", "no_weighting"; anything
