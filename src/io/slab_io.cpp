@@ -253,11 +253,7 @@ class NiftiSlabWriter : public SlabWriter {
 }  // namespace
 
 std::unique_ptr<SlabReader> open_slab_reader(const std::string& path, const ReadOptions& options) {
-  if (is_nifti(path)) {
-    const ImageInfo info = read_info(path, options);  // reports missing/unknown/corrupt files first
-    (void)info;
-    return std::make_unique<NiftiSlabReader>(path, options);
-  }
+  if (is_nifti(path)) return std::make_unique<NiftiSlabReader>(path, options);
   return std::make_unique<WholeVolumeReader>(path, options);
 }
 

@@ -26,24 +26,17 @@ GldmMatrix compute_gldm_matrix(const DiscretizedRoi& roi, const GldmSettings& se
   const NeighbourhoodGrid neighbourhood = neighbourhood_grid(roi, gl, angles);
   const LocalGrid& grid = neighbourhood.grid;
   const std::vector<int64_t>& deltas = neighbourhood.deltas;
-  const int border = grid.border;
   const int32_t* index = grid.index.data();
   const std::vector<int>& levels = gl.levels;
-  for (int64_t z = border; z < grid.sz - border; ++z)
-    for (int64_t y = border; y < grid.sy - border; ++y) {
-      const int64_t start = (z * grid.sy + y) * grid.sx;
-      for (int64_t v = start + border; v < start + grid.sx - border; ++v) {
-        const int32_t i = index[v];
-        if (i < 0) continue;
-        const int g = levels[i];
-        int dep = 0;
-        for (int64_t d : deltas) {
-          const int32_t j = index[v + d];
-          if (j >= 0 && std::abs(g - levels[j]) <= settings.alpha) ++dep;
-        }
-        full[static_cast<size_t>(i) * ncols + dep] += 1.0;
-      }
+  for_each_roi_voxel(grid, [&](int64_t v, int32_t i) {
+    const int g = levels[i];
+    int dep = 0;
+    for (int64_t d : deltas) {
+      const int32_t j = index[v + d];
+      if (j >= 0 && std::abs(g - levels[j]) <= settings.alpha) ++dep;
     }
+    full[static_cast<size_t>(i) * ncols + dep] += 1.0;
+  });
   GldmMatrix m;
   m.gray_levels = gl.levels;
   m.ng = ng;

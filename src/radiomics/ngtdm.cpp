@@ -19,28 +19,21 @@ NgtdmMatrix compute_ngtdm_matrix(const DiscretizedRoi& roi, const NgtdmSettings&
   const NeighbourhoodGrid neighbourhood = neighbourhood_grid(roi, gl, angles);
   const LocalGrid& grid = neighbourhood.grid;
   const std::vector<int64_t>& deltas = neighbourhood.deltas;
-  const int border = grid.border;
   const int32_t* index = grid.index.data();
   const std::vector<int>& levels = gl.levels;
-  for (int64_t z = border; z < grid.sz - border; ++z)
-    for (int64_t y = border; y < grid.sy - border; ++y) {
-      const int64_t start = (z * grid.sy + y) * grid.sx;
-      for (int64_t v = start + border; v < start + grid.sx - border; ++v) {
-        const int32_t i = index[v];
-        if (i < 0) continue;
-        int count = 0;
-        double sum = 0;
-        for (int64_t d : deltas) {
-          const int32_t j = index[v + d];
-          if (j < 0) continue;
-          ++count;
-          sum += levels[j];
-        }
-        n[i] += 1.0;
-        // A voxel without ROI neighbours counts with difference 0 (PyRadiomics 3.1).
-        if (count > 0) s[i] += std::abs(static_cast<double>(levels[i]) - sum / count);
-      }
+  for_each_roi_voxel(grid, [&](int64_t v, int32_t i) {
+    int count = 0;
+    double sum = 0;
+    for (int64_t d : deltas) {
+      const int32_t j = index[v + d];
+      if (j < 0) continue;
+      ++count;
+      sum += levels[j];
     }
+    n[i] += 1.0;
+    // A voxel without ROI neighbours counts with difference 0 (PyRadiomics 3.1).
+    if (count > 0) s[i] += std::abs(static_cast<double>(levels[i]) - sum / count);
+  });
   NgtdmMatrix m;
   for (int i = 0; i < ng; ++i) {
     if (n[i] == 0) continue;

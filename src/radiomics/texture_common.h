@@ -73,6 +73,20 @@ struct NeighbourhoodGrid {
 NeighbourhoodGrid neighbourhood_grid(const DiscretizedRoi& roi, const GrayLevels& levels,
                                      const std::vector<Angle>& angles);
 
+// Calls visit(v, i) for every ROI voxel of the grid's interior: v its buffer
+// position (add a delta for a neighbour), i its gray-level index.
+template <typename Visit>
+void for_each_roi_voxel(const LocalGrid& grid, Visit&& visit) {
+  const int border = grid.border;
+  const int32_t* index = grid.index.data();
+  for (int64_t z = border; z < grid.sz - border; ++z)
+    for (int64_t y = border; y < grid.sy - border; ++y) {
+      const int64_t start = (z * grid.sy + y) * grid.sx;
+      for (int64_t v = start + border; v < start + grid.sx - border; ++v)
+        if (index[v] >= 0) visit(v, index[v]);
+    }
+}
+
 // Distance-weighting norms (PyRadiomics's weightingNorm setting).
 enum class WeightingNorm { None, Manhattan, Euclidean, Infinity, NoWeighting };
 // "" -> None, "manhattan", "euclidean", "infinity", "no_weighting"; anything

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "core/random.h"
+#include "support/noise_dataset.h"
 #include "eval/cross_validate.h"
 #include "eval/folds.h"
 #include "eval/metrics.h"
@@ -171,17 +172,8 @@ TEST(CrossValidation, PreprocessingNeverSeesTheValidationFold) {
 // AUC 0.5 +- 0.05 over repeats; the same selection done once on all cases
 // (the classic leak) inflates it, which shows the test can tell.
 TEST(CrossValidation, NoiseWithFeatureSelectionStaysAtChance) {
-  Random rng(17);
   const int n = 120, p = 500;
-  Dataset d;
-  d.task = Task::Binary;
-  d.class_names = {"0", "1"};
-  d.X.resize(n, p);
-  d.y.resize(n);
-  for (int i = 0; i < n; ++i) {
-    d.y(i) = i % 2;
-    for (int j = 0; j < p; ++j) d.X(i, j) = rng.normal();
-  }
+  const Dataset d = testing::noise_dataset(n, p, 17);
   CvOptions o;
   o.folds = 5;
   o.repeats = 10;

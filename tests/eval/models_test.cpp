@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "core/random.h"
+#include "support/noise_dataset.h"
 #include "eval/cross_validate.h"
 #include "eval/metrics.h"
 #include "eval/models.h"
@@ -251,17 +252,8 @@ double mean_of(const std::vector<double>& v) {
 TEST(Tuning, NestedCvOnNoiseStaysAtChance) {
   // Choosing the best of five C values (and 10 of 300 features) on inner
   // folds must not leak into the outer estimate.
-  Random rng(23);
   const int n = 120, p = 300;
-  Dataset d;
-  d.task = Task::Binary;
-  d.class_names = {"0", "1"};
-  d.X.resize(n, p);
-  d.y.resize(n);
-  for (int i = 0; i < n; ++i) {
-    d.y(i) = i % 2;
-    for (int j = 0; j < p; ++j) d.X(i, j) = rng.normal();
-  }
+  const Dataset d = testing::noise_dataset(n, p, 23);
   CvOptions o;
   o.folds = 5;
   o.repeats = 4;
