@@ -1,0 +1,56 @@
+#pragma once
+// The trainable SCOPE-MIA model: a registered backbone (nn::create) and the
+// head its task needs:
+//   classification / regression: LinearHead on the last stage -> [N,outputs]
+//   segmentation:  UNetDecoder -> ROI logits [N,1,k,H,W]
+//   pretrain:      UNetDecoder -> reconstruction [N,1,k,H,W], and with the
+//                  MCI head on a second UNetDecoder -> MCI map [N,1,k,H,W].
+// forward returns the backbone's output too, so the PDE losses can read the
+// blocks' states.
+#include <torch/torch.h>
+
+#include <memory>
+
+#include "nn/backbone.h"
+#include "nn/decoder.h"
+#include "nn/heads.h"
+#include "train/config.h"
+
+namespace scopemia::train {
+
+struct ModelOutput {
+  torch::Tensor prediction;  // logits [N,C] / values [N] (regression, 1 output) / dense [N,1,k,H,W]
+  torch::Tensor mci;         // [N,1,k,H,W] when the MCI head is on
+  nn::BackboneOutput backbone;
+};
+
+class ScopeModelImpl : public torch::nn::Module {
+ public:
+  // `outputs`: classes (classification), values (regression); dense tasks
+  // use 1 channel. The config's model section and task pick the parts.
+  ScopeModelImpl(const TrainConfig& config, int64_t outputs);
+
+  ModelOutput forward(const torch::Tensor& x);
+  // Global mean of the last stage [N,C]: the pooled embedding the
+  // scale-consistency loss compares across scales.
+  static torch::Tensor pooled_embedding(const nn::BackboneOutput& out);
+
+  nn::BackboneImpl& backbone() { return *backbone_; }
+  Task task() const { return task_; }
+  int64_t outputs() const { return outputs_; }
+
+ private:
+  Task task_;
+  int64_t outputs_;
+  std::shared_ptr<nn::BackboneImpl> backbone_;
+  nn::LinearHead linear_{nullptr};
+  nn::UNetDecoder decoder_{nullptr};
+  nn::UNetDecoder mci_decoder_{nullptr};
+};
+TORCH_MODULE(ScopeModel);
+
+// Head outputs the task needs: config.model.outputs if set, else
+// `num_classes` (classification, at least 2) or 1.
+int64_t resolve_outputs(const TrainConfig& config, int64_t num_classes);
+
+}  // namespace scopemia::train

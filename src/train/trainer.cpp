@@ -1,0 +1,354 @@
+#include "train/trainer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+#include <fmt/format.h>
+
+#include "core/error.h"
+#include "core/random.h"
+#include "core/runtime.h"
+#include "data/masking.h"
+#include "nn/pde_losses.h"
+#include "pde/losses.h"
+
+namespace scopemia::train {
+namespace {
+
+namespace F = torch::nn::functional;
+
+constexpr uint64_t kMaskSalt = 0x6D61736B5EEDULL;      // training masks: (seed ^ salt, step)
+constexpr uint64_t kValidationStream = 1ULL << 62;     // validation masks: stream base + position
+
+// Soft Dice loss per sample over the voxels where w = 1; [N].
+torch::Tensor soft_dice_loss(const torch::Tensor& prob, const torch::Tensor& target, const torch::Tensor& w) {
+  const auto p = (prob * w).flatten(1), t = (target * w).flatten(1);
+  return 1.0 - (2.0 * (p * t).sum(1) + 1.0) / (p.sum(1) + t.sum(1) + 1.0);
+}
+
+bool finite(double x) { return std::isfinite(x); }
+
+}  // namespace
+
+// ---------------------------------------------------------------- metrics
+
+double roc_auc(const std::vector<double>& scores, const std::vector<int64_t>& labels) {
+  const size_t n = scores.size();
+  std::vector<size_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return scores[a] < scores[b]; });
+  // Mid-ranks (ties share the average rank).
+  std::vector<double> rank(n);
+  for (size_t i = 0; i < n;) {
+    size_t j = i;
+    while (j + 1 < n && scores[order[j + 1]] == scores[order[i]]) ++j;
+    const double r = 0.5 * double(i + j) + 1.0;
+    for (size_t m = i; m <= j; ++m) rank[order[m]] = r;
+    i = j + 1;
+  }
+  double pos = 0, neg = 0, rank_sum = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (labels[i] == 1) {
+      pos += 1;
+      rank_sum += rank[i];
+    } else {
+      neg += 1;
+    }
+  }
+  if (pos == 0 || neg == 0) return std::numeric_limits<double>::quiet_NaN();
+  return (rank_sum - pos * (pos + 1) / 2) / (pos * neg);
+}
+
+std::vector<std::string> Metrics::names(Task task) {
+  switch (task) {
+    case Task::kClassification: return {"val_loss", "val_accuracy", "val_auc"};
+    case Task::kRegression: return {"val_loss", "val_mse", "val_mae"};
+    case Task::kSegmentation: return {"val_loss", "val_dice"};
+    case Task::kPretrain: return {"val_masked_mse"};
+  }
+  return {};
+}
+
+std::map<std::string, double> Metrics::values() const {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const double n = n_ > 0 ? double(n_) : nan;
+  std::map<std::string, double> v;
+  switch (task_) {
+    case Task::kClassification:
+      v["val_loss"] = loss_sum_ / n;
+      v["val_accuracy"] = correct_ / n;
+      v["val_auc"] = score_.empty() ? nan : roc_auc(score_, label_);
+      break;
+    case Task::kRegression:
+      v["val_loss"] = loss_sum_ / n;
+      v["val_mse"] = sq_sum_ / n;
+      v["val_mae"] = abs_sum_ / n;
+      break;
+    case Task::kSegmentation:
+      v["val_loss"] = loss_sum_ / n;
+      v["val_dice"] = dice_sum_ / n;
+      break;
+    case Task::kPretrain:
+      v["val_masked_mse"] = masked_count_ > 0 ? masked_sq_ / masked_count_ : nan;
+      break;
+  }
+  return v;
+}
+
+// ---------------------------------------------------------------- trainer
+
+struct Trainer::Losses {
+  torch::Tensor total, task, pde, mci;
+  std::vector<std::pair<std::string, torch::Tensor>> terms;  // unweighted, for the guard and logs
+  ModelOutput out;
+  torch::Tensor mask;  // pretraining masks
+};
+
+Trainer::Trainer(TrainConfig config, int64_t outputs, int64_t total_steps, int64_t steps_per_epoch,
+                 std::shared_ptr<Distributed> distributed)
+    : config_(std::move(config)), outputs_(outputs), distributed_(std::move(distributed)) {
+  if (!distributed_) distributed_ = Distributed::from_environment();
+  if (config_.deterministic) {
+    set_compute_threads(config_.threads > 0 ? config_.threads : 1);
+  } else if (config_.threads > 0) {
+    set_compute_threads(config_.threads);
+  }
+  torch::manual_seed(config_.seed);
+  model_ = ScopeModel(config_, outputs_);
+  distributed_->broadcast_parameters(*model_);
+
+  // Weight decay on weights (matrices, kernels) only; biases, norms, layer
+  // scales and the PDE blocks' scalar/per-channel coefficients are exempt.
+  std::vector<torch::Tensor> decay, no_decay;
+  for (auto& p : model_->parameters()) (p.dim() >= 2 ? decay : no_decay).push_back(p);
+  const auto& o = config_.optimizer;
+  auto options = [&](double wd) {
+    return std::make_unique<torch::optim::AdamWOptions>(
+        torch::optim::AdamWOptions(o.lr).betas({o.beta1, o.beta2}).eps(o.eps).weight_decay(wd));
+  };
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  groups.emplace_back(decay, options(o.weight_decay));
+  if (!no_decay.empty()) groups.emplace_back(no_decay, options(0.0));
+  optimizer_ = std::make_unique<torch::optim::AdamW>(groups, torch::optim::AdamWOptions(o.lr));
+
+  schedule_.base_lr = o.lr;
+  schedule_.min_lr = config_.schedule.min_lr;
+  schedule_.warmup_steps = config_.schedule.warmup_steps > 0
+                               ? config_.schedule.warmup_steps
+                               : std::llround(config_.schedule.warmup_epochs * double(std::max<int64_t>(1, steps_per_epoch)));
+  schedule_.total_steps = std::max<int64_t>(1, total_steps);
+}
+
+torch::Tensor Trainer::pretrain_mask(const data::Batch& b, uint64_t stream) const {
+  const int64_t N = b.image.size(0), k = b.image.size(2), H = b.image.size(3), W = b.image.size(4);
+  Random rng(config_.seed ^ kMaskSalt, stream);
+  auto mask = torch::zeros({N, 1, k, H, W}, torch::kBool);
+  const auto& ratios = config_.masking.ratios;
+  for (int64_t i = 0; i < N; ++i) {
+    data::MaskOptions o;
+    o.strategy = config_.masking.strategy;
+    o.unit = config_.masking.unit;
+    o.ratio = ratios.size() == 1 ? ratios[0] : ratios[rng.next() % ratios.size()];
+    mask[i][0] = data::make_mask(k, H, W, o, rng);
+  }
+  if (b.valid.defined()) mask = mask.logical_and(b.valid.expand_as(b.image) > 0.5);
+  return mask;
+}
+
+Trainer::Losses Trainer::compute(const data::Batch& b, uint64_t mask_stream, bool with_pde) {
+  if (!b.image.defined() || b.image.dim() != 5) throw InputError("batch image must be [N,1,k,H,W]");
+  Losses L;
+  const auto image = b.image;
+  const auto valid = b.valid.defined() ? b.valid.expand_as(image).to(image.dtype()) : torch::ones_like(image);
+  torch::Tensor input = image;
+  if (config_.task == Task::kPretrain) {
+    L.mask = pretrain_mask(b, mask_stream);
+    input = image.masked_fill(L.mask, 0.0);
+  }
+  L.out = model_->forward(input);
+  const auto& pred = L.out.prediction;
+  switch (config_.task) {
+    case Task::kClassification:
+      if (!b.target.defined()) throw InputError("classification batch without targets");
+      L.task = F::cross_entropy(pred, b.target.to(torch::kLong));
+      break;
+    case Task::kRegression: {
+      if (!b.target.defined()) throw InputError("regression batch without targets");
+      const auto t = b.target.to(pred.dtype()).reshape(pred.sizes());
+      L.task = config_.regression_loss == RegressionLoss::kMse
+                   ? F::mse_loss(pred, t)
+                   : F::huber_loss(pred, t, F::HuberLossFuncOptions().delta(config_.huber_delta));
+      break;
+    }
+    case Task::kSegmentation: {
+      if (!b.mask.defined()) throw InputError("segmentation batch without ROI masks");
+      const auto t = (b.mask > 0.5).to(pred.dtype());
+      const auto ce = F::binary_cross_entropy_with_logits(
+                          pred, t, F::BinaryCrossEntropyWithLogitsFuncOptions().weight(valid).reduction(torch::kSum)) /
+                      valid.sum().clamp_min(1.0);
+      const auto dice = soft_dice_loss(torch::sigmoid(pred), t, valid).mean();
+      L.task = config_.ce_weight * ce + config_.dice_weight * dice;
+      L.terms.emplace_back("task.ce", ce);
+      L.terms.emplace_back("task.dice", dice);
+      break;
+    }
+    case Task::kPretrain:
+      L.task = data::masked_mse(pred, image, L.mask);
+      break;
+  }
+  L.terms.emplace(L.terms.begin(), "task", L.task);
+  L.total = L.task;
+  if (L.out.mci.defined()) {
+    if (!b.mci.defined()) throw InputError("mci.enabled: the batches carry no MCI maps");
+    // TODO(train/mci_loss.h): replace this plain L1 by L_MCI_recon (ridge-weighted
+    // L1 + gradient L1 + 1 - MS-SSIM) once train/mci_loss.h is merged.
+    L.mci = ((L.out.mci - b.mci).abs() * valid).sum() / valid.sum().clamp_min(1.0);
+    L.terms.emplace_back("mci", L.mci);
+    L.total = L.total + config_.mci.weight * L.mci;
+  }
+
+  const auto& w = config_.pde_loss;
+  L.pde = torch::zeros({}, image.options());
+  if (with_pde) {
+    auto& blocks = model_->backbone().pde_blocks();
+    const auto& states = L.out.backbone.pde_states;
+    const bool block_terms = w.stability > 0 || w.entropy > 0 || w.hessian > 0 || w.attention > 0;
+    if (block_terms && !states.empty()) {
+      // Averaged over blocks, so a weight means the same for any number of blocks.
+      const double per_block = 1.0 / double(states.size());
+      for (size_t i = 0; i < states.size(); ++i) {
+        const auto t = nn::pde_losses(*blocks[i], states[i], w, b.mask.defined() ? b.mask : torch::Tensor());
+        const std::string tag = fmt::format("[block {}]", i);
+        for (auto [name, weight, value] : {std::tuple<const char*, double, torch::Tensor>{"stability", w.stability, t.stability},
+                                           {"entropy", w.entropy, t.entropy},
+                                           {"hessian", w.hessian, t.hessian},
+                                           {"attention", w.attention, t.attention}}) {
+          if (weight <= 0) continue;  // 0 turns a term off (and keeps a NaN in it out of the total)
+          L.terms.emplace_back(std::string("pde.") + name + tag, value);
+          L.pde = L.pde + (weight * per_block) * value;
+        }
+      }
+    }
+    if (w.scale > 0) {
+      const auto down = pde::downsample_for_scale(input);
+      nn::BackboneOutput coarse;
+      try {
+        coarse = model_->backbone().forward(down);
+      } catch (const InputError& e) {
+        throw InputError(config_.source, std::string("pde_loss.scale: the half-size copy is too small for the backbone (") +
+                                             e.what() + "); use larger subvolumes or set pde_loss.scale: 0");
+      }
+      const auto scale = pde::scale_consistency_loss(ScopeModelImpl::pooled_embedding(L.out.backbone),
+                                                     ScopeModelImpl::pooled_embedding(coarse));
+      L.terms.emplace_back("pde.scale", scale);
+      L.pde = L.pde + w.scale * scale;
+    }
+    L.total = L.total + L.pde;
+  }
+  return L;
+}
+
+StepResult Trainer::train_step(const data::Batch& batch) {
+  model_->train();
+  StepResult r;
+  r.step = progress_.global_step;
+  r.lr = schedule_.lr(r.step);
+  for (auto& group : optimizer_->param_groups())
+    static_cast<torch::optim::AdamWOptions&>(group.options()).lr(r.lr);
+  optimizer_->zero_grad();
+
+  Losses L = compute(batch, uint64_t(r.step), true);
+  for (const auto& [name, value] : L.terms) {
+    const double v = value.item<double>();
+    r.terms[name] = v;
+    if (!finite(v)) throw TrainingDiverged(fmt::format("step {}: loss term '{}' is {}", r.step, name, v));
+  }
+  r.loss = L.total.item<double>();
+  if (!finite(r.loss)) throw TrainingDiverged(fmt::format("step {}: the total loss is {}", r.step, r.loss));
+  r.task = L.task.item<double>();
+  r.pde = L.pde.item<double>();
+  r.mci = L.mci.defined() ? L.mci.item<double>() : 0.0;
+
+  L.total.backward();
+  distributed_->average_gradients(*model_);
+  auto params = model_->parameters();
+  if (config_.grad_clip > 0) {
+    r.grad_norm = torch::nn::utils::clip_grad_norm_(params, config_.grad_clip);
+  } else {
+    double sq = 0;
+    for (const auto& p : params)
+      if (p.grad().defined()) sq += p.grad().pow(2).sum().item<double>();
+    r.grad_norm = std::sqrt(sq);
+  }
+  if (!finite(r.grad_norm))
+    throw TrainingDiverged(fmt::format("step {}: the gradient norm is {} (loss {})", r.step, r.grad_norm, r.loss));
+  optimizer_->step();
+  ++progress_.global_step;
+  return r;
+}
+
+void Trainer::evaluate(const data::Batch& b, int64_t position, Metrics& m) {
+  torch::NoGradGuard no_grad;
+  model_->eval();
+  Losses L = compute(b, kValidationStream + uint64_t(position), false);
+  model_->train();
+  const auto& pred = L.out.prediction;
+  const int64_t N = b.image.size(0);
+  switch (config_.task) {
+    case Task::kClassification: {
+      const auto target = b.target.to(torch::kLong);
+      m.loss_sum_ += F::cross_entropy(pred, target, F::CrossEntropyFuncOptions().reduction(torch::kSum)).item<double>();
+      m.correct_ += pred.argmax(1).eq(target).sum().item<double>();
+      if (pred.size(1) == 2) {
+        const auto p1 = torch::softmax(pred, 1).select(1, 1).contiguous();
+        for (int64_t i = 0; i < N; ++i) {
+          m.score_.push_back(p1[i].item<double>());
+          m.label_.push_back(target[i].item<int64_t>());
+        }
+      }
+      break;
+    }
+    case Task::kRegression: {
+      const auto d = pred.reshape({N, -1}).select(1, 0) - b.target.to(pred.dtype());
+      m.loss_sum_ += L.task.item<double>() * double(N);
+      m.sq_sum_ += d.pow(2).sum().item<double>();
+      m.abs_sum_ += d.abs().sum().item<double>();
+      break;
+    }
+    case Task::kSegmentation: {
+      const auto valid = b.valid.defined() ? b.valid.expand_as(b.image).to(pred.dtype()) : torch::ones_like(pred);
+      const auto hard = (pred > 0).to(pred.dtype());
+      const auto t = (b.mask > 0.5).to(pred.dtype());
+      m.loss_sum_ += L.task.item<double>() * double(N);
+      m.dice_sum_ += (1.0 - soft_dice_loss(hard, t, valid)).sum().item<double>();
+      break;
+    }
+    case Task::kPretrain: {
+      const auto mf = L.mask.to(pred.dtype());
+      m.masked_sq_ += ((pred - b.image).pow(2) * mf).sum().item<double>();
+      m.masked_count_ += mf.sum().item<double>();
+      break;
+    }
+  }
+  m.n_ += N;
+}
+
+void Trainer::save(const std::string& path, const std::function<void(const std::string&)>& before_commit) {
+  CheckpointInfo info;
+  info.config_yaml = to_yaml(config_);
+  info.preprocess = data::describe(config_.data.preprocess);
+  info.outputs = outputs_;
+  info.progress = progress_;
+  save_checkpoint(path, *model_, optimizer_.get(), info, before_commit);
+}
+
+void Trainer::resume(const std::string& path) {
+  const CheckpointInfo info = load_checkpoint(path, *model_, optimizer_.get());
+  if (info.outputs != outputs_)
+    throw InputError(path, fmt::format("checkpoint has {} head outputs, this run {}", info.outputs, outputs_));
+  progress_ = info.progress;
+}
+
+}  // namespace scopemia::train
