@@ -1,0 +1,152 @@
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "core/error.h"
+#include "support/temp_dir.h"
+#include "train/config.h"
+
+namespace scopemia::train {
+namespace {
+
+std::string error_of(const std::string& yaml, const std::vector<std::string>& overrides = {}) {
+  try {
+    parse_config(yaml, "cfg.yaml", overrides);
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+TEST(TrainConfig, EmptyFileGivesTheDefaults) {
+  const TrainConfig c = parse_config("", "cfg.yaml");
+  EXPECT_EQ(c.model.backbone, "convnext3d_nano");
+  EXPECT_EQ(c.task, Task::kClassification);
+  EXPECT_EQ(c.k, 16);
+  EXPECT_EQ(c.stride, 8);
+  EXPECT_DOUBLE_EQ(c.optimizer.lr, 1e-3);
+}
+
+TEST(TrainConfig, ReadsEverySection) {
+  const TrainConfig c = parse_config(R"(
+task: pretrain
+data:
+  cases_csv: cases.csv
+  group_column: patient_id
+  val_fraction: 0.1
+  preprocess: {spacing: [0.7, 0.7, 1.25], height: 48, width: 40, intensity: zscore}
+model:
+  backbone: resnet3d_18
+  pde_stages: [2]
+  kernel_size: 7
+  kernel_mode: separable
+  pde: {steps: 2, detail: fft, entropy_adaptation: false}
+masking: {strategy: tubes, ratio: [0.25, 0.5, 0.75], unit: 2}
+mci: {enabled: true, weight: 0.5}
+optimizer: {lr: 3e-4, weight_decay: 0.01, beta2: 0.95}
+schedule: {warmup_epochs: 1.5, min_lr: 1e-6}
+pde_loss: {hessian: 0, scale: 0}
+augmentation: {flip: true, rotate_degrees: 10}
+epochs: 3
+max_steps: 100
+batch_size: 4
+k: 8
+stride: 4
+seed: 7
+deterministic: true
+)",
+                                     "cfg.yaml");
+  EXPECT_EQ(c.task, Task::kPretrain);
+  EXPECT_EQ(c.data.group_column, "patient_id");
+  EXPECT_DOUBLE_EQ(c.data.preprocess.spacing[2], 1.25);
+  EXPECT_EQ(c.data.preprocess.height, 48);
+  EXPECT_EQ(c.data.preprocess.intensity, data::IntensityMode::kZScore);
+  EXPECT_EQ(c.model.backbone, "resnet3d_18");
+  EXPECT_EQ(c.model.pde_stages, std::vector<int>{2});
+  EXPECT_EQ(c.model.kernel_mode, nn::KernelMode::kSeparable);
+  EXPECT_EQ(c.model.pde.steps, 2);
+  EXPECT_EQ(c.model.pde.detail, nn::DetailMode::kFft);
+  EXPECT_FALSE(c.model.pde.entropy_adaptation);
+  EXPECT_EQ(c.masking.strategy, data::MaskStrategy::kTubes);
+  EXPECT_EQ(c.masking.ratios, (std::vector<double>{0.25, 0.5, 0.75}));
+  EXPECT_TRUE(c.mci.enabled);
+  EXPECT_DOUBLE_EQ(c.optimizer.lr, 3e-4);
+  EXPECT_DOUBLE_EQ(c.optimizer.beta2, 0.95);
+  EXPECT_DOUBLE_EQ(c.schedule.warmup_epochs, 1.5);
+  EXPECT_DOUBLE_EQ(c.pde_loss.hessian, 0.0);
+  EXPECT_DOUBLE_EQ(c.pde_loss.stability, 0.1);  // untouched default
+  EXPECT_TRUE(c.augmentation.flip);
+  EXPECT_EQ(c.max_steps, 100);
+  EXPECT_EQ(c.seed, 7u);
+  EXPECT_TRUE(c.deterministic);
+}
+
+TEST(TrainConfig, UnknownKeyNamesTheKeyAndTheFile) {
+  const std::string e = error_of("model:\n  backbon: convnext3d_nano\n");
+  EXPECT_NE(e.find("cfg.yaml"), std::string::npos) << e;
+  EXPECT_NE(e.find("unknown key 'model.backbon'"), std::string::npos) << e;
+  EXPECT_NE(error_of("epoch: 3\n").find("unknown key 'epoch'"), std::string::npos);
+  EXPECT_NE(error_of("data:\n  preprocess:\n    spacng: [1, 1, 1]\n").find("'data.preprocess.spacng'"), std::string::npos);
+}
+
+TEST(TrainConfig, BadValuesNameTheKey) {
+  std::string e = error_of("batch_size: two\n");
+  EXPECT_NE(e.find("cfg.yaml: batch_size: expected an integer, got 'two'"), std::string::npos) << e;
+  e = error_of("task: clasification\n");
+  EXPECT_NE(e.find("task: unknown value 'clasification'"), std::string::npos) << e;
+  e = error_of("masking: {ratio: 1.5}\n");
+  EXPECT_NE(e.find("masking.ratio"), std::string::npos) << e;
+  e = error_of("k: 8\nstride: 9\n");
+  EXPECT_NE(e.find("stride: must be in [1, k]"), std::string::npos) << e;
+  e = error_of("model: {kernel_mode: diagonal}\n");
+  EXPECT_NE(e.find("model.kernel_mode: unknown value 'diagonal' (full, separable)"), std::string::npos) << e;
+  e = error_of("deterministic: maybe\n");
+  EXPECT_NE(e.find("deterministic: expected true or false"), std::string::npos) << e;
+  e = error_of("data: [1, 2]\n");
+  EXPECT_NE(e.find("data: expected a mapping"), std::string::npos) << e;
+  e = error_of("model: {pde: {steps: 5}}\n");
+  EXPECT_NE(e.find("model.pde.steps"), std::string::npos) << e;
+}
+
+TEST(TrainConfig, OverridesApplyOnTop) {
+  const TrainConfig c = parse_config("optimizer: {lr: 0.1}\n", "cfg.yaml",
+                                     {"optimizer.lr=0.01", "masking.ratio=[0.25, 0.75]", "model.pde.dt=0.05", "epochs=2"});
+  EXPECT_DOUBLE_EQ(c.optimizer.lr, 0.01);
+  EXPECT_EQ(c.masking.ratios, (std::vector<double>{0.25, 0.75}));
+  EXPECT_DOUBLE_EQ(c.model.pde.dt, 0.05);
+  EXPECT_EQ(c.epochs, 2);
+  EXPECT_NE(error_of("", {"optimizer.lr"}).find("not key.sub=value"), std::string::npos);
+  EXPECT_NE(error_of("", {"optimizer.lrr=1"}).find("unknown key 'optimizer.lrr'"), std::string::npos);
+}
+
+TEST(TrainConfig, WritesItselfBackExactly) {
+  const TrainConfig a = parse_config("task: regression\ndata: {target_column: y, cases_csv: c.csv}\n"
+                                     "optimizer: {lr: 0.000123456789}\nmodel: {pde_stages: [0, 3], dropout: 0.1}\n"
+                                     "loss: {regression: huber, huber_delta: 0.3}\nseed: 18446744073709551615\n",
+                                     "cfg.yaml");
+  const std::string text = to_yaml(a);
+  const TrainConfig b = parse_config(text, "written.yaml");
+  EXPECT_EQ(to_yaml(b), text);
+  EXPECT_EQ(b.task, Task::kRegression);
+  EXPECT_EQ(b.regression_loss, RegressionLoss::kHuber);
+  EXPECT_EQ(b.optimizer.lr, 0.000123456789);  // bitwise
+  EXPECT_EQ(b.model.pde_stages, (std::vector<int>{0, 3}));
+  EXPECT_EQ(b.seed, 18446744073709551615ull);
+  EXPECT_EQ(b.model.dropout, 0.1);
+}
+
+TEST(TrainConfig, LoadsAFileAndNamesItInErrors) {
+  testing::TempDir dir;
+  const std::string path = dir.file("c.yaml");
+  std::ofstream(path) << "epochs: 2\nbatch_size: 0\n";
+  try {
+    load_config(path);
+    FAIL() << "expected an error";
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()), path + ": batch_size: must be at least 1");
+  }
+  EXPECT_THROW(load_config(dir.file("missing.yaml")), InputError);
+}
+
+}  // namespace
+}  // namespace scopemia::train
