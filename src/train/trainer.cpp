@@ -345,9 +345,10 @@ void Trainer::save(const std::string& path, const std::function<void(const std::
 }
 
 void Trainer::resume(const std::string& path) {
-  const CheckpointInfo info = load_checkpoint(path, *model_, optimizer_.get());
+  const std::string file = resolve_checkpoint(path);
+  const CheckpointInfo info = load_checkpoint(file, *model_, optimizer_.get());
   if (info.outputs != outputs_)
-    throw InputError(path, fmt::format("checkpoint has {} head outputs, this run {}", info.outputs, outputs_));
+    throw InputError(file, fmt::format("checkpoint has {} head outputs, this run {}", info.outputs, outputs_));
   progress_ = info.progress;
 }
 
