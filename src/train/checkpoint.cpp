@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <mutex>
+#include <set>
 
 #include <ATen/CPUGeneratorImpl.h>
 
@@ -50,6 +51,24 @@ CheckpointInfo read_info(torch::serialize::InputArchive& a, const std::string& p
   return info;
 }
 
+// Module::load reads what the module has and ignores the rest: a checkpoint
+// of a bigger model would load silently. Every key must belong to the model.
+void check_no_extra_keys(torch::serialize::InputArchive& archive, torch::nn::Module& module,
+                         const std::string& prefix, const std::string& path) {
+  std::set<std::string> expected{"training"};  // every scripted module's attribute
+  for (const auto& p : module.named_parameters(false)) expected.insert(p.key());
+  for (const auto& b : module.named_buffers(false)) expected.insert(b.key());
+  for (const auto& c : module.named_children()) expected.insert(c.key());
+  for (const auto& key : archive.keys())
+    if (!expected.count(key))
+      throw InputError(path, "the checkpoint holds '" + prefix + key +
+                                 "', which the model built from its configuration lacks");
+  for (const auto& c : module.named_children()) {
+    torch::serialize::InputArchive sub;
+    if (archive.try_read(c.key(), sub)) check_no_extra_keys(sub, *c.value(), prefix + c.key() + ".", path);
+  }
+}
+
 }  // namespace
 
 void save_checkpoint(const std::string& path, ScopeModelImpl& model, torch::optim::Optimizer* optimizer,
@@ -91,6 +110,7 @@ CheckpointInfo load_checkpoint(const std::string& path, ScopeModelImpl& model, t
   CheckpointInfo info = read_info(archive, path);
   torch::serialize::InputArchive model_archive;
   if (!archive.try_read("model", model_archive)) throw InputError(path, "checkpoint has no model");
+  check_no_extra_keys(model_archive, model, "", path);
   try {
     model.load(model_archive);
   } catch (const c10::Error& e) {
@@ -100,7 +120,11 @@ CheckpointInfo load_checkpoint(const std::string& path, ScopeModelImpl& model, t
     torch::serialize::InputArchive optimizer_archive;
     if (!archive.try_read("optimizer", optimizer_archive))
       throw InputError(path, "checkpoint has no optimizer state (cannot resume training from it)");
-    optimizer->load(optimizer_archive);
+    try {
+      optimizer->load(optimizer_archive);
+    } catch (const c10::Error& e) {
+      throw InputError(path, "the checkpoint's optimizer state does not fit this model");
+    }
     torch::Tensor state;
     if (archive.try_read("torch_rng_state", state)) {
       auto gen = cpu_generator();
