@@ -5,12 +5,20 @@
 #include <limits>
 #include <numeric>
 
-#include <fmt/format.h>
+#include <filesystem>
+#include <fstream>
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/progress.h"
 #include "core/random.h"
 #include "core/runtime.h"
+#include "data/dataset.h"
 #include "data/masking.h"
+#include "data/subvolumes.h"
 #include "nn/pde_losses.h"
 #include "pde/losses.h"
 
@@ -350,6 +358,208 @@ void Trainer::resume(const std::string& path) {
   if (info.outputs != outputs_)
     throw InputError(file, fmt::format("checkpoint has {} head outputs, this run {}", info.outputs, outputs_));
   progress_ = info.progress;
+}
+
+// ---------------------------------------------------------------- whole run
+
+namespace {
+
+namespace fs = std::filesystem;
+
+data::TargetKind target_kind(Task task) {
+  switch (task) {
+    case Task::kClassification: return data::TargetKind::kClassification;
+    case Task::kRegression: return data::TargetKind::kRegression;
+    case Task::kSegmentation: return data::TargetKind::kSegmentation;
+    case Task::kPretrain: return data::TargetKind::kNone;
+  }
+  return data::TargetKind::kNone;
+}
+
+std::string cell(double v) { return std::isfinite(v) ? fmt::format("{:.6g}", v) : std::string(); }
+
+// metrics.csv: one row per epoch (and one for a run stopped mid-epoch by
+// max_steps). A fresh run starts the file; a resumed run appends.
+class MetricsLog {
+ public:
+  MetricsLog(const fs::path& path, Task task, bool append) : path_(path), names_(Metrics::names(task)) {
+    if (append && fs::exists(path_)) return;
+    std::ofstream out(path_, std::ios::trunc);
+    out << "epoch,step,lr,train_loss,train_task,train_pde";
+    for (const auto& n : names_) out << "," << n;
+    out << ",seconds,loader_wait_seconds\n";
+    if (!out) throw InputError(path_.string(), "cannot write the metrics log");
+  }
+  void row(int64_t epoch, int64_t step, double lr, double loss, double task, double pde,
+           const std::map<std::string, double>& validation, double seconds, double wait) {
+    std::ofstream out(path_, std::ios::app);
+    out << epoch << "," << step << "," << cell(lr) << "," << cell(loss) << "," << cell(task) << "," << cell(pde);
+    for (const auto& n : names_) {
+      const auto it = validation.find(n);
+      out << "," << (it == validation.end() ? std::string() : cell(it->second));
+    }
+    out << "," << cell(seconds) << "," << cell(wait) << "\n";
+    if (!out) throw InputError(path_.string(), "cannot write the metrics log");
+  }
+
+ private:
+  fs::path path_;
+  std::vector<std::string> names_;
+};
+
+}  // namespace
+
+RunSummary run_training(const TrainConfig& config_in, const RunOptions& options) {
+  TrainConfig config = config_in;
+  if (config.data.cases_csv.empty())
+    throw InputError(config.source, "data.cases_csv: no cases CSV (set it or give --cases)");
+  auto distributed = Distributed::from_environment();
+  const bool main_rank = distributed->is_main();
+  const fs::path out_dir(config.output_dir);
+  if (main_rank) fs::create_directories(out_dir);
+
+  // Cohort, split by group so no group is on both sides.
+  data::DatasetOptions d;
+  d.cases_csv = config.data.cases_csv;
+  d.preprocess = config.data.preprocess;
+  d.target = target_kind(config.task);
+  d.target_column = config.data.target_column;
+  d.group_column = config.data.group_column;
+  d.cache_dir = config.data.cache_dir;
+  d.with_mci = config.task == Task::kPretrain && config.mci.enabled;
+  d.mci_sigma_mm = config.mci.sigma_mm;
+  d.threads = config.data.threads;
+  const data::CaseDataset cohort = data::CaseDataset::load(d);
+  if (cohort.size() == 0) throw InputError(config.data.cases_csv, "no cases");
+  std::vector<int64_t> train_index, val_index;
+  if (config.data.val_fraction > 0 && cohort.size() >= 2) {
+    std::tie(train_index, val_index) = data::group_split(cohort, config.data.val_fraction, config.seed);
+  } else {
+    for (int64_t i = 0; i < cohort.size(); ++i) train_index.push_back(i);
+  }
+  if (train_index.empty()) throw InputError(config.data.cases_csv, "no cases left for training after the validation split");
+  const data::CaseDataset train_set = cohort.subset(train_index), val_set = cohort.subset(val_index);
+  const int64_t outputs = resolve_outputs(config, config.task == Task::kClassification ? cohort.num_classes() : 1);
+
+  data::SamplerOptions so;
+  so.k = config.k;
+  so.stride = config.stride;
+  so.shuffle = true;
+  so.seed = config.seed;
+  so.rank = distributed->rank();
+  so.world_size = distributed->world_size();
+  const data::SubvolumeSampler sampler(train_set.depths(), so);
+  const int64_t steps_per_epoch = std::max<int64_t>(1, (sampler.per_rank() + config.batch_size - 1) / config.batch_size);
+  // max_steps > 0 fixes the run's length (as many epochs as it takes);
+  // otherwise epochs x steps per epoch.
+  const int64_t total_steps = config.max_steps > 0 ? config.max_steps : config.epochs * steps_per_epoch;
+
+  Trainer trainer(config, outputs, total_steps, steps_per_epoch, distributed);
+  if (!options.resume.empty()) {
+    const std::string path = resolve_checkpoint(options.resume);
+    trainer.resume(path);
+    if (main_rank)
+      spdlog::info("resumed from {} at step {} (epoch {}, batch {})", path, trainer.progress().global_step,
+                   trainer.progress().epoch, trainer.progress().position);
+  }
+  if (main_rank) {
+    write_file_atomically(out_dir / "config.yaml", to_yaml(config));
+    spdlog::info("{}: {} cases for training ({} windows of {} slices), {} for validation; {} steps of {}",
+                 to_string(config.task), train_set.size(), sampler.windows().size(), config.k, val_set.size(),
+                 total_steps, config.batch_size);
+  }
+
+  data::LoaderOptions lo;
+  lo.batch_size = config.batch_size;
+  lo.k = config.k;
+  lo.workers = config.workers;
+  lo.augment = config.augmentation;
+  lo.target = d.target;
+  lo.seed = config.seed;
+  data::LoaderOptions val_lo = lo;
+  val_lo.augment = {};
+  std::vector<data::SubvolumeRef> val_windows;
+  if (val_set.size() > 0) {
+    data::SamplerOptions vo = so;
+    vo.shuffle = false;
+    vo.rank = 0;
+    vo.world_size = 1;
+    val_windows = data::SubvolumeSampler(val_set.depths(), vo).windows();
+  }
+
+  MetricsLog log(out_dir / "metrics.csv", config.task, !options.resume.empty());
+  const std::string checkpoint = (out_dir / "checkpoint.pt").string();
+  auto save = [&] {
+    if (main_rank) trainer.save(checkpoint);
+    distributed->barrier();
+  };
+
+  RunSummary summary;
+  TrainProgress& at = trainer.progress();
+  const auto run_start = std::chrono::steady_clock::now();
+  while (at.global_step < total_steps && (config.max_steps > 0 || at.epoch < config.epochs)) {
+    const auto epoch_start = std::chrono::steady_clock::now();
+    data::BatchLoader loader(train_set, sampler.epoch(at.epoch), lo, at.epoch);
+    for (int64_t i = 0; i < at.position; ++i) loader.next();  // resumed mid-epoch: the same batches follow
+    Progress bar(fmt::format("epoch {}", at.epoch + 1), loader.num_batches() - at.position, stderr,
+                 options.progress_bar && main_rank ? -1 : 0);
+    double loss_sum = 0, task_sum = 0, pde_sum = 0, lr = 0;
+    int64_t steps = 0;
+    while (at.global_step < total_steps) {
+      auto batch = loader.next();
+      if (!batch) break;
+      const StepResult r = trainer.train_step(*batch);
+      ++at.position;
+      ++steps;
+      loss_sum += distributed->average(r.loss);
+      task_sum += r.task;
+      pde_sum += r.pde;
+      lr = r.lr;
+      bar.advance(1, fmt::format("loss {:.4g}", r.loss));
+      if (main_rank && (r.step + 1) % config.log_every == 0)
+        spdlog::debug("step {} lr {:.3g} loss {:.5g} (task {:.5g}, pde {:.5g}) grad {:.3g}", r.step + 1, r.lr, r.loss,
+                      r.task, r.pde, r.grad_norm);
+      if (config.checkpoint_every > 0 && at.global_step % config.checkpoint_every == 0) save();
+    }
+    bar.finish();
+    const bool epoch_done = at.position >= loader.num_batches();
+    const int64_t epoch = at.epoch;
+    if (epoch_done) {
+      ++at.epoch;
+      at.position = 0;
+    }
+    std::map<std::string, double> validation;
+    if (main_rank && !val_windows.empty()) {
+      Metrics metrics(config.task);
+      data::BatchLoader vl(val_set, val_windows, val_lo, 0);
+      int64_t position = 0;
+      while (auto batch = vl.next()) trainer.evaluate(*batch, position++, metrics);
+      validation = metrics.values();
+    }
+    distributed->barrier();
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start).count();
+    if (main_rank && steps > 0) {
+      const double n = double(steps);
+      log.row(epoch + 1, at.global_step, lr, loss_sum / n, task_sum / n, pde_sum / n, validation, seconds,
+              loader.wait_seconds());
+      std::string line = fmt::format("epoch {}: step {}, loss {:.5g}", epoch + 1, at.global_step, loss_sum / n);
+      for (const auto& [k, v] : validation) line += fmt::format(", {} {:.5g}", k, v);
+      spdlog::info("{}", line);
+    }
+    summary.last_validation = validation;
+    if (epoch_done) ++summary.epochs_completed;
+    if (config.checkpoint_every == 0 || at.global_step >= total_steps) save();
+    if (steps == 0 && !epoch_done) break;  // nothing left to do
+  }
+  summary.steps = at.global_step;
+  summary.checkpoint = checkpoint;
+  if (main_rank) {
+    trainer.save((out_dir / "model.pt").string());
+    spdlog::info("trained {} steps in {}; checkpoint {}, model {}", at.global_step,
+                 format_duration(std::chrono::duration<double>(std::chrono::steady_clock::now() - run_start).count()),
+                 checkpoint, (out_dir / "model.pt").string());
+  }
+  return summary;
 }
 
 }  // namespace scopemia::train
