@@ -1,3 +1,4 @@
+#include <filesystem>
 #include <fstream>
 
 #include <gtest/gtest.h>
@@ -146,6 +147,27 @@ TEST(TrainConfig, LoadsAFileAndNamesItInErrors) {
     EXPECT_EQ(std::string(e.what()), path + ": batch_size: must be at least 1");
   }
   EXPECT_THROW(load_config(dir.file("missing.yaml")), InputError);
+}
+
+// The presets in configs/ parse (found from the source file's path).
+TEST(TrainConfig, ShippedPresetsParse) {
+  namespace fs = std::filesystem;
+  fs::path dir;
+  for (const fs::path base : {fs::current_path(), fs::current_path().parent_path(), fs::current_path().parent_path().parent_path()}) {
+    const fs::path candidate = (base / __FILE__).parent_path().parent_path().parent_path() / "configs";
+    if (fs::exists(candidate / "cpu-default.yaml")) dir = candidate;
+  }
+  if (dir.empty()) GTEST_SKIP() << "configs/ not found from " << __FILE__;
+  const TrainConfig cpu = load_config((dir / "cpu-default.yaml").string());
+  EXPECT_EQ(cpu.model.backbone, "convnext3d_nano");
+  EXPECT_EQ(cpu.data.target_column, "heterogeneous");
+  const TrainConfig pre = load_config((dir / "lidc-pretrain.yaml").string());
+  EXPECT_EQ(pre.task, Task::kPretrain);
+  EXPECT_EQ(pre.masking.ratios, (std::vector<double>{0.25, 0.5, 0.75}));
+  EXPECT_TRUE(pre.data.cases_csv.empty());  // from the command line
+  const TrainConfig mal = load_config((dir / "lidc-malignancy.yaml").string());
+  EXPECT_EQ(mal.data.target_column, "malignant");
+  EXPECT_EQ(mal.data.group_column, "patient_id");
 }
 
 }  // namespace
