@@ -377,7 +377,14 @@ std::pair<std::vector<int64_t>, std::vector<int64_t>> group_split(const CaseData
   size_t taken = 0;  // groups names[0, taken) go to validation
   int64_t in_validation = 0;
   if (fraction > 0) {
-    while (taken < names.size() && double(in_validation) < target) in_validation += int64_t(members[names[taken++]].size());
+    // Take groups in the shuffled order while each brings the count closer to
+    // the target (v + g/2 < target): the result is within half a group of it.
+    while (taken < names.size()) {
+      const auto g = int64_t(members[names[taken]].size());
+      if (!(double(in_validation) + 0.5 * double(g) < target)) break;
+      in_validation += g;
+      ++taken;
+    }
     if (names.size() >= 2) taken = std::clamp<size_t>(taken, 1, names.size() - 1);  // both sides non-empty
   }
   std::vector<int64_t> train, validation;
