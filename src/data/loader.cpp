@@ -88,7 +88,7 @@ Batch BatchLoader::State::assemble(int64_t b) const {
     const SubvolumeRef& ref = windows[size_t(position)];
     const CaseRecord& rec = (*dataset)[ref.case_index];
     if (rec.prepared.image.height() != h || rec.prepared.image.width() != w)
-      throw InputError(fmt::format("cases {} ({}x{}) and {} ({}x{}) differ in-plane: batches need a fixed "
+      throw InputError(fmt::format("cases {} (HxW {}x{}) and {} ({}x{}) differ in-plane: batches need a fixed "
                                    "in-plane size (preprocessing height/width)",
                                    head.id, h, w, rec.id, rec.prepared.image.height(), rec.prepared.image.width()));
     Sample s;
