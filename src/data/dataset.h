@@ -41,6 +41,12 @@ struct CaseRecord {
   std::optional<Volume> mci;       // when DatasetOptions::with_mci
 };
 
+// What a load did: cases taken from the cache and cases read and prepared.
+struct LoadStats {
+  int64_t cache_hits = 0;
+  int64_t cache_misses = 0;
+};
+
 class CaseDataset {
  public:
   CaseDataset() = default;
@@ -49,6 +55,7 @@ class CaseDataset {
   // Reads and prepares every case (progress on a terminal). A case that fails
   // to read is an InputError naming its file: training needs every case.
   static CaseDataset load(const DatasetOptions& options);
+  static CaseDataset load(const DatasetOptions& options, LoadStats& stats);
 
   int64_t size() const { return int64_t(cases_.size()); }
   const CaseRecord& operator[](int64_t i) const { return cases_[size_t(i)]; }
