@@ -26,15 +26,16 @@ void check_pair(const torch::Tensor& x, const torch::Tensor& y, const char* what
 }
 
 // Filters u [B,1,D,H,W] along spatial axis `axis` (0 = D) with a 1D window
-// ("valid": the axis shrinks by size-1).
+// ("valid": the axis shrinks by size-1), as a weighted sum of shifted slices:
+// on CPU this is several times faster than conv3d with a 1D kernel, in the
+// backward pass most of all (DESIGN.md, platform notes).
 torch::Tensor filter_axis(const torch::Tensor& u, const std::vector<double>& weights, int axis) {
-  if (weights.size() == 1) return u;  // a single tap of weight 1
-  std::vector<int64_t> shape{1, 1, 1, 1, 1};
-  shape[2 + axis] = int64_t(weights.size());
-  const auto kernel = torch::tensor(weights, torch::TensorOptions().dtype(torch::kFloat64))
-                          .to(u.device(), u.scalar_type())
-                          .view(shape);
-  return torch::conv3d(u, kernel);
+  const int64_t taps = int64_t(weights.size());
+  if (taps == 1) return u;  // a single tap of weight 1
+  const int64_t dim = 2 + axis, out = u.size(dim) - taps + 1;
+  auto sum = u.narrow(dim, 0, out) * weights[0];
+  for (int64_t i = 1; i < taps; ++i) sum = sum + u.narrow(dim, i, out) * weights[i];
+  return sum;
 }
 
 }  // namespace
