@@ -60,6 +60,7 @@ std::vector<double> ssim_window_weights(int64_t size, const SsimOptions& o) {
 
 SsimTerms ssim3d_terms(const torch::Tensor& x, const torch::Tensor& y, const SsimOptions& o) {
   check_pair(x, y, "ssim3d");
+  if (!(o.data_range > 0)) throw std::invalid_argument("ssim3d: data range must be positive");
   const int64_t N = x.size(0), C = x.size(1), D = x.size(2), H = x.size(3), W = x.size(4);
   const auto win = ssim_window_sizes(D, H, W, o);
   const auto xs = x.reshape({N * C, 1, D, H, W}), ys = y.reshape({N * C, 1, D, H, W});

@@ -146,6 +146,24 @@ TEST(MsSsim3d, OneScaleEqualsSsimAndScalesCombineAsWeightedProduct) {
   EXPECT_NEAR(ms_ssim3d(a2, b).item<double>(), std::pow(cs0, w0) * std::pow(s1, w1), 1e-12);
 }
 
+TEST(MsSsim3d, PoolsDepthTooWhenTheHalvedDepthHoldsAWindow) {
+  // Window 3 on 8^3: scale 1 is 4^3 (4 >= 3 in depth too), pooled 2x2x2.
+  MsSsimOptions o;
+  o.ssim.window = 3;
+  const auto plan = ms_ssim_plan(8, 8, 8, o);
+  ASSERT_EQ(plan.scales, 2);
+  ASSERT_EQ(plan.pool_depth, std::vector<bool>{true});
+  const auto b = random_volume({2, 1, 8, 8, 8}, 15);
+  const auto a = 0.7 * b + 0.3 * random_volume({2, 1, 8, 8, 8}, 16);
+  const auto cs0 = ssim3d_terms(a, b, o.ssim).cs;
+  const auto s1 = ssim3d_terms(torch::avg_pool3d(a, {2, 2, 2}, {2, 2, 2}), torch::avg_pool3d(b, {2, 2, 2}, {2, 2, 2}),
+                               o.ssim).ssim;
+  const double w0 = 0.0448 / (0.0448 + 0.2856), w1 = 1 - w0;
+  const auto expected = (cs0.pow(w0) * s1.pow(w1)).mean().item<double>();
+  EXPECT_NEAR(ms_ssim3d(a, b, o).item<double>(), expected, 1e-12);
+  EXPECT_THROW(ssim3d(a, b, SsimOptions{0.0}), std::invalid_argument);
+}
+
 TEST(Ssim3d, GradientsAreFiniteAndMatchFiniteDifferences) {
   const auto y = random_volume({1, 1, 8, 24, 24}, 11);
   auto x = (0.7 * y + 0.3 * random_volume({1, 1, 8, 24, 24}, 12)).requires_grad_(true);
