@@ -101,6 +101,22 @@ TEST(Ssim3d, MatchesAHandLoopWithTheGaussianWindowClippedToThinAxes) {
   EXPECT_NEAR(ssim3d(x, y).item<double>(), expected, 1e-12);
 }
 
+// Against scikit-image's algorithm (structural_similarity with
+// gaussian_weights=True, sigma=1.5, use_sample_covariance=False,
+// data_range=1), re-run with scipy on the same formula volumes:
+//   f = lambda u: scipy.ndimage.gaussian_filter(u, 1.5, truncate=3.5)
+//   S = ((2 ux uy + C1)(2 vxy + C2)) / ((ux^2 + uy^2 + C1)(vx + vy + C2))
+//   S[5:-5, 5:-5, 5:-5].mean()  ->  0.792373803086422
+TEST(Ssim3d, MatchesScipyGaussianFilterReference) {
+  const int64_t D = 14, H = 17, W = 19;
+  const auto z = torch::arange(D, torch::kFloat64).view({D, 1, 1});
+  const auto y = torch::arange(H, torch::kFloat64).view({1, H, 1});
+  const auto x = torch::arange(W, torch::kFloat64).view({1, 1, W});
+  const auto a = torch::frac(torch::sin(z * 12.9898 + y * 78.233 + x * 37.719).abs() * 43758.5453);
+  const auto b = 0.6 * a + 0.4 * torch::frac(torch::sin(z * 3.1 + y * 7.7 + x * 1.3).abs() * 1234.5);
+  EXPECT_NEAR(ssim3d(a.view({1, 1, D, H, W}), b.view({1, 1, D, H, W})).item<double>(), 0.792373803086422, 1e-9);
+}
+
 TEST(Ssim3d, DecreasesWithNoise) {
   // A smooth volume plus noise of increasing amplitude (same noise pattern).
   auto z = torch::arange(16, torch::kFloat64).view({1, 1, 16, 1, 1});
