@@ -5,7 +5,26 @@
 
 #include <torch/torch.h>
 
+#include "core/tensor_bridge.h"
+
 namespace scopemia::train {
+
+torch::Tensor curvature_targets(const torch::Tensor& images, const pde::Spacing& spacing,
+                                const imaging::MeanCurvatureOptions& options, double clip) {
+  if (images.dim() != 5 || images.size(1) != 1) throw std::invalid_argument("curvature_targets: expected [N,1,D,H,W]");
+  torch::NoGradGuard no_grad;
+  Geometry geometry;
+  geometry.spacing = Vec3{spacing.x, spacing.y, spacing.z};
+  const auto cpu = images.detach().to(torch::kCPU, torch::kFloat32);
+  std::vector<torch::Tensor> maps;
+  for (int64_t i = 0; i < cpu.size(0); ++i) {
+    const auto volume = volume_from_tensor(cpu[i][0], geometry);
+    maps.push_back(as_tensor(imaging::mean_curvature(volume, options)).clone());
+  }
+  auto k = torch::stack(maps, 0).unsqueeze(1);
+  if (clip > 0) k = k.clamp(-clip, clip);
+  return k.to(images.device(), images.scalar_type());
+}
 
 torch::Tensor ridge_weight(const torch::Tensor& target, double ridge_max) {
   if (target.dim() != 5) throw std::invalid_argument("ridge_weight: expected [N,1,D,H,W]");

@@ -9,6 +9,7 @@
 // Formulas and choices in docs/pretraining-metrics.md.
 #include <torch/types.h>
 
+#include "imaging/mean_curvature.h"
 #include "pde/operators.h"
 #include "train/recon_metrics.h"
 
@@ -35,6 +36,14 @@ struct MciLossTerms {
   torch::Tensor gradient_l1;
   torch::Tensor ms_ssim_loss;  // 1 - MS-SSIM
 };
+
+// The MAE head's targets: imaging::mean_curvature of every sample of
+// `images` [N,1,D,H,W] (any floating dtype; computed in float32 on the CPU),
+// spacing (z, y, x) in mm, returned in the images' dtype and device. With
+// clip > 0 the curvature is clamped to [-clip, clip] (near-flat voxels just
+// above the gradient floor can give very large |k|).
+torch::Tensor curvature_targets(const torch::Tensor& images, const pde::Spacing& spacing = {},
+                                const imaging::MeanCurvatureOptions& options = {}, double clip = 0.0);
 
 // W_ridge of a target map [N,1,D,H,W] (no gradient).
 torch::Tensor ridge_weight(const torch::Tensor& target, double ridge_max = 10.0);

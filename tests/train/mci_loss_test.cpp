@@ -27,6 +27,28 @@ torch::Tensor curvature_map(uint64_t seed, int64_t D = 8, int64_t H = 24, int64_
   return k.clamp(-3, 3).to(torch::kFloat64).view({1, 1, D, H, W});
 }
 
+TEST(MciLoss, CurvatureTargetsOfADistanceMapAreTwoOverR) {
+  // I = distance (mm) to the centre, z spacing 2 mm: k = 2 / r in 1/mm.
+  const int64_t D = 16, H = 32, W = 32;
+  const pde::Spacing spacing{2.0, 1.0, 1.0};
+  const auto z = (torch::arange(D, torch::kFloat64) - 7.5).view({D, 1, 1}) * 2.0;
+  const auto y = (torch::arange(H, torch::kFloat64) - 15.5).view({1, H, 1});
+  const auto x = (torch::arange(W, torch::kFloat64) - 15.5).view({1, 1, W});
+  const auto r = (z * z + y * y + x * x).sqrt();
+  const auto images = torch::stack({r, 3 * r + 1}, 0).unsqueeze(1);  // k is invariant to affine intensity maps
+  const auto k = curvature_targets(images, spacing);
+  ASSERT_EQ(k.sizes(), images.sizes());
+  EXPECT_EQ(k.scalar_type(), torch::kFloat64);
+  const auto inner = pde::interior(r, 1);
+  const auto away = (inner > 5.0) & (inner < 12.0);
+  for (int64_t i = 0; i < 2; ++i) {
+    const auto rel = ((pde::interior(k[i][0], 1) * inner / 2 - 1).abs()).masked_select(away);
+    EXPECT_LT(rel.median().item<double>(), 0.02) << i;
+  }
+  const auto clipped = curvature_targets(images, spacing, {}, 0.1);
+  EXPECT_LE(clipped.abs().max().item<double>(), 0.1 + 1e-7);
+}
+
 TEST(MciLoss, RidgeWeightEmphasisesLargeCurvatureAndIsClipped) {
   auto k = torch::zeros({1, 1, 1, 1, 4}, torch::kFloat64);
   k[0][0][0][0][0] = 0.0;
