@@ -126,7 +126,8 @@ RMetric r_metric_from_segmentations(const BinaryVolume& s, const BinaryVolume& s
                                     const RMetricOptions& options = {});
 
 // Symmetric percentile Hausdorff distance between the surfaces of two
-// non-empty segmentations: max of the two directed percentiles.
+// segmentations: max of the two directed percentiles (+inf when exactly one
+// is empty, 0 when both are).
 double percentile_hausdorff(const BinaryVolume& a, const BinaryVolume& b, const std::array<double, 3>& spacing,
                             double percentile);
 
