@@ -31,6 +31,7 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
       add_radiomics_command(app),
       add_embed_command(app),
       add_explain_command(app),
+      add_infer_command(app),
       add_evaluate_command(app),
       add_profile_command(app),
       add_train_command(app),

@@ -1,5 +1,7 @@
-// scopemia embed --model NAME --seed S --cases cases.csv -o embeddings.csv [-j N] [--shard I/N]
+// scopemia embed [--checkpoint CK | --model NAME --seed S] --cases cases.csv -o embeddings.csv [-j N] [--shard I/N]
+#include <functional>
 #include <memory>
+#include <optional>
 #include <mutex>
 
 #include <fmt/format.h>
@@ -11,6 +13,7 @@
 #include "infer/embed.h"
 #include "io/dicom_mask.h"
 #include "io/image_io.h"
+#include "train/checkpoint.h"
 
 namespace scopemia::cli {
 namespace {
@@ -21,13 +24,18 @@ struct EmbedCommandOptions {
   int jobs = 1;
   std::vector<double> spacing, window;
   std::vector<int64_t> size;
+  std::optional<int64_t> k, stride;
+  // Options that a checkpoint fixes (they may not be given with one).
+  std::vector<CLI::Option*> model_options;
 };
+
+using MakeEmbedder = std::function<std::unique_ptr<infer::Embedder>()>;
 
 // Embedders are not shared between threads: each worker takes one from here.
 class EmbedderPool {
  public:
-  EmbedderPool(const infer::EmbedOptions& options, int count) {
-    for (int i = 0; i < count; ++i) all_.push_back(std::make_unique<infer::Embedder>(options));
+  EmbedderPool(const MakeEmbedder& make, int count) {
+    for (int i = 0; i < count; ++i) all_.push_back(make());
     for (auto& e : all_) free_.push_back(e.get());
   }
   const infer::Embedder& any() const { return *all_.front(); }
@@ -48,9 +56,28 @@ class EmbedderPool {
   std::mutex mutex_;
 };
 
-int run_embed(EmbedCommandOptions& o, Context& ctx) {
-  if (!o.checkpoint.empty())
-    throw InputError(o.checkpoint, "checkpoints come with `scopemia train` (not in this build yet); use --model/--seed");
+// With a checkpoint: its backbone, trained weights, preprocessing and
+// window depth/stride (--k/--stride may still override the window).
+MakeEmbedder checkpoint_embedder(EmbedCommandOptions& o) {
+  for (const CLI::Option* opt : o.model_options)
+    if (opt->count() > 0)
+      throw InputError(opt->get_name() + " cannot be combined with --checkpoint (the checkpoint fixes it)");
+  const std::string path = train::resolve_checkpoint(o.checkpoint);
+  const train::TrainConfig config =
+      train::parse_config(train::read_checkpoint_info(path).config_yaml, path + " (its configuration)");
+  o.embed.preprocess = config.data.preprocess;
+  o.embed.k = o.k.value_or(config.k);
+  o.embed.stride = o.stride.value_or(std::min(config.stride, o.embed.k));
+  const infer::EmbedOptions options = o.embed;
+  return [path, options] {
+    train::LoadedModel loaded = train::load_model_from_checkpoint(path);
+    return std::make_unique<infer::Embedder>(options, loaded.model.ptr(), loaded.model->backbone());
+  };
+}
+
+MakeEmbedder random_embedder(EmbedCommandOptions& o) {
+  if (o.k) o.embed.k = *o.k;
+  if (o.stride) o.embed.stride = *o.stride;
   if (!o.spacing.empty()) o.embed.preprocess.spacing = Vec3{o.spacing[0], o.spacing[1], o.spacing[2]};
   if (!o.size.empty()) {
     o.embed.preprocess.height = o.size[0];
@@ -60,11 +87,18 @@ int run_embed(EmbedCommandOptions& o, Context& ctx) {
     o.embed.preprocess.window_low = o.window[0];
     o.embed.preprocess.window_high = o.window[1];
   }
+  const infer::EmbedOptions options = o.embed;
+  return [options] { return std::make_unique<infer::Embedder>(options); };
+}
+
+int run_embed(EmbedCommandOptions& o, Context& ctx) {
+  const MakeEmbedder make = o.checkpoint.empty() ? random_embedder(o) : checkpoint_embedder(o);
+  if (o.embed.stride > o.embed.k) throw InputError("--stride must not exceed --k");
   const io::CaseManifest manifest = load_batch(o.cases, o.shard);
   const int jobs = std::max(1, o.jobs);
   // Cases in parallel share the cores: each gets its slice of compute threads.
   set_compute_threads(std::max(1, (ctx.threads > 0 ? ctx.threads : hardware_threads()) / jobs));
-  EmbedderPool pool(o.embed, jobs);
+  EmbedderPool pool(make, jobs);
   const auto& names = pool.any().names();
   const auto rows = run_batch(manifest, jobs, "embeddings", [&](const io::Case& c) {
     infer::Embedder* embedder = pool.take();
@@ -91,23 +125,25 @@ Command add_embed_command(CLI::App& parent) {
       "embed", "Lesion embeddings: anatomical and textural PDE streams pooled in the ROI, one row per case");
   app->add_option("--cases", o->cases, "Cases CSV (Image, Mask; PyRadiomics batch format)")->required();
   app->add_option("-o,--output", o->output, "Output CSV (default: stdout)");
-  app->add_option("--model", o->embed.model, "Registered backbone (randomly initialised with --seed)");
-  app->add_option("--seed", o->embed.seed, "Seed of the model's weights");
-  app->add_option("--checkpoint", o->checkpoint, "A trained checkpoint (from scopemia train)");
-  app->add_option("--pde-stages", o->embed.pde_stages, "Stages followed by a PDE block")->delimiter(',');
+  app->add_option("--checkpoint", o->checkpoint,
+                  "A checkpoint (file or run folder from scopemia train/pretrain): its backbone, weights and "
+                  "preprocessing");
+  o->model_options = {
+      app->add_option("--model", o->embed.model, "Registered backbone (randomly initialised with --seed)"),
+      app->add_option("--seed", o->embed.seed, "Seed of the model's weights"),
+      app->add_option("--pde-stages", o->embed.pde_stages, "Stages followed by a PDE block")->delimiter(','),
+      app->add_option("--spacing", o->spacing, "Resample to this spacing, mm (x y z; 0 keeps an axis)")->expected(3),
+      app->add_option("--size", o->size, "In-plane size after crop/pad (H W)")->expected(2),
+      app->add_option("--margin", o->embed.preprocess.margin_mm, "Margin around the ROI, mm"),
+      app->add_option("--window", o->window, "Intensity window mapped to [0, 1] (low high)")->expected(2),
+  };
   app->add_option("--pde-block", o->embed.pde_block, "Which PDE block's streams to pool (-1 = last)");
-  app->add_option("--k", o->embed.k, "Slices per window")->check(CLI::PositiveNumber);
-  app->add_option("--stride", o->embed.stride, "Window stride in slices")->check(CLI::PositiveNumber);
-  app->add_option("--spacing", o->spacing, "Resample to this spacing, mm (x y z; 0 keeps an axis)")->expected(3);
-  app->add_option("--size", o->size, "In-plane size after crop/pad (H W)")->expected(2);
-  app->add_option("--margin", o->embed.preprocess.margin_mm, "Margin around the ROI, mm");
-  app->add_option("--window", o->window, "Intensity window mapped to [0, 1] (low high)")->expected(2);
+  app->add_option("--k", o->k, "Slices per window (default 16, or the checkpoint's)")->check(CLI::PositiveNumber);
+  app->add_option("--stride", o->stride, "Window stride in slices (default 8, or the checkpoint's)")
+      ->check(CLI::PositiveNumber);
   app->add_option("-j,--jobs", o->jobs, "Cases processed in parallel")->check(CLI::PositiveNumber);
   app->add_option("--shard", o->shard, "I/N: only every N-th case starting at I (0-based)");
-  return {app, [o](Context& ctx) {
-            if (o->embed.stride > o->embed.k) throw InputError("--stride must not exceed --k");
-            return run_embed(*o, ctx);
-          }};
+  return {app, [o](Context& ctx) { return run_embed(*o, ctx); }};
 }
 
 }  // namespace scopemia::cli

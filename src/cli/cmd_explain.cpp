@@ -1,6 +1,7 @@
-// scopemia explain IMAGE [MASK] -o DIR [--model NAME --seed S]
+// scopemia explain IMAGE [MASK] -o DIR [--checkpoint CK | --model NAME --seed S]
 #include <filesystem>
 #include <memory>
+#include <optional>
 
 #include <torch/torch.h>
 
@@ -16,6 +17,7 @@
 #include "io/image_io.h"
 #include "io/png.h"
 #include "nn/heads.h"
+#include "train/checkpoint.h"
 
 namespace scopemia::cli {
 namespace {
@@ -25,6 +27,26 @@ struct ExplainOptions {
   uint64_t seed = 0;
   std::vector<int> pde_stages{1, 2};
   std::vector<int64_t> slices;
+  std::vector<CLI::Option*> model_options;  // fixed by a checkpoint
+};
+
+// A checkpoint's whole model seen as a backbone by grad_cam: forward runs the
+// model and keeps its prediction (in the graph) for the score.
+class CheckpointModel : public nn::BackboneImpl {
+ public:
+  explicit CheckpointModel(train::ScopeModel model) : model_(std::move(model)) {}
+  nn::BackboneOutput forward(const torch::Tensor& x) override {
+    train::ModelOutput out = model_->forward(x);
+    prediction = out.prediction;
+    return out.backbone;
+  }
+  int64_t out_channels() const override { return model_.ptr()->backbone().out_channels(); }
+  std::vector<int64_t> stage_channels() const override { return model_.ptr()->backbone().stage_channels(); }
+  std::vector<nn::PdeBlock>& pde_blocks() override { return model_->backbone().pde_blocks(); }
+  torch::Tensor prediction;
+
+ private:
+  train::ScopeModel model_;
 };
 
 // A map on the prepared grid brought back onto the input's grid.
@@ -40,8 +62,18 @@ Volume to_input_grid(const Volume& map, const Volume& input) {
 }
 
 int run_explain(const ExplainOptions& o, Context& ctx) {
-  if (!o.checkpoint.empty())
-    throw InputError(o.checkpoint, "checkpoints come with `scopemia train` (not in this build yet); use --model/--seed");
+  std::optional<train::LoadedModel> loaded;
+  if (!o.checkpoint.empty()) {
+    for (const CLI::Option* opt : o.model_options)
+      if (opt->count() > 0)
+        throw InputError(opt->get_name() + " cannot be combined with --checkpoint (the checkpoint fixes it)");
+    loaded = train::load_model_from_checkpoint(o.checkpoint);
+    const train::Task task = loaded->config.task;
+    if (task != train::Task::kClassification && task != train::Task::kRegression)
+      throw InputError(o.checkpoint, "a " + train::to_string(task) +
+                                         " checkpoint: `scopemia explain` explains classification or regression "
+                                         "models (use `scopemia infer` for dense outputs)");
+  }
   const Volume image = io::read_volume(o.image);
   LabelMap mask;
   if (!o.mask.empty()) {
@@ -49,23 +81,42 @@ int run_explain(const ExplainOptions& o, Context& ctx) {
   } else {  // no ROI: explain the whole image
     mask = LabelMap(image.size(), image.geometry(), 1);
   }
-  data::PreprocessOptions pre;
+  // A checkpoint's preprocessing (spacing, intensity mapping; crop around the
+  // mask when there is one); without one, the defaults.
+  data::PreprocessOptions pre = loaded ? loaded->config.data.preprocess : data::PreprocessOptions{};
   if (o.mask.empty()) {
     pre.height = pre.width = 0;
-    pre.spacing = {0, 0, 0};
+    if (!loaded) pre.spacing = {0, 0, 0};
   }
   const data::PreparedCase prepared = data::prepare_case(image, mask, pre);
 
-  torch::manual_seed(o.seed);
-  nn::BackboneOptions b;
-  b.pde_stages = o.pde_stages;
-  auto model = nn::create(o.model, b);
-  model->eval();
-  nn::LinearHead head(model->out_channels(), 1);
-  head->eval();
-  const auto maps = infer::grad_cam(*model, prepared.image, [&](const nn::BackboneOutput& out) {
-    return head->forward(out.stages.back()).sum();  // the prediction's logit
-  });
+  std::vector<infer::StreamMaps> maps;
+  if (loaded) {
+    CheckpointModel model(loaded->model);
+    const bool classification = loaded->config.task == train::Task::kClassification;
+    maps = infer::grad_cam(model, prepared.image, [&](const nn::BackboneOutput&) {
+      const torch::Tensor p = model.prediction.reshape({-1});
+      if (!classification) return p[0];             // the (first) predicted value
+      return p[p.detach().argmax().item<int64_t>()];  // the predicted class's logit
+    });
+    const torch::Tensor p = model.prediction.detach().reshape({-1});
+    if (classification)
+      ctx.err << fmt::format("scopemia: explaining class {} (logit {:.6g})\n", p.argmax().item<int64_t>(),
+                             p.max().item<double>());
+    else
+      ctx.err << fmt::format("scopemia: explaining the predicted value {:.6g}\n", p[0].item<double>());
+  } else {
+    torch::manual_seed(o.seed);
+    nn::BackboneOptions b;
+    b.pde_stages = o.pde_stages;
+    auto model = nn::create(o.model, b);
+    model->eval();
+    nn::LinearHead head(model->out_channels(), 1);
+    head->eval();
+    maps = infer::grad_cam(*model, prepared.image, [&](const nn::BackboneOutput& out) {
+      return head->forward(out.stages.back()).sum();  // the prediction's logit
+    });
+  }
 
   std::filesystem::create_directories(o.output);
   const int64_t roi_slice = [&] {
@@ -94,10 +145,13 @@ Command add_explain_command(CLI::App& parent) {
   app->add_option("image", o->image, "Image file or DICOM folder")->required();
   app->add_option("mask", o->mask, "Optional ROI (label map, RS.dcm#ROI or SEG): the case is cropped around it");
   app->add_option("-o,--output", o->output, "Output folder")->required();
-  app->add_option("--checkpoint", o->checkpoint, "A trained checkpoint (from scopemia train)");
-  app->add_option("--model", o->model, "Registered backbone (randomly initialised with --seed)");
-  app->add_option("--seed", o->seed, "Seed of the model's weights");
-  app->add_option("--pde-stages", o->pde_stages, "Stages followed by a PDE block")->delimiter(',');
+  app->add_option("--checkpoint", o->checkpoint,
+                  "A classification or regression checkpoint (file or run folder): explains its prediction");
+  o->model_options = {
+      app->add_option("--model", o->model, "Registered backbone (randomly initialised with --seed)"),
+      app->add_option("--seed", o->seed, "Seed of the model's weights"),
+      app->add_option("--pde-stages", o->pde_stages, "Stages followed by a PDE block")->delimiter(','),
+  };
   app->add_option("--slice", o->slices, "Axial slices for the PNG overlays (default: the ROI's middle)");
   return {app, [o](Context& ctx) { return run_explain(*o, ctx); }};
 }

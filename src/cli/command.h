@@ -28,6 +28,7 @@ Command add_dicom_command(CLI::App& parent);
 Command add_radiomics_command(CLI::App& parent);
 Command add_embed_command(CLI::App& parent);
 Command add_explain_command(CLI::App& parent);
+Command add_infer_command(CLI::App& parent);
 Command add_evaluate_command(CLI::App& parent);
 Command add_profile_command(CLI::App& parent);
 Command add_train_command(CLI::App& parent);

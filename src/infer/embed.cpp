@@ -12,10 +12,13 @@ namespace scopemia::infer {
 
 struct Embedder::State {
   EmbedOptions options;
-  std::shared_ptr<nn::BackboneImpl> model;
+  std::shared_ptr<torch::nn::Module> owner;
+  nn::BackboneImpl* model = nullptr;
   std::vector<std::string> names;
   int64_t channels_A = 0, channels_T = 0;
   int block = 0;
+  // Which block, and the stream widths (one probe window) and column names.
+  void describe();
 };
 
 Embedder::Embedder(const EmbedOptions& options) : state_(std::make_unique<State>()) {
@@ -25,14 +28,31 @@ Embedder::Embedder(const EmbedOptions& options) : state_(std::make_unique<State>
   torch::manual_seed(options.seed);
   nn::BackboneOptions b;
   b.pde_stages = options.pde_stages;
-  s.model = nn::create(options.model, b);
+  auto model = nn::create(options.model, b);
+  s.model = model.get();
+  s.owner = model;
+  s.describe();
+}
+
+Embedder::Embedder(const EmbedOptions& options, std::shared_ptr<torch::nn::Module> owner, nn::BackboneImpl& backbone)
+    : state_(std::make_unique<State>()) {
+  State& s = *state_;
+  s.options = options;
+  s.owner = std::move(owner);
+  s.model = &backbone;
+  if (backbone.pde_blocks().empty()) throw InputError("embeddings need a model with at least one PDE block");
+  s.describe();
+}
+
+void Embedder::State::describe() {
+  State& s = *this;
   s.model->eval();
-  const int blocks = int(options.pde_stages.size());
-  s.block = options.pde_block < 0 ? blocks - 1 : options.pde_block;
+  const int blocks = int(s.model->pde_blocks().size());
+  s.block = s.options.pde_block < 0 ? blocks - 1 : s.options.pde_block;
   if (s.block >= blocks) throw InputError("--pde-block is beyond the model's PDE blocks");
   // One probe window tells the stream widths.
   torch::NoGradGuard no_grad;
-  const auto probe = s.model->forward(torch::zeros({1, 1, options.k, 32, 32}));
+  const auto probe = s.model->forward(torch::zeros({1, 1, s.options.k, 32, 32}));
   const auto& st = probe.pde_states.at(s.block);
   s.channels_A = st.f_A_new.size(1);
   s.channels_T = st.f_T_new.size(1);

@@ -8,8 +8,11 @@
 #include <string>
 #include <vector>
 
+#include <torch/torch.h>
+
 #include "core/image.h"
 #include "data/preprocess.h"
+#include "nn/backbone.h"
 
 namespace scopemia::infer {
 
@@ -24,7 +27,11 @@ struct EmbedOptions {
 
 class Embedder {
  public:
+  // A randomly initialised backbone: options.model, options.pde_stages, options.seed.
   explicit Embedder(const EmbedOptions& options);
+  // A given (e.g. trained) backbone; `owner` keeps it alive (a checkpoint's
+  // whole model, say). options.model/seed/pde_stages are not used.
+  Embedder(const EmbedOptions& options, std::shared_ptr<torch::nn::Module> owner, nn::BackboneImpl& backbone);
   ~Embedder();
 
   // scope_A_<i>, scope_T_<i> (ROI means), scope_A_sd_<i>, scope_T_sd_<i> (ROI

@@ -1,0 +1,190 @@
+#include "infer/dense.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <torch/torch.h>
+
+#include "core/error.h"
+#include "core/tensor_bridge.h"
+#include "imaging/itk_filters.h"
+#include "infer/volume_slabs.h"
+#include "io/slab_io.h"
+
+namespace scopemia::infer {
+
+torch::Tensor IntensityMapping::apply(const torch::Tensor& raw) const {
+  const auto v = raw.to(torch::kFloat64);
+  if (mode == data::IntensityMode::kWindow) {
+    const double span = high - low;
+    if (!(span > 0)) throw InputError("intensity window: high must be above low");
+    return ((v.clamp(low, high) - low) / span).to(torch::kFloat32);
+  }
+  return ((v - mean) / sd).to(torch::kFloat32);
+}
+
+torch::Tensor IntensityMapping::invert(const torch::Tensor& mapped) const {
+  const auto v = mapped.to(torch::kFloat64);
+  if (mode == data::IntensityMode::kWindow) return (v * (high - low) + low).to(torch::kFloat32);
+  return (v * sd + mean).to(torch::kFloat32);
+}
+
+namespace {
+
+IntensityMapping base_mapping(const data::PreprocessOptions& o) {
+  IntensityMapping m;
+  m.mode = o.intensity;
+  m.low = o.window_low;
+  m.high = o.window_high;
+  return m;
+}
+
+// As data::prepare_case: population sd over every voxel, floored.
+void set_statistics(IntensityMapping& m, double sum, double sum2, double n) {
+  if (n <= 0) throw InputError("the image has no voxels");
+  m.mean = sum / n;
+  m.sd = std::sqrt(std::max(sum2 / n - m.mean * m.mean, 1e-12));
+}
+
+void accumulate(const Volume& v, double& sum, double& sum2) {
+  const float* p = v.data();
+  for (int64_t i = 0; i < v.voxel_count(); ++i) {
+    sum += p[i];
+    sum2 += double(p[i]) * p[i];
+  }
+}
+
+// The input's slabs, intensity-mapped on the way in.
+class MappedSource : public SlabSource {
+ public:
+  MappedSource(io::SlabReader& reader, const IntensityMapping& mapping) : inner_(reader), mapping_(mapping) {}
+  int64_t channels() const override { return 1; }
+  int64_t depth() const override { return inner_.depth(); }
+  int64_t height() const override { return inner_.height(); }
+  int64_t width() const override { return inner_.width(); }
+  torch::Tensor read(int64_t z0, int64_t z1) override { return mapping_.apply(inner_.read(z0, z1)); }
+
+ private:
+  VolumeSlabSource inner_;
+  const IntensityMapping& mapping_;
+};
+
+// Channel 0 of the fused output, optionally mapped back, to the writer.
+class MappedSink : public SlabSink {
+ public:
+  MappedSink(io::SlabWriter& writer, const Geometry& geometry, const IntensityMapping* inverse)
+      : inner_(writer, geometry, 0), inverse_(inverse) {}
+  void write(int64_t z0, const torch::Tensor& slices) override {
+    inner_.write(z0, inverse_ ? inverse_->invert(slices) : slices);
+  }
+
+ private:
+  VolumeSlabSink inner_;
+  const IntensityMapping* inverse_;
+};
+
+Image<double> to_double(const Volume& v) {
+  Image<double> d(v.size(), v.geometry());
+  for (int64_t i = 0; i < v.voxel_count(); ++i) d[i] = v[i];
+  return d;
+}
+
+}  // namespace
+
+IntensityMapping intensity_mapping(const data::PreprocessOptions& options, const std::string& image,
+                                   const io::ReadOptions& read) {
+  IntensityMapping m = base_mapping(options);
+  if (m.mode == data::IntensityMode::kZScore) {
+    auto reader = io::open_slab_reader(image, read);
+    const int64_t D = reader->info().size.z;
+    double sum = 0, sum2 = 0;
+    for (int64_t z = 0; z < D; z += 16) accumulate(reader->read(z, std::min(D, z + 16)), sum, sum2);
+    set_statistics(m, sum, sum2, double(reader->info().size.x) * double(reader->info().size.y) * double(D));
+  }
+  return m;
+}
+
+IntensityMapping intensity_mapping(const data::PreprocessOptions& options, const Volume& image) {
+  IntensityMapping m = base_mapping(options);
+  if (m.mode == data::IntensityMode::kZScore) {
+    double sum = 0, sum2 = 0;
+    accumulate(image, sum, sum2);
+    set_statistics(m, sum, sum2, double(image.voxel_count()));
+  }
+  return m;
+}
+
+void model_grid(const Geometry& g, const Size3& size, const Vec3& spacing, Geometry& out_geometry, Size3& out_size) {
+  out_geometry = g;
+  int64_t n[3] = {size.x, size.y, size.z};
+  for (int a = 0; a < 3; ++a) {
+    if (spacing[a] <= 0) continue;
+    n[a] = std::max<int64_t>(1, std::llround(double(n[a]) * g.spacing[a] / spacing[a]));
+    out_geometry.spacing[a] = spacing[a];
+  }
+  out_size = Size3{n[0], n[1], n[2]};
+  // The box's corner stays: the first voxel's centre moves by half the change of spacing.
+  const Vec3 shift{0.5 * (out_geometry.spacing[0] - g.spacing[0]) / g.spacing[0],
+                   0.5 * (out_geometry.spacing[1] - g.spacing[1]) / g.spacing[1],
+                   0.5 * (out_geometry.spacing[2] - g.spacing[2]) / g.spacing[2]};
+  out_geometry.origin = g.index_to_physical(shift);
+}
+
+DenseInferenceReport infer_dense(const std::string& image, const std::string& output, const WindowModel& model,
+                                 const DenseInferenceOptions& o) {
+  if (!io::can_write(output))
+    throw InputError(output, "unknown output format (writable: .nii, .nii.gz, .nrrd, .nhdr, .mha, .mhd)");
+  DenseInferenceReport report;
+  auto reader = io::open_slab_reader(image, o.read);
+  const io::ImageInfo info = reader->info();
+  const Vec3& in = info.geometry.spacing;
+  Vec3 target = in;
+  for (int a = 0; a < 3; ++a) {
+    if (o.preprocess.spacing[a] <= 0) continue;
+    target[a] = o.preprocess.spacing[a];
+    if (std::abs(target[a] - in[a]) > o.spacing_tolerance * std::max(target[a], in[a])) report.resampled = true;
+  }
+  report.model_spacing = target;
+
+  if (!report.resampled) {  // everything streams: peak memory independent of the depth
+    const IntensityMapping mapping = intensity_mapping(o.preprocess, image, o.read);
+    if (mapping.mode == data::IntensityMode::kZScore) reader = io::open_slab_reader(image, o.read);  // a fresh pass
+    auto writer = io::create_slab_writer(output, info.size, info.geometry, PixelType::Float32);
+    MappedSource source(*reader, mapping);
+    MappedSink sink(*writer, info.geometry, o.invert_intensity ? &mapping : nullptr);
+    sliding_window(source, sink, model, o.window);
+    writer->commit();
+    report.streamed = reader->streaming() && writer->streaming();
+    return report;
+  }
+
+  // Resampling to the model's spacing and back: the volume is held in memory.
+  const Volume raw = reader->read(0, info.size.z);
+  reader.reset();
+  Geometry mg;
+  Size3 ms;
+  model_grid(info.geometry, info.size, o.preprocess.spacing, mg, ms);
+  const Image<double> resampled =
+      imaging::resample(to_double(raw), imaging::Grid{ms, mg}, imaging::Interpolator::Linear, o.preprocess.pad_value);
+  Volume on_model(resampled.size(), resampled.geometry());
+  for (int64_t i = 0; i < on_model.voxel_count(); ++i) on_model[i] = float(resampled[i]);
+  const IntensityMapping mapping = intensity_mapping(o.preprocess, on_model);
+  const torch::Tensor x = mapping.apply(as_tensor(on_model)).unsqueeze(0);  // [1, D', H', W']
+  const torch::Tensor fused = sliding_window(x, model, o.window);
+  torch::Tensor y = fused[0];
+  if (o.invert_intensity) y = mapping.invert(y);
+  // One replicated voxel around the model grid, so the input's edge voxels
+  // (whose centres may lie up to half a model voxel outside it) interpolate.
+  y = torch::nn::functional::pad(y.unsqueeze(0).unsqueeze(0),
+                                 torch::nn::functional::PadFuncOptions({1, 1, 1, 1, 1, 1}).mode(torch::kReplicate))[0][0];
+  const Volume padded = volume_from_tensor(y, mg.shifted_to(Index3{-1, -1, -1}));
+  const Image<double> back = imaging::resample(to_double(padded), imaging::Grid{info.size, info.geometry},
+                                               imaging::Interpolator::Linear, 0.0);
+  Volume out(back.size(), back.geometry());
+  for (int64_t i = 0; i < out.voxel_count(); ++i) out[i] = float(back[i]);
+  out.set_source_pixel_type(PixelType::Float32);
+  io::write_volume(out, output, PixelType::Float32);
+  return report;
+}
+
+}  // namespace scopemia::infer
