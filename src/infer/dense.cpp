@@ -180,7 +180,7 @@ DenseInferenceReport infer_dense(const std::string& image, const std::string& ou
   const Volume padded = volume_from_tensor(y, mg.shifted_to(Index3{-1, -1, -1}));
   const Image<double> back = imaging::resample(to_double(padded), imaging::Grid{info.size, info.geometry},
                                                imaging::Interpolator::Linear, 0.0);
-  Volume out(back.size(), back.geometry());
+  Volume out(info.size, info.geometry);  // the same grid; its geometry exactly as read (no ITK round trip)
   for (int64_t i = 0; i < out.voxel_count(); ++i) out[i] = float(back[i]);
   out.set_source_pixel_type(PixelType::Float32);
   io::write_volume(out, output, PixelType::Float32);
