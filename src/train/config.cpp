@@ -279,6 +279,7 @@ template <class V> void visit(V& v, TrainConfig& c) {
     v("outputs", m.outputs);
     v("dropout", m.dropout);
     v("decoder_width", m.decoder_width);
+    v("init_from", m.init_from);
     v.section("pde", [&] {
       auto& p = m.pde;
       v("split_ratio", p.split_ratio);

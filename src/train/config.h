@@ -42,6 +42,9 @@ struct ModelConfig {
   int64_t outputs = 0;      // head outputs; 0: classes from the data (cls), 1 (reg, seg, pretrain)
   double dropout = 0.0;     // before the linear head
   int64_t decoder_width = 0;  // UNetDecoder width; 0: the stage's own
+  // A checkpoint (e.g. of `scopemia pretrain`) whose backbone weights start
+  // a fresh run; the heads start from scratch. Ignored on --resume.
+  std::string init_from;
 };
 
 struct MaskingConfig {

@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include "core/atomic_file.h"
@@ -360,6 +361,34 @@ void Trainer::resume(const std::string& path) {
   progress_ = info.progress;
 }
 
+int64_t Trainer::init_backbone_from(const std::string& checkpoint) {
+  const std::string path = resolve_checkpoint(checkpoint);
+  LoadedModel source = load_model_from_checkpoint(path);
+  const auto& a = source.config.model;
+  const auto& b = config_.model;
+  auto describe = [](const ModelConfig& m) {
+    return fmt::format("{} with PDE stages [{}]", m.backbone, fmt::join(m.pde_stages, ", "));
+  };
+  if (a.backbone != b.backbone || a.pde_stages != b.pde_stages)
+    throw InputError(path, "model.init_from: its backbone (" + describe(a) + ") is not this run's (" + describe(b) + ")");
+  torch::NoGradGuard no_grad;
+  int64_t copied = 0;
+  auto copy_all = [&](const torch::OrderedDict<std::string, torch::Tensor>& to,
+                      const torch::OrderedDict<std::string, torch::Tensor>& from) {
+    for (const auto& item : to) {
+      const torch::Tensor* src = from.find(item.key());
+      if (!src || !src->sizes().equals(item.value().sizes()))
+        throw InputError(path, "model.init_from: backbone weight '" + item.key() + "' is missing or of another shape");
+      item.value().copy_(*src);
+      ++copied;
+    }
+  };
+  copy_all(model_->backbone().named_parameters(), source.model->backbone().named_parameters());
+  copy_all(model_->backbone().named_buffers(), source.model->backbone().named_buffers());
+  distributed_->broadcast_parameters(*model_);
+  return copied;
+}
+
 // ---------------------------------------------------------------- whole run
 
 namespace {
@@ -461,6 +490,9 @@ RunSummary run_training(const TrainConfig& config_in, const RunOptions& options)
     if (main_rank)
       spdlog::info("resumed from {} at step {} (epoch {}, batch {})", path, trainer.progress().global_step,
                    trainer.progress().epoch, trainer.progress().position);
+  } else if (!config.model.init_from.empty()) {
+    const int64_t n = trainer.init_backbone_from(config.model.init_from);
+    if (main_rank) spdlog::info("backbone initialised from {} ({} tensors)", config.model.init_from, n);
   }
   if (main_rank) {
     write_file_atomically(out_dir / "config.yaml", to_yaml(config));

@@ -85,6 +85,10 @@ class Trainer {
   // Checkpoint of the current state; `progress` says where the run stands.
   void save(const std::string& path, const std::function<void(const std::string&)>& before_commit = {});
   void resume(const std::string& path);  // restores model, optimizer, progress, RNG
+  // Copies the backbone's weights (parameters and buffers) from another
+  // run's checkpoint, e.g. pretraining before fine-tuning; the backbone and
+  // its PDE stages must be the same. Returns the number of tensors copied.
+  int64_t init_backbone_from(const std::string& checkpoint);
 
   ScopeModel& model() { return model_; }
   torch::optim::AdamW& optimizer() { return *optimizer_; }

@@ -21,6 +21,13 @@ using testing::synthetic_batch;
 using testing::tiny_config;
 using testing::TempDir;
 
+std::vector<torch::Tensor> snapshot_head(ScopeModelImpl& m) {
+  std::vector<torch::Tensor> v;
+  for (const auto& p : m.named_parameters())
+    if (p.key().rfind("backbone.", 0) != 0) v.push_back(p.value().detach().clone());
+  return v;
+}
+
 TEST(Checkpoint, AFailedWriteLeavesThePreviousCheckpointIntactAndNoTemporary) {
   auto c = tiny_config(Task::kClassification);
   Trainer t(c, 2, 4);
@@ -88,6 +95,36 @@ TEST(Checkpoint, LoadModelFromCheckpointReproducesOutputsExactly) {
     ASSERT_EQ(a.backbone.pde_states.size(), l.backbone.pde_states.size());
     for (size_t i = 0; i < a.backbone.pde_states.size(); ++i)
       EXPECT_TRUE(torch::equal(a.backbone.pde_states[i].f_T_new, l.backbone.pde_states[i].f_T_new));
+  }
+}
+
+TEST(Checkpoint, FineTuningStartsFromThePretrainedBackbone) {
+  auto pre = tiny_config(Task::kPretrain);
+  Trainer p(pre, 1, 2);
+  p.train_step(synthetic_batch(1, 0, 2, pre.task));
+  TempDir dir;
+  p.save(dir.file("pre.pt"));
+
+  auto cls = tiny_config(Task::kClassification);
+  cls.seed = 99;  // another initialisation, so a copy is visible
+  Trainer t(cls, 2, 2);
+  const auto head_before = snapshot_head(*t.model());
+  const int64_t n = t.init_backbone_from(dir.file("pre.pt"));
+  const auto to = t.model()->backbone().named_parameters(), from = p.model()->backbone().named_parameters();
+  EXPECT_EQ(n, int64_t(to.size() + t.model()->backbone().named_buffers().size()));
+  for (const auto& item : to) EXPECT_TRUE(torch::equal(item.value(), from[item.key()])) << item.key();
+  const auto head_after = snapshot_head(*t.model());
+  for (size_t i = 0; i < head_before.size(); ++i) EXPECT_TRUE(torch::equal(head_before[i], head_after[i]));
+  t.train_step(synthetic_batch(1, 0, 2, cls.task));  // and it trains on
+
+  auto other = tiny_config(Task::kClassification);
+  other.model.pde_stages = {2};
+  Trainer u(other, 2, 2);
+  try {
+    u.init_backbone_from(dir.file("pre.pt"));
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("convnext3d_nano with PDE stages [1, 2]"), std::string::npos) << e.what();
   }
 }
 

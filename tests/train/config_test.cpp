@@ -153,7 +153,11 @@ TEST(TrainConfig, LoadsAFileAndNamesItInErrors) {
 TEST(TrainConfig, ShippedPresetsParse) {
   namespace fs = std::filesystem;
   fs::path dir;
-  for (const fs::path base : {fs::current_path(), fs::current_path().parent_path(), fs::current_path().parent_path().parent_path()}) {
+  // __FILE__ may be relative to the build folder (ccache base_dir): try the
+  // folders above the test binary (build/tests/test_train) and the cwd.
+  const fs::path exe = fs::read_symlink("/proc/self/exe");
+  for (const fs::path base : {exe.parent_path(), exe.parent_path().parent_path(), fs::current_path(),
+                              fs::current_path().parent_path()}) {
     const fs::path candidate = (base / __FILE__).parent_path().parent_path().parent_path() / "configs";
     if (fs::exists(candidate / "cpu-default.yaml")) dir = candidate;
   }
