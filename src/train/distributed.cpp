@@ -14,6 +14,7 @@
 #include <climits>
 #include <cstdlib>
 #include <map>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -298,7 +299,22 @@ std::shared_ptr<Distributed> Distributed::from_environment(const torch::Device& 
   if (device.is_cuda())
     throw InputError("data-parallel training on CUDA needs NCCL, which is not available in this build "
                      "(Debian's libtorch is CPU-only); train on the CPU (Gloo) or use a CUDA libtorch");
-  return std::make_shared<GlooWorld>(w);
+  // One world per process: a second call while the first world is alive
+  // gets it again (a second rendezvous on the same port could not start).
+  static std::mutex mutex;
+  static std::weak_ptr<Distributed> current;
+  static std::string current_key;
+  const std::string key = std::to_string(w.rank) + "/" + std::to_string(w.world) + "@" + w.master_addr + ":" +
+                          std::to_string(w.master_port);
+  std::lock_guard<std::mutex> lock(mutex);
+  if (auto alive = current.lock()) {
+    if (key == current_key) return alive;
+    throw InputError("this process already belongs to the world " + current_key + "; the environment now says " + key);
+  }
+  auto world = std::make_shared<GlooWorld>(w);
+  current = world;
+  current_key = key;
+  return world;
 }
 
 }  // namespace scopemia::train

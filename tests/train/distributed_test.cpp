@@ -2,6 +2,11 @@
 // two copies of itself through `scopemia launch`'s launcher; they run the
 // DdpWorker test (skipped unless SCOPEMIA_DDP_WORKER names an output folder)
 // and save what they computed; the parent checks it against one process.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -157,6 +162,7 @@ TEST(DdpWorker, OneRank) {
   torch::set_num_threads(1);
   auto dist = Distributed::from_environment();
   ASSERT_EQ(dist->world_size(), 2);
+  EXPECT_EQ(Distributed::from_environment().get(), dist.get()) << "one world per process";
   const int rank = dist->rank();
   const fs::path dir = fs::path(out_dir) / ("rank" + std::to_string(rank));
   fs::create_directories(dir);
@@ -419,6 +425,29 @@ TEST(DistributedEnvironment, ARankWithoutRankZeroGivesUpAfterTheTimeout) {
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   EXPECT_NE(error.find("rank 1: no rendezvous at 127.0.0.1:"), std::string::npos) << error;
   EXPECT_LT(seconds, 30.0) << "gives up near SCOPEMIA_DIST_TIMEOUT=2, not after the default 120 s";
+}
+
+TEST(DistributedEnvironment, RankZeroOnAPortInUseIsAnInputError) {
+  // Something else listens on the port.
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(listen(fd, 1), 0);
+  ASSERT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  ScopedEnv env;
+  env.set("WORLD_SIZE", "2");
+  env.set("RANK", "0");
+  env.set("MASTER_ADDR", "127.0.0.1");
+  env.set("MASTER_PORT", std::to_string(ntohs(addr.sin_port)).c_str());
+  env.set("SCOPEMIA_DIST_TIMEOUT", "5");
+  const std::string error = input_error_of();
+  close(fd);
+  EXPECT_NE(error.find("rank 0: no rendezvous at 127.0.0.1:"), std::string::npos) << error;
+  EXPECT_NE(error.find("is MASTER_PORT in use?"), std::string::npos) << error;
 }
 
 }  // namespace
