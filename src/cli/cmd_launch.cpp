@@ -207,6 +207,7 @@ int launch(const LaunchOptions& o, std::ostream& err) {
 
   size_t alive = pids.size();
   while (alive > 0) {
+    int failed_rank = -1;
     for (size_t i = 0; i < pids.size(); ++i) {
       if (!running[i]) continue;
       int status = 0;
@@ -219,10 +220,14 @@ int launch(const LaunchOptions& o, std::ostream& err) {
       const int code = r < 0 ? 1 : exit_code(status);
       if (code != 0 && first_failure == 0) {
         first_failure = code;
-        if (!g_signal && alive > 0)
-          err << "scopemia launch: rank " << i << " exited with code " << code << "; stopping the other ranks\n";
-        begin_stop();
+        failed_rank = static_cast<int>(i);
       }
+    }
+    if (failed_rank >= 0) {
+      if (!g_signal && alive > 0)
+        err << "scopemia launch: rank " << failed_rank << " exited with code " << first_failure
+            << "; stopping the other ranks\n";
+      begin_stop();
     }
     if (g_signal && !stopping) {
       // The handler passed the signal on; give the processes the grace period.

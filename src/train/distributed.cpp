@@ -209,18 +209,18 @@ class GlooWorld final : public Distributed {
       if (p.requires_grad()) params.push_back(p);
     std::vector<torch::Tensor> pieces;
     pieces.reserve(params.size() + 1);
-    auto had_grad = torch::zeros({static_cast<int64_t>(params.size())}, torch::kFloat);
+    std::vector<float> had_grad(params.size(), 0.0f);
     for (size_t i = 0; i < params.size(); ++i) {
       const auto& g = params[i].grad();
       if (g.defined()) {
         if (g.is_sparse()) throw std::runtime_error("average_gradients: sparse gradients are not supported");
         pieces.push_back(g);
-        had_grad[static_cast<int64_t>(i)] = 1.0f;
+        had_grad[i] = 1.0f;
       } else {
         pieces.push_back(torch::zeros_like(params[i], torch::MemoryFormat::Contiguous));
       }
     }
-    pieces.push_back(had_grad);
+    pieces.push_back(torch::tensor(had_grad, torch::kFloat));
     torch::NoGradGuard no_grad;
     const auto buckets = plan_buckets(pieces, bucket_bytes_);
     std::vector<torch::Tensor> flat;
@@ -240,10 +240,11 @@ class GlooWorld final : public Distributed {
         offset += pieces[i].numel();
       }
     }
-    const auto counts = summed.back();
+    const auto counts = summed.back().contiguous();
+    const float* ranks_with_grad = counts.data_ptr<float>();
     for (size_t i = 0; i < params.size(); ++i) {
       auto& p = params[i];
-      if (counts[static_cast<int64_t>(i)].item<float>() == 0.0f) continue;  // no rank had one
+      if (ranks_with_grad[i] == 0.0f) continue;  // no rank had one
       const auto mean = summed[i].div(static_cast<double>(world_));
       if (p.grad().defined())
         p.mutable_grad().copy_(mean);
