@@ -144,6 +144,32 @@ torch::Tensor branch_input() {
   return torch::randn({4, 3});
 }
 
+// Sets variables for one test and puts the old values back.
+class ScopedEnv {
+ public:
+  void set(const std::string& name, const char* value) {
+    if (!saved_.count(name)) {
+      const char* old = std::getenv(name.c_str());
+      saved_[name] = old ? std::optional<std::string>(old) : std::nullopt;
+    }
+    if (value)
+      setenv(name.c_str(), value, 1);
+    else
+      unsetenv(name.c_str());
+  }
+  ~ScopedEnv() {
+    for (const auto& [name, value] : saved_) {
+      if (value)
+        setenv(name.c_str(), value->c_str(), 1);
+      else
+        unsetenv(name.c_str());
+    }
+  }
+
+ private:
+  std::map<std::string, std::optional<std::string>> saved_;
+};
+
 // ---- the worker: one rank ------------------------------------------------------
 
 const char* kWorkerVariable = "SCOPEMIA_DDP_WORKER";
@@ -217,9 +243,13 @@ class DistributedLoopback : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new testing::TempDir();
-    setenv(kWorkerVariable, dir_->path().c_str(), 1);
+    ScopedEnv env;
+    env.set(kWorkerVariable, dir_->path().c_str());
     // 1 MiB buckets: the model's gradients take several all-reduces.
-    setenv("SCOPEMIA_DIST_BUCKET_MB", "1", 1);
+    env.set("SCOPEMIA_DIST_BUCKET_MB", "1");
+    // The workers must run their test and must not write this run's reports.
+    for (const char* name : {"GTEST_OUTPUT", "GTEST_SHARD_INDEX", "GTEST_TOTAL_SHARDS", "GTEST_SHARD_STATUS_FILE"})
+      env.set(name, nullptr);
     cli::LaunchOptions o;
     o.nproc = 2;
     o.args = {"--gtest_filter=DdpWorker.OneRank", "--gtest_brief=1"};
@@ -228,8 +258,6 @@ class DistributedLoopback : public ::testing::Test {
     std::ostringstream err;
     exit_code_ = cli::launch(o, err);
     seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    unsetenv(kWorkerVariable);
-    unsetenv("SCOPEMIA_DIST_BUCKET_MB");
     launch_err_ = err.str();
   }
   static void TearDownTestSuite() {
@@ -331,32 +359,6 @@ TEST_F(DistributedLoopback, ParametersWithoutAGradientOnSomeRanksCountAsZero) {
 }
 
 // ---- the environment ----------------------------------------------------------------
-
-// Sets variables for one test and puts the old values back.
-class ScopedEnv {
- public:
-  void set(const std::string& name, const char* value) {
-    if (!saved_.count(name)) {
-      const char* old = std::getenv(name.c_str());
-      saved_[name] = old ? std::optional<std::string>(old) : std::nullopt;
-    }
-    if (value)
-      setenv(name.c_str(), value, 1);
-    else
-      unsetenv(name.c_str());
-  }
-  ~ScopedEnv() {
-    for (const auto& [name, value] : saved_) {
-      if (value)
-        setenv(name.c_str(), value->c_str(), 1);
-      else
-        unsetenv(name.c_str());
-    }
-  }
-
- private:
-  std::map<std::string, std::optional<std::string>> saved_;
-};
 
 std::string input_error_of(const torch::Device& device = torch::kCPU) {
   try {
