@@ -33,6 +33,7 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
       add_explain_command(app),
       add_evaluate_command(app),
       add_profile_command(app),
+      add_launch_command(app),
   };
 
   std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 takes them reversed

@@ -30,5 +30,6 @@ Command add_embed_command(CLI::App& parent);
 Command add_explain_command(CLI::App& parent);
 Command add_evaluate_command(CLI::App& parent);
 Command add_profile_command(CLI::App& parent);
+Command add_launch_command(CLI::App& parent);
 
 }  // namespace scopemia::cli
