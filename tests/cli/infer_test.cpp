@@ -193,6 +193,28 @@ TEST(InferCli, SegmentationIsTheFusedProbabilityAndResamplesBackWhenTheSpacingDi
   EXPECT_EQ(run_cli({"infer", "--checkpoint", ck, dir.file("ct.nrrd"), "-o", dir.file("m.nii.gz"), "--output", "mci"}).code, 2);
 }
 
+TEST(InferCli, ZScoreUsesTheWholeVolumesStatisticsAsTrainingWouldForAWholeVolumeCrop) {
+  // Two streamed passes (statistics, then windows) give what prepare_case
+  // gives for a crop that is the whole volume.
+  TempDir dir;
+  auto c = tiny_config(train::Task::kSegmentation);
+  c.data.preprocess.intensity = data::IntensityMode::kZScore;
+  const std::string ck = trained_checkpoint(dir, "seg_z.pt", c);
+  io::write_volume(test_image(), dir.file("mr.nii.gz"));
+  const Volume image = io::read_volume(dir.file("mr.nii.gz"));
+  const auto r = run_cli({"--threads", "1", "infer", "--checkpoint", ck, dir.file("mr.nii.gz"), "-o", dir.file("p.nii")});
+  ASSERT_EQ(r.code, 0) << r.err;
+  torch::set_num_threads(1);
+  train::LoadedModel loaded = train::load_model_from_checkpoint(ck);
+  infer::SlidingWindowOptions w;
+  w.tile_h = w.tile_w = 32;
+  const torch::Tensor x = prepared_input(image, c);
+  EXPECT_NEAR(x.mean().item<double>(), 0.0, 1e-5);  // z-scored indeed
+  const auto expected = infer::sliding_window(
+      x, [&](const torch::Tensor& t) { return torch::sigmoid(loaded.model->forward(t).prediction); }, w)[0];
+  EXPECT_TRUE(torch::equal(as_tensor(io::read_volume(dir.file("p.nii"))), expected));
+}
+
 TEST(InferCli, WrongTaskAndMissingCheckpointAreOneLineErrors) {
   TempDir dir;
   const std::string ck = trained_checkpoint(dir, "cls.pt", tiny_config(train::Task::kClassification));
