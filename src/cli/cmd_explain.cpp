@@ -84,7 +84,8 @@ int run_explain(const ExplainOptions& o, Context& ctx) {
   // A checkpoint's preprocessing (spacing, intensity mapping; crop around the
   // mask when there is one); without one, the defaults.
   data::PreprocessOptions pre = loaded ? loaded->config.data.preprocess : data::PreprocessOptions{};
-  if (o.mask.empty()) {
+  if (o.mask.empty()) {  // the whole image as it is: no margin, no in-plane crop
+    pre.margin_mm = 0;
     pre.height = pre.width = 0;
     if (!loaded) pre.spacing = {0, 0, 0};
   }

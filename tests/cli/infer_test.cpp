@@ -352,6 +352,13 @@ TEST(ExplainCli, CheckpointMapsCarryTheInputsGeometryAndRepeat) {
     fs::remove_all(dir.file("e1"));
     fs::remove_all(dir.file("e2"));
   }
+
+  // Without a mask the whole image is explained, still on its grid.
+  const auto r = run_cli({"--threads", "1", "explain", "--checkpoint", cls, dir.file("ct.nii.gz"), "-o", dir.file("whole")});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const Volume m = io::read_volume((fs::path(dir.file("whole")) / "gradcam_pde1_textural.nii.gz").string());
+  EXPECT_EQ(m.size(), input.size());
+  EXPECT_LT(m.geometry().max_difference(input.geometry()), 1e-6);
 }
 
 }  // namespace
