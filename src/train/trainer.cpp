@@ -529,7 +529,9 @@ RunSummary run_training(const TrainConfig& config_in, const RunOptions& options)
   RunSummary summary;
   TrainProgress& at = trainer.progress();
   const auto run_start = std::chrono::steady_clock::now();
-  while (at.global_step < total_steps && (config.max_steps > 0 || at.epoch < config.epochs)) {
+  const int64_t last_step =
+      options.stop_at_step > 0 ? std::min(total_steps, options.stop_at_step) : total_steps;
+  while (at.global_step < last_step && (config.max_steps > 0 || at.epoch < config.epochs)) {
     const auto epoch_start = std::chrono::steady_clock::now();
     data::BatchLoader loader(train_set, sampler.epoch(at.epoch), lo, at.epoch);
     for (int64_t i = 0; i < at.position; ++i) loader.next();  // resumed mid-epoch: the same batches follow
@@ -537,7 +539,7 @@ RunSummary run_training(const TrainConfig& config_in, const RunOptions& options)
                  options.progress_bar && main_rank ? -1 : 0);
     double loss_sum = 0, task_sum = 0, pde_sum = 0, lr = 0;
     int64_t steps = 0;
-    while (at.global_step < total_steps) {
+    while (at.global_step < last_step) {
       auto batch = loader.next();
       if (!batch) break;
       const StepResult r = trainer.train_step(*batch);
@@ -580,7 +582,7 @@ RunSummary run_training(const TrainConfig& config_in, const RunOptions& options)
     }
     summary.last_validation = validation;
     if (epoch_done) ++summary.epochs_completed;
-    if (config.checkpoint_every == 0 || at.global_step >= total_steps) save();
+    if (config.checkpoint_every == 0 || at.global_step >= last_step) save();
     if (steps == 0 && !epoch_done) break;  // nothing left to do
   }
   summary.steps = at.global_step;

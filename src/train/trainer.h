@@ -118,6 +118,9 @@ class Trainer {
 struct RunOptions {
   std::string resume;        // checkpoint file or run folder; empty: fresh run
   bool progress_bar = true;  // on a terminal (quiet elsewhere anyway)
+  // > 0: stop (with a checkpoint) once the global step reaches this, leaving
+  // the schedule as the config sets it, as if the run were interrupted there.
+  int64_t stop_at_step = 0;
 };
 
 struct RunSummary {
