@@ -550,9 +550,11 @@ RunSummary run_training(const TrainConfig& config_in, const RunOptions& options)
       pde_sum += r.pde;
       lr = r.lr;
       bar.advance(1, fmt::format("loss {:.4g}", r.loss));
-      if (main_rank && (r.step + 1) % config.log_every == 0)
-        spdlog::debug("step {} lr {:.3g} loss {:.5g} (task {:.5g}, pde {:.5g}) grad {:.3g}", r.step + 1, r.lr, r.loss,
-                      r.task, r.pde, r.grad_norm);
+      if (main_rank && (r.step + 1) % config.log_every == 0 && spdlog::should_log(spdlog::level::debug)) {
+        std::string terms;
+        for (const auto& [name, v] : r.terms) terms += fmt::format(" {} {:.4g}", name, v);
+        spdlog::debug("step {} lr {:.3g} loss {:.5g} grad {:.3g}:{}", r.step + 1, r.lr, r.loss, r.grad_norm, terms);
+      }
       if (config.checkpoint_every > 0 && at.global_step % config.checkpoint_every == 0) save();
     }
     bar.finish();

@@ -69,7 +69,8 @@ class Trainer {
  public:
   // Seeds torch with config.seed and builds the model (so its weights are a
   // function of the seed), the optimizer and the schedule over `total_steps`
-  // (warm-up epochs are converted with `steps_per_epoch`).
+  // (warm-up epochs are converted with `steps_per_epoch`). Process-wide:
+  // sets the compute threads when config.threads > 0 or deterministic.
   Trainer(TrainConfig config, int64_t outputs, int64_t total_steps, int64_t steps_per_epoch = 1,
           std::shared_ptr<Distributed> distributed = nullptr);
 
