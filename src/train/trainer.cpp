@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <optional>
 
 #include <filesystem>
 #include <fstream>
@@ -519,7 +520,8 @@ RunSummary run_training(const TrainConfig& config_in, const RunOptions& options)
     val_windows = data::SubvolumeSampler(val_set.depths(), vo).windows();
   }
 
-  MetricsLog log(out_dir / "metrics.csv", config.task, !options.resume.empty());
+  std::optional<MetricsLog> log;  // rank 0 writes the log
+  if (main_rank) log.emplace(out_dir / "metrics.csv", config.task, !options.resume.empty());
   const std::string checkpoint = (out_dir / "checkpoint.pt").string();
   auto save = [&] {
     if (main_rank) trainer.save(checkpoint);
@@ -576,7 +578,7 @@ RunSummary run_training(const TrainConfig& config_in, const RunOptions& options)
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start).count();
     if (main_rank && steps > 0) {
       const double n = double(steps);
-      log.row(epoch + 1, at.global_step, lr, loss_sum / n, task_sum / n, pde_sum / n, validation, seconds,
+      log->row(epoch + 1, at.global_step, lr, loss_sum / n, task_sum / n, pde_sum / n, validation, seconds,
               loader.wait_seconds());
       std::string line = fmt::format("epoch {}: step {}, loss {:.5g}", epoch + 1, at.global_step, loss_sum / n);
       for (const auto& [k, v] : validation) line += fmt::format(", {} {:.5g}", k, v);
@@ -588,6 +590,7 @@ RunSummary run_training(const TrainConfig& config_in, const RunOptions& options)
     if (steps == 0 && !epoch_done) break;  // nothing left to do
   }
   summary.steps = at.global_step;
+  summary.main_rank = main_rank;
   summary.checkpoint = checkpoint;
   if (main_rank) {
     trainer.save((out_dir / "model.pt").string());

@@ -129,6 +129,7 @@ struct RunSummary {
   int64_t epochs_completed = 0;
   std::map<std::string, double> last_validation;  // empty without validation
   std::string checkpoint;          // the final checkpoint
+  bool main_rank = true;           // this process is rank 0 (the one that reports)
 };
 
 // The whole run of a configuration (data.cases_csv): reads the cohort, splits
