@@ -60,6 +60,7 @@ int run_training_command(const TrainCommandOptions& o, bool pretrain, Context& c
     ctx.err << "scopemia: error: training diverged: " << e.what() << "\n";
     return kExitFailure;
   }
+  if (!summary.main_rank) return kExitOk;  // rank 0 reports
   ctx.out << fmt::format("trained {} steps ({} epochs completed); checkpoint {}\n", summary.steps,
                          summary.epochs_completed, summary.checkpoint);
   for (const auto& [k, v] : summary.last_validation) ctx.out << fmt::format("{} {:.6g}\n", k, v);

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <optional>
 
 #include <filesystem>
 #include <fstream>
@@ -519,7 +520,8 @@ RunSummary run_training(const TrainConfig& config_in, const RunOptions& options)
     val_windows = data::SubvolumeSampler(val_set.depths(), vo).windows();
   }
 
-  MetricsLog log(out_dir / "metrics.csv", config.task, !options.resume.empty());
+  std::optional<MetricsLog> log;  // rank 0 writes the log
+  if (main_rank) log.emplace(out_dir / "metrics.csv", config.task, !options.resume.empty());
   const std::string checkpoint = (out_dir / "checkpoint.pt").string();
   auto save = [&] {
     if (main_rank) trainer.save(checkpoint);
@@ -529,7 +531,9 @@ RunSummary run_training(const TrainConfig& config_in, const RunOptions& options)
   RunSummary summary;
   TrainProgress& at = trainer.progress();
   const auto run_start = std::chrono::steady_clock::now();
-  while (at.global_step < total_steps && (config.max_steps > 0 || at.epoch < config.epochs)) {
+  const int64_t last_step =
+      options.stop_at_step > 0 ? std::min(total_steps, options.stop_at_step) : total_steps;
+  while (at.global_step < last_step && (config.max_steps > 0 || at.epoch < config.epochs)) {
     const auto epoch_start = std::chrono::steady_clock::now();
     data::BatchLoader loader(train_set, sampler.epoch(at.epoch), lo, at.epoch);
     for (int64_t i = 0; i < at.position; ++i) loader.next();  // resumed mid-epoch: the same batches follow
@@ -537,7 +541,7 @@ RunSummary run_training(const TrainConfig& config_in, const RunOptions& options)
                  options.progress_bar && main_rank ? -1 : 0);
     double loss_sum = 0, task_sum = 0, pde_sum = 0, lr = 0;
     int64_t steps = 0;
-    while (at.global_step < total_steps) {
+    while (at.global_step < last_step) {
       auto batch = loader.next();
       if (!batch) break;
       const StepResult r = trainer.train_step(*batch);
@@ -548,9 +552,11 @@ RunSummary run_training(const TrainConfig& config_in, const RunOptions& options)
       pde_sum += r.pde;
       lr = r.lr;
       bar.advance(1, fmt::format("loss {:.4g}", r.loss));
-      if (main_rank && (r.step + 1) % config.log_every == 0)
-        spdlog::debug("step {} lr {:.3g} loss {:.5g} (task {:.5g}, pde {:.5g}) grad {:.3g}", r.step + 1, r.lr, r.loss,
-                      r.task, r.pde, r.grad_norm);
+      if (main_rank && (r.step + 1) % config.log_every == 0 && spdlog::should_log(spdlog::level::debug)) {
+        std::string terms;
+        for (const auto& [name, v] : r.terms) terms += fmt::format(" {} {:.4g}", name, v);
+        spdlog::debug("step {} lr {:.3g} loss {:.5g} grad {:.3g}:{}", r.step + 1, r.lr, r.loss, r.grad_norm, terms);
+      }
       if (config.checkpoint_every > 0 && at.global_step % config.checkpoint_every == 0) save();
     }
     bar.finish();
@@ -572,7 +578,7 @@ RunSummary run_training(const TrainConfig& config_in, const RunOptions& options)
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start).count();
     if (main_rank && steps > 0) {
       const double n = double(steps);
-      log.row(epoch + 1, at.global_step, lr, loss_sum / n, task_sum / n, pde_sum / n, validation, seconds,
+      log->row(epoch + 1, at.global_step, lr, loss_sum / n, task_sum / n, pde_sum / n, validation, seconds,
               loader.wait_seconds());
       std::string line = fmt::format("epoch {}: step {}, loss {:.5g}", epoch + 1, at.global_step, loss_sum / n);
       for (const auto& [k, v] : validation) line += fmt::format(", {} {:.5g}", k, v);
@@ -580,10 +586,11 @@ RunSummary run_training(const TrainConfig& config_in, const RunOptions& options)
     }
     summary.last_validation = validation;
     if (epoch_done) ++summary.epochs_completed;
-    if (config.checkpoint_every == 0 || at.global_step >= total_steps) save();
+    if (config.checkpoint_every == 0 || at.global_step >= last_step) save();
     if (steps == 0 && !epoch_done) break;  // nothing left to do
   }
   summary.steps = at.global_step;
+  summary.main_rank = main_rank;
   summary.checkpoint = checkpoint;
   if (main_rank) {
     trainer.save((out_dir / "model.pt").string());

@@ -69,7 +69,8 @@ class Trainer {
  public:
   // Seeds torch with config.seed and builds the model (so its weights are a
   // function of the seed), the optimizer and the schedule over `total_steps`
-  // (warm-up epochs are converted with `steps_per_epoch`).
+  // (warm-up epochs are converted with `steps_per_epoch`). Process-wide:
+  // sets the compute threads when config.threads > 0 or deterministic.
   Trainer(TrainConfig config, int64_t outputs, int64_t total_steps, int64_t steps_per_epoch = 1,
           std::shared_ptr<Distributed> distributed = nullptr);
 
@@ -118,6 +119,9 @@ class Trainer {
 struct RunOptions {
   std::string resume;        // checkpoint file or run folder; empty: fresh run
   bool progress_bar = true;  // on a terminal (quiet elsewhere anyway)
+  // > 0: stop (with a checkpoint) once the global step reaches this, leaving
+  // the schedule as the config sets it, as if the run were interrupted there.
+  int64_t stop_at_step = 0;
 };
 
 struct RunSummary {
@@ -125,6 +129,7 @@ struct RunSummary {
   int64_t epochs_completed = 0;
   std::map<std::string, double> last_validation;  // empty without validation
   std::string checkpoint;          // the final checkpoint
+  bool main_rank = true;           // this process is rank 0 (the one that reports)
 };
 
 // The whole run of a configuration (data.cases_csv): reads the cohort, splits

@@ -122,5 +122,24 @@ TEST(TrainCli, PretrainWithMaxStepsAndErrors) {
   EXPECT_NE(no_target.err.find("data.target_column"), std::string::npos) << no_target.err;
 }
 
+// Two data-parallel processes: rank 0 alone reports, logs and checkpoints.
+TEST(TrainCli, LaunchedOnTwoRanksOnlyRankZeroWrites) {
+  TempDir dir;
+  const std::string cases = write_cohort(dir);
+  const std::string cfg = dir.file("cfg.yaml"), out = dir.file("ddp");
+  std::ofstream(cfg) << kConfig;
+  const auto r = run_binary({"launch", "--nproc", "2", "--", "train", "--config", cfg, "--cases", cases, "--out", out,
+                             "--max-steps", "2"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  size_t reports = 0;
+  for (size_t at = r.out.find("trained 2 steps"); at != std::string::npos; at = r.out.find("trained 2 steps", at + 1))
+    ++reports;
+  EXPECT_EQ(reports, 1u) << r.out;
+  const auto lines = lines_of(out + "/metrics.csv");
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[1].substr(0, 4), "1,2,");
+  EXPECT_EQ(train::read_checkpoint_info(out + "/checkpoint.pt").progress.global_step, 2);
+}
+
 }  // namespace
 }  // namespace scopemia

@@ -3,7 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include "io/csv.h"
 #include "support/temp_dir.h"
+#include "synth/phantom.h"
 #include "train/batches.h"
 #include "train/trainer.h"
 
@@ -260,6 +262,64 @@ TEST(Trainer, StepReportsEveryWeightedPdeTerm) {
   EXPECT_NEAR(r.pde, pde, 1e-6 * std::max(1.0, pde));
   EXPECT_NEAR(r.loss, r.task + r.pde, 1e-5);
   EXPECT_GT(r.grad_norm, 0);
+}
+
+// The whole loop (files, cohort, loader with workers and augmentation,
+// validation, checkpoints): a run interrupted mid-epoch and resumed ends
+// bitwise where the uninterrupted run ends.
+TEST(RunTraining, ResumedMidEpochEqualsUninterrupted) {
+  testing::TempDir dir;
+  synth::PhantomOptions p;
+  p.cases = 6;
+  p.size = Size3{48, 48, 16};
+  p.spacing = Vec3{1.0, 1.0, 1.5};
+  p.threads = 1;
+  const std::string cases = synth::write_phantom_cohort(dir.file("cohort"), p).csv_path;
+  auto c = tiny_config(Task::kClassification);
+  c.data.cases_csv = cases;
+  c.data.target_column = "heterogeneous";
+  c.data.group_column = "patient_id";
+  c.data.val_fraction = 0.34;
+  c.data.preprocess.spacing = Vec3{1, 1, 1};
+  c.data.preprocess.height = c.data.preprocess.width = 32;
+  c.data.preprocess.margin_mm = 5;
+  c.stride = 8;
+  c.epochs = 2;
+  c.workers = 2;
+  c.model.dropout = 0.2;
+  c.augmentation.flip = true;
+  c.augmentation.intensity_scale = 0.1;
+
+  RunOptions quiet;
+  quiet.progress_bar = false;
+  c.output_dir = dir.file("straight");
+  const RunSummary straight = run_training(c, quiet);
+  const io::CsvTable log = io::read_csv(dir.file("straight/metrics.csv"));
+  ASSERT_EQ(log.rows.size(), 2u);
+  const int64_t per_epoch = std::stoll(log.rows[0][1]);
+  ASSERT_GE(per_epoch, 2);
+  EXPECT_EQ(straight.steps, 2 * per_epoch);
+  EXPECT_EQ(straight.epochs_completed, 2);
+
+  c.output_dir = dir.file("interrupted");
+  RunOptions stop = quiet;
+  stop.stop_at_step = per_epoch + 1;  // one batch into the second epoch
+  EXPECT_EQ(run_training(c, stop).steps, per_epoch + 1);
+  const auto info = read_checkpoint_info(dir.file("interrupted/checkpoint.pt"));
+  EXPECT_EQ(info.progress.epoch, 1);
+  EXPECT_EQ(info.progress.position, 1);
+  RunOptions resume = quiet;
+  resume.resume = dir.file("interrupted");
+  EXPECT_EQ(run_training(c, resume).steps, 2 * per_epoch);
+
+  Trainer a(c, 2, 1), b(c, 2, 1);
+  a.resume(dir.file("straight/model.pt"));
+  b.resume(dir.file("interrupted/model.pt"));
+  expect_identical(a, b);
+  // The log of the interrupted run: epoch 1, the partial epoch 2, then its end.
+  const io::CsvTable log2 = io::read_csv(dir.file("interrupted/metrics.csv"));
+  ASSERT_EQ(log2.rows.size(), 3u);
+  EXPECT_EQ(log2.rows[2][1], log.rows[1][1]);
 }
 
 TEST(RocAuc, MatchesHandCountedPairs) {
