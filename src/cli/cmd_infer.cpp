@@ -42,6 +42,7 @@ int run_infer(const InferOptions& o, Context& ctx) {
   d.preprocess = loaded.config.data.preprocess;
   d.read.series_uid = o.series;
   d.invert_intensity = what == "reconstruction";
+  d.progress = true;
   d.window.k = o.k.value_or(loaded.config.k);
   d.window.stride = o.stride.value_or(std::min(loaded.config.stride, d.window.k));
   d.window.fusion = o.fusion == "gaussian" ? infer::Fusion::kGaussian : infer::Fusion::kMean;

@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 #include <torch/torch.h>
 
 #include "core/error.h"
+#include "core/progress.h"
 #include "core/tensor_bridge.h"
 #include "imaging/itk_filters.h"
 #include "infer/volume_slabs.h"
@@ -72,15 +74,36 @@ class MappedSource : public SlabSource {
 // Channel 0 of the fused output, optionally mapped back, to the writer.
 class MappedSink : public SlabSink {
  public:
-  MappedSink(io::SlabWriter& writer, const Geometry& geometry, const IntensityMapping* inverse)
-      : inner_(writer, geometry, 0), inverse_(inverse) {}
+  MappedSink(io::SlabWriter& writer, const Geometry& geometry, const IntensityMapping* inverse, Progress* progress)
+      : inner_(writer, geometry, 0), inverse_(inverse), progress_(progress) {}
   void write(int64_t z0, const torch::Tensor& slices) override {
     inner_.write(z0, inverse_ ? inverse_->invert(slices) : slices);
+    if (progress_) progress_->advance(slices.size(1));
   }
 
  private:
   VolumeSlabSink inner_;
   const IntensityMapping* inverse_;
+  Progress* progress_;
+};
+
+// The in-memory volume on the model's grid, and the fused output back into memory.
+struct TensorSource : SlabSource {
+  torch::Tensor t;  // [1, D, H, W]
+  explicit TensorSource(torch::Tensor tensor) : t(std::move(tensor)) {}
+  int64_t channels() const override { return t.size(0); }
+  int64_t depth() const override { return t.size(1); }
+  int64_t height() const override { return t.size(2); }
+  int64_t width() const override { return t.size(3); }
+  torch::Tensor read(int64_t z0, int64_t z1) override { return t.narrow(1, z0, z1 - z0); }
+};
+struct TensorSink : SlabSink {
+  torch::Tensor out;  // [D, H, W], channel 0
+  Progress* progress = nullptr;
+  void write(int64_t z0, const torch::Tensor& slices) override {
+    out.narrow(0, z0, slices.size(1)).copy_(slices[0]);
+    if (progress) progress->advance(slices.size(1));
+  }
 };
 
 Image<double> to_double(const Volume& v) {
@@ -151,8 +174,11 @@ DenseInferenceReport infer_dense(const std::string& image, const std::string& ou
     if (mapping.mode == data::IntensityMode::kZScore) reader = io::open_slab_reader(image, o.read);  // a fresh pass
     auto writer = io::create_slab_writer(output, info.size, info.geometry, PixelType::Float32);
     MappedSource source(*reader, mapping);
-    MappedSink sink(*writer, info.geometry, o.invert_intensity ? &mapping : nullptr);
+    std::optional<Progress> progress;
+    if (o.progress) progress.emplace("slices", info.size.z);
+    MappedSink sink(*writer, info.geometry, o.invert_intensity ? &mapping : nullptr, progress ? &*progress : nullptr);
     sliding_window(source, sink, model, o.window);
+    if (progress) progress->finish();
     writer->commit();
     report.streamed = reader->streaming() && writer->streaming();
     return report;
@@ -169,9 +195,15 @@ DenseInferenceReport infer_dense(const std::string& image, const std::string& ou
   Volume on_model(resampled.size(), resampled.geometry());
   for (int64_t i = 0; i < on_model.voxel_count(); ++i) on_model[i] = float(resampled[i]);
   const IntensityMapping mapping = intensity_mapping(o.preprocess, on_model);
-  const torch::Tensor x = mapping.apply(as_tensor(on_model)).unsqueeze(0);  // [1, D', H', W']
-  const torch::Tensor fused = sliding_window(x, model, o.window);
-  torch::Tensor y = fused[0];
+  TensorSource source(mapping.apply(as_tensor(on_model)).unsqueeze(0));  // [1, D', H', W']
+  TensorSink sink;
+  sink.out = torch::empty({ms.z, ms.y, ms.x});
+  std::optional<Progress> progress;
+  if (o.progress) progress.emplace("slices", ms.z);
+  sink.progress = progress ? &*progress : nullptr;
+  sliding_window(source, sink, model, o.window);
+  if (progress) progress->finish();
+  torch::Tensor y = sink.out;
   if (o.invert_intensity) y = mapping.invert(y);
   // One replicated voxel around the model grid, so the input's edge voxels
   // (whose centres may lie up to half a model voxel outside it) interpolate.

@@ -43,6 +43,7 @@ struct DenseInferenceOptions {
   bool invert_intensity = false;       // reconstructions: back to the input's intensity units
   io::ReadOptions read;
   double spacing_tolerance = 1e-4;     // relative: spacings closer than this count as equal
+  bool progress = false;               // slices done on stderr (core/progress.h)
 };
 
 struct DenseInferenceReport {
