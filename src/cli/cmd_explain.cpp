@@ -119,6 +119,7 @@ int run_explain(const ExplainOptions& o, Context& ctx) {
     });
   }
 
+  if (maps.empty()) throw InputError("the model has no PDE blocks: no anatomical/textural streams to explain");
   std::filesystem::create_directories(o.output);
   const int64_t roi_slice = [&] {
     const auto box = bounding_box(mask);
