@@ -6,6 +6,7 @@
 
 #include <torch/torch.h>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/progress.h"
 #include "core/tensor_bridge.h"
@@ -155,8 +156,9 @@ void model_grid(const Geometry& g, const Size3& size, const Vec3& spacing, Geome
 
 DenseInferenceReport infer_dense(const std::string& image, const std::string& output, const WindowModel& model,
                                  const DenseInferenceOptions& o) {
-  if (!io::can_write(output))
-    throw InputError(output, "unknown output format (writable: .nii, .nii.gz, .nrrd, .nhdr, .mha, .mhd)");
+  const std::string ext = full_extension(output);
+  if (ext != ".nii" && ext != ".nii.gz" && ext != ".nrrd" && ext != ".nhdr" && ext != ".mha" && ext != ".mhd")
+    throw InputError(output, "output must be a float32 volume format (.nii, .nii.gz, .nrrd, .nhdr, .mha, .mhd)");
   DenseInferenceReport report;
   auto reader = io::open_slab_reader(image, o.read);
   const io::ImageInfo info = reader->info();
