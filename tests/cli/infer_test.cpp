@@ -12,7 +12,9 @@
 
 #include "core/tensor_bridge.h"
 #include "data/preprocess.h"
+#include "imaging/itk_filters.h"
 #include "infer/embed.h"
+#include "infer/gradcam.h"
 #include "infer/sliding_window.h"
 #include "io/csv.h"
 #include "io/image_io.h"
@@ -310,6 +312,61 @@ TEST(EmbedCli, CheckpointEmbeddingsAreTheLoadedWeightsOnesRepeatAndDifferFromRan
   const auto bad = run_cli({"embed", "--checkpoint", ck, "--spacing", "1", "1", "1", "--cases", cases});
   EXPECT_EQ(bad.code, 2);
   EXPECT_NE(bad.err.find("--spacing cannot be combined with --checkpoint"), std::string::npos) << bad.err;
+}
+
+// The checkpoint's model seen as a backbone, keeping its prediction.
+class WholeModel : public nn::BackboneImpl {
+ public:
+  explicit WholeModel(train::ScopeModel m) : m_(std::move(m)) {}
+  nn::BackboneOutput forward(const torch::Tensor& x) override {
+    auto out = m_->forward(x);
+    prediction = out.prediction;
+    return out.backbone;
+  }
+  int64_t out_channels() const override { return 0; }
+  std::vector<int64_t> stage_channels() const override { return {}; }
+  std::vector<nn::PdeBlock>& pde_blocks() override { return m_->backbone().pde_blocks(); }
+  torch::Tensor prediction;
+
+ private:
+  train::ScopeModel m_;
+};
+
+TEST(ExplainCli, ClassificationCheckpointExplainsThePredictedClassLogit) {
+  TempDir dir;
+  const std::string ck = trained_checkpoint(dir, "cls.pt", tiny_config(train::Task::kClassification));
+  io::write_volume(test_image(), dir.file("ct.nii.gz"));
+  const Volume input = io::read_volume(dir.file("ct.nii.gz"));
+  const auto r = run_cli({"--threads", "1", "explain", "--checkpoint", ck, dir.file("ct.nii.gz"), "-o", dir.file("e")});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const Volume cli = io::read_volume((fs::path(dir.file("e")) / "gradcam_pde1_textural.nii.gz").string());
+
+  // Directly: the whole image prepared with the checkpoint's preprocessing,
+  // Grad-CAM of each class's logit, brought to the input grid.
+  torch::set_num_threads(1);
+  train::LoadedModel loaded = train::load_model_from_checkpoint(ck);
+  data::PreprocessOptions p = loaded.config.data.preprocess;
+  p.margin_mm = 0;
+  p.height = p.width = 0;
+  const Volume prepared = data::prepare_case(input, LabelMap(input.size(), input.geometry(), 1), p).image;
+  WholeModel model(loaded.model);
+  std::vector<Volume> per_class;
+  int64_t predicted = -1;
+  for (int64_t c = 0; c < 2; ++c) {
+    const auto maps = infer::grad_cam(model, prepared, [&](const nn::BackboneOutput&) { return model.prediction[0][c]; });
+    predicted = model.prediction.detach()[0].argmax().item<int64_t>();
+    ASSERT_EQ(maps.size(), 4u);
+    Image<double> m(maps[3].map.size(), maps[3].map.geometry());
+    for (int64_t i = 0; i < m.voxel_count(); ++i) m[i] = maps[3].map[i];
+    const Image<double> back =
+        imaging::resample(m, imaging::Grid{input.size(), input.geometry()}, imaging::Interpolator::Linear, 0.0);
+    Volume v(back.size(), back.geometry());
+    for (int64_t i = 0; i < v.voxel_count(); ++i) v[i] = float(back[i]);
+    per_class.push_back(v);
+  }
+  EXPECT_NE(r.err.find("explaining class " + std::to_string(predicted)), std::string::npos) << r.err;
+  EXPECT_TRUE(torch::equal(as_tensor(cli), as_tensor(per_class[predicted])));
+  EXPECT_FALSE(torch::equal(as_tensor(cli), as_tensor(per_class[1 - predicted])));
 }
 
 TEST(ExplainCli, CheckpointMapsCarryTheInputsGeometryAndRepeat) {
