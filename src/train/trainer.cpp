@@ -547,7 +547,7 @@ RunSummary run_training(const TrainConfig& config_in, const RunOptions& options)
       const StepResult r = trainer.train_step(*batch);
       ++at.position;
       ++steps;
-      loss_sum += distributed->average(r.loss);
+      loss_sum += r.loss;
       task_sum += r.task;
       pde_sum += r.pde;
       lr = r.lr;
@@ -574,13 +574,16 @@ RunSummary run_training(const TrainConfig& config_in, const RunOptions& options)
       while (auto batch = vl.next()) trainer.evaluate(*batch, position++, metrics);
       validation = metrics.values();
     }
-    distributed->barrier();
+    // Training means over this process's steps of the epoch, averaged over
+    // ranks (every rank runs the same number of steps).
+    const double n = steps > 0 ? double(steps) : std::numeric_limits<double>::quiet_NaN();
+    const double loss_mean = distributed->average(loss_sum / n), task_mean = distributed->average(task_sum / n),
+                 pde_mean = distributed->average(pde_sum / n);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start).count();
-    if (main_rank && steps > 0) {
-      const double n = double(steps);
-      log->row(epoch + 1, at.global_step, lr, loss_sum / n, task_sum / n, pde_sum / n, validation, seconds,
-              loader.wait_seconds());
-      std::string line = fmt::format("epoch {}: step {}, loss {:.5g}", epoch + 1, at.global_step, loss_sum / n);
+    if (main_rank && (steps > 0 || epoch_done)) {
+      log->row(epoch + 1, at.global_step, lr, loss_mean, task_mean, pde_mean, validation, seconds,
+               loader.wait_seconds());
+      std::string line = fmt::format("epoch {}: step {}, loss {:.5g}", epoch + 1, at.global_step, loss_mean);
       for (const auto& [k, v] : validation) line += fmt::format(", {} {:.5g}", k, v);
       spdlog::info("{}", line);
     }
