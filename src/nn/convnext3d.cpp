@@ -3,6 +3,7 @@
 #include <string>
 
 #include "core/error.h"
+#include "nn/depthwise_conv3d.h"
 
 namespace scopemia::nn {
 namespace {
@@ -24,15 +25,16 @@ struct ConvNeXtBlockImpl : torch::nn::Module {
   ConvNeXtBlockImpl(int64_t C, int64_t k, KernelMode mode, double layer_scale) {
     const int64_t p = k / 2;
     if (mode == KernelMode::kFull) {
-      dw->push_back(torch::nn::Conv3d(torch::nn::Conv3dOptions(C, C, k).padding(p).groups(C)));
+      dw_convs.push_back(torch::nn::Conv3d(torch::nn::Conv3dOptions(C, C, k).padding(p).groups(C)));
     } else {
-      dw->push_back(torch::nn::Conv3d(
+      dw_convs.push_back(torch::nn::Conv3d(
           torch::nn::Conv3dOptions(C, C, {k, 1, 1}).padding({p, 0, 0}).groups(C).bias(false)));
-      dw->push_back(torch::nn::Conv3d(
+      dw_convs.push_back(torch::nn::Conv3d(
           torch::nn::Conv3dOptions(C, C, {1, k, 1}).padding({0, p, 0}).groups(C).bias(false)));
-      dw->push_back(torch::nn::Conv3d(
+      dw_convs.push_back(torch::nn::Conv3d(
           torch::nn::Conv3dOptions(C, C, {1, 1, k}).padding({0, 0, p}).groups(C)));
     }
+    for (auto& conv : dw_convs) dw->push_back(conv);
     register_module("dwconv", dw);
     norm = register_module("norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({C}).eps(1e-6)));
     pw1 = register_module("pwconv1", torch::nn::Linear(C, 4 * C));
@@ -40,11 +42,17 @@ struct ConvNeXtBlockImpl : torch::nn::Module {
     gamma = register_parameter("gamma", torch::full({C}, layer_scale));
   }
   torch::Tensor forward(const torch::Tensor& x) {
-    auto y = dw->forward(x).permute({0, 2, 3, 4, 1});  // channels last
+    // The depthwise convs (the modules hold the parameters) run through
+    // depthwise_conv3d: libtorch 1.13's oneDNN path is several times slower
+    // for depthwise conv3d on CPU (docs/performance.md).
+    torch::Tensor y = x;
+    for (auto& conv : dw_convs) y = depthwise_conv3d(y, conv->weight, conv->bias);
+    y = y.permute({0, 2, 3, 4, 1});  // channels last
     y = pw2(torch::gelu(pw1(norm(y))));
     return x + (y * gamma).permute({0, 4, 1, 2, 3});
   }
   torch::nn::Sequential dw;
+  std::vector<torch::nn::Conv3d> dw_convs;
   torch::nn::LayerNorm norm{nullptr};
   torch::nn::Linear pw1{nullptr}, pw2{nullptr};
   torch::Tensor gamma;
