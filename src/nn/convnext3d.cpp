@@ -3,7 +3,7 @@
 #include <string>
 
 #include "core/error.h"
-#include "nn/depthwise_conv3d.h"
+#include "nn/conv3d_fast.h"
 
 namespace scopemia::nn {
 namespace {

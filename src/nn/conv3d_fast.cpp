@@ -1,6 +1,7 @@
-#include "nn/depthwise_conv3d.h"
+#include "nn/conv3d_fast.h"
 
 #include <ATen/Parallel.h>
+#include <ATen/record_function.h>
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -230,6 +231,26 @@ class DepthwiseConv3dNoBias : public torch::autograd::Function<DepthwiseConv3dNo
   }
 };
 
+// Reports a call to the RecordFunction observers as "aten::conv3d" with
+// (input, weight, bias) and its output, when any observer is active.
+class RecordedConv {
+ public:
+  RecordedConv(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b) {
+    if (guard_.isActive()) {
+      args_ = {x, w, b.defined() ? c10::IValue(b) : c10::IValue()};
+      guard_.before("aten::conv3d", c10::ArrayRef<const c10::IValue>(args_.data(), args_.size()));
+    }
+  }
+  torch::Tensor done(torch::Tensor out) {
+    if (guard_.isActive() && guard_.needsOutputs()) guard_.setOutputs(std::vector<c10::IValue>{out});
+    return out;
+  }
+
+ private:
+  at::RecordFunction guard_{at::RecordScope::FUNCTION};
+  std::vector<c10::IValue> args_;
+};
+
 }  // namespace
 
 torch::Tensor depthwise_conv3d(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias) {
@@ -250,7 +271,29 @@ torch::Tensor depthwise_conv3d(const torch::Tensor& x, const torch::Tensor& weig
     return torch::conv3d(x, weight, bias, 1, {weight.size(2) / 2, weight.size(3) / 2, weight.size(4) / 2}, 1,
                          x.size(1));
   }
-  return bias.defined() ? DepthwiseConv3dBias::apply(x, weight, bias) : DepthwiseConv3dNoBias::apply(x, weight);
+  RecordedConv record(x, weight, bias);
+  return record.done(bias.defined() ? DepthwiseConv3dBias::apply(x, weight, bias)
+                                    : DepthwiseConv3dNoBias::apply(x, weight));
+}
+
+torch::Tensor pointwise_conv3d(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias) {
+  if (x.dim() != 5 || weight.dim() != 5 || weight.size(1) != x.size(1) || weight.size(2) != 1 ||
+      weight.size(3) != 1 || weight.size(4) != 1) {
+    throw InputError("pointwise_conv3d: needs x [N,Cin,D,H,W] and weight [Cout,Cin,1,1,1]");
+  }
+  const int64_t N = x.size(0), Cin = x.size(1), Cout = weight.size(0);
+  const int64_t S = x.size(2) * x.size(3) * x.size(4);
+  RecordedConv record(x, weight, bias);
+  const auto w = weight.view({Cout, Cin});
+  torch::Tensor y;
+  if (N == 1) {
+    const auto x2 = x.reshape({Cin, S});
+    y = bias.defined() ? torch::addmm(bias.view({Cout, 1}), w, x2) : torch::mm(w, x2);
+  } else {
+    y = torch::matmul(w, x.reshape({N, Cin, S}));
+    if (bias.defined()) y = y + bias.view({1, Cout, 1});
+  }
+  return record.done(y.view({N, Cout, x.size(2), x.size(3), x.size(4)}));
 }
 
 }  // namespace scopemia::nn

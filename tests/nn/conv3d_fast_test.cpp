@@ -1,7 +1,9 @@
-// depthwise_conv3d: the same function and gradients as torch::conv3d with
+// depthwise_conv3d and pointwise_conv3d: the same function and gradients as torch::conv3d with
 // groups = C and "same" zero padding, for cubic, anisotropic and separable
 // kernels, with and without bias, batch > 1, in double (tight) and float.
-#include "nn/depthwise_conv3d.h"
+#include "nn/conv3d_fast.h"
+
+#include "nn/profile.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -76,6 +78,39 @@ TEST(DepthwiseConv3d, NonContiguousInputAndGradient) {
   const auto g = torch::autograd::grad({loss(depthwise_conv3d(x, w, b))}, {x, w, b});
   const auto g_ref = torch::autograd::grad({loss(reference(x, w, b))}, {x, w, b});
   for (size_t i = 0; i < 3; ++i) EXPECT_TRUE(torch::allclose(g[i], g_ref[i], 1e-12, 1e-12)) << i;
+}
+
+TEST(PointwiseConv3d, MatchesTorchConv3dAndItsGradients) {
+  torch::manual_seed(3);
+  for (int64_t N : {1, 3}) {
+    for (bool with_bias : {true, false}) {
+      auto x = torch::randn({N, 5, 3, 4, 6}, torch::kDouble).requires_grad_(true);
+      auto w = torch::randn({7, 5, 1, 1, 1}, torch::kDouble).requires_grad_(true);
+      torch::Tensor b;
+      if (with_bias) b = torch::randn({7}, torch::kDouble).requires_grad_(true);
+      const auto y = pointwise_conv3d(x, w, b);
+      const auto y_ref = torch::conv3d(x, w, b);
+      ASSERT_EQ(y.sizes(), y_ref.sizes());
+      EXPECT_TRUE(torch::allclose(y, y_ref, 1e-12, 1e-12));
+      std::vector<torch::Tensor> in{x, w};
+      if (with_bias) in.push_back(b);
+      const auto go = torch::randn_like(y_ref);
+      const auto g = torch::autograd::grad({y}, in, {go});
+      const auto g_ref = torch::autograd::grad({y_ref}, in, {go});
+      for (size_t i = 0; i < in.size(); ++i) EXPECT_TRUE(torch::allclose(g[i], g_ref[i], 1e-12, 1e-12)) << i;
+    }
+  }
+}
+
+TEST(Conv3dFast, FlopCounterSeesThemAsConv3d) {
+  // 2 * out elements * (Cin/groups * k^3), as for torch::conv3d.
+  const auto x = torch::randn({1, 4, 3, 5, 6});
+  FlopCounter counter;
+  depthwise_conv3d(x, torch::randn({4, 1, 3, 3, 3}), torch::randn({4}));
+  pointwise_conv3d(x, torch::randn({2, 4, 1, 1, 1}), torch::randn({2}));
+  const auto r = counter.result();
+  EXPECT_DOUBLE_EQ(r.conv, 2.0 * (4 * 90) * 27 + 2.0 * (2 * 90) * 4);
+  EXPECT_DOUBLE_EQ(r.linear, 0.0);
 }
 
 }  // namespace

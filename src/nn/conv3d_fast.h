@@ -1,4 +1,8 @@
 #pragma once
+// Faster CPU paths for the two conv3d shapes ConvNeXt-3D and the PDE blocks
+// use most. Both are recorded as "aten::conv3d" (RecordFunction) so the
+// profiler and nn::FlopCounter see them as the convolutions they replace.
+//
 // Depthwise 3D convolution, stride 1, zero "same" padding (k/2 per axis, odd
 // kernel sizes), with its own CPU kernels for forward, input gradient and
 // weight/bias gradients. libtorch 1.13 sends depthwise conv3d on CPU through
@@ -16,6 +20,14 @@ namespace scopemia::nn {
 // tensors use the kernels here; anything else (CUDA, other dtypes) falls
 // back to torch::conv3d with the same padding.
 torch::Tensor depthwise_conv3d(const torch::Tensor& x, const torch::Tensor& weight,
+                               const torch::Tensor& bias = {});
+
+// 1x1x1 convolution as one matrix product per sample: y[n] = W x[n] + b,
+// x [N,Cin,D,H,W], weight [Cout,Cin,1,1,1], bias [Cout] or undefined. The
+// same function as torch::conv3d; libtorch 1.13 runs 1x1x1 conv3d on CPU
+// through slow_conv3d (unfold + gemm), whose backward is several times
+// slower than a matmul's. Any device.
+torch::Tensor pointwise_conv3d(const torch::Tensor& x, const torch::Tensor& weight,
                                const torch::Tensor& bias = {});
 
 }  // namespace scopemia::nn
