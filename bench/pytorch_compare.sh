@@ -30,5 +30,4 @@ if ! "$py" -c 'import torch' 2>/dev/null; then
 fi
 echo "# $(date -u '+%F %T UTC'), $(nproc) CPUs, $(uptime | sed 's/.*load/load/')"
 export MALLOC_MMAP_THRESHOLD_=1073741824 MALLOC_TRIM_THRESHOLD_=1073741824
-export OMP_NUM_THREADS=2  # the most threads any configuration uses; each sets its own
 exec "$py" "$here/pytorch/compare.py" --worker "$worker" "$@"
