@@ -208,16 +208,41 @@ def main():
             torch.set_num_threads(1)
             rows = [pde_overhead(worker, "convnext3d_small", "fwd", big, 1, 2, R(15), a.pause, False),
                     pde_overhead(worker, "convnext3d_small", "fwdbwd", big, 1, 2, R(15), a.pause, False),
-                    pde_overhead(worker, "convnext3d_small", "fwdbwd", big, 1, 1, R(15), a.pause, True)]
+                    pde_overhead(worker, "convnext3d_small", "fwdbwd", big, 1, 1, R(15), a.pause, True),
+                    pde_overhead(worker, "convnext3d_nano", "mae", small, 1, 2, R(15), a.pause, True)]
             out["pde"] = rows
     finally:
         worker.close()
     out["loadavg_end"] = os.getloadavg()
     out["finished"] = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
     print(f"load average at start {out['loadavg_start']}, at end {out['loadavg_end']}")
+    print_markdown(out)
     if a.json:
         with open(a.json, "w") as f:
             json.dump(out, f, indent=1)
+
+
+LABEL = {"fwd": "forward", "fwdbwd": "forward + backward", "train": "train step (+ AdamW), linear head",
+         "mae": "train step, U-Net decoder + MSE + AdamW"}
+
+
+def print_markdown(out):
+    def ms(s):
+        return f"{s['median_ms']:.1f} ({s['q1_ms']:.1f}-{s['q3_ms']:.1f})"
+    rows = out.get("convnext", []) + out.get("train", [])
+    if rows:
+        print("\n| model | step | kernel | input | threads | scopemia ms | PyTorch ms | ratio | per-round ratio | rounds |")
+        print("|---|---|---|---|---|---|---|---|---|---|")
+        for r in rows:
+            print(f"| {r['model']} | {LABEL[r['mode']]} | {r['kernel']}^3 | {r['input']} | {r['threads']} | {ms(r['scopemia'])} | "
+                  f"{ms(r['pytorch'])} | **{r['ratio_of_medians']:.2f}** | {r['median_ratio']:.2f} | {r['scopemia']['n']} |")
+    if out.get("pde"):
+        print("\n| model | step | input | threads | without PDE ms | with PDE ms | overhead | per-round overhead | rounds |")
+        print("|---|---|---|---|---|---|---|---|---|")
+        for r in out["pde"]:
+            step = LABEL[r["mode"]] + (" + PDE losses" if r["pde_losses"] else "")
+            print(f"| {r['model']} | {step} | {r['input']} | {r['threads']} | {ms(r['without'])} | {ms(r['with'])} | "
+                  f"**{r['overhead_pct']:+.1f} %** | {r['overhead_pct_per_round_median']:+.1f} % | {r['with']['n']} |")
 
 
 if __name__ == "__main__":
