@@ -8,6 +8,7 @@
 //   threads N                      -> ok            (torch::set_num_threads)
 //   setup ID key=value ...         -> ok params=P   (builds model + input)
 //   run ID                         -> t=MS          (one timed step)
+//   perturb ID                     -> ok            (parameters := 0.2 randn)
 //   save ID DIR                    -> ok            (weights, input, output)
 //   quit
 //
@@ -184,6 +185,18 @@ int main(int argc, char** argv) {
         std::string id;
         in >> id;
         setups.erase(id);
+        std::cout << "ok" << std::endl;
+      } else if (cmd == "perturb") {
+        // perturb ID: every parameter := 0.2 * randn (seed 1), so that a
+        // comparison of outputs exercises every layer (the layer scale starts
+        // at 1e-6 and would hide the blocks).
+        std::string id;
+        in >> id;
+        auto it = setups.find(id);
+        if (it == setups.end()) throw std::runtime_error("no setup " + id);
+        torch::NoGradGuard no_grad;
+        torch::manual_seed(1);
+        for (auto& p : it->second->params) p.copy_(torch::randn_like(p) * 0.2);
         std::cout << "ok" << std::endl;
       } else if (cmd == "save") {
         // save ID DIR: DIR/model.pt (parameters, torch::save), DIR/input.pt,
