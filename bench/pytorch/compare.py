@@ -170,9 +170,11 @@ def main():
     ap.add_argument("--repeats", type=float, default=1.0, help="scale every configuration's round count")
     ap.add_argument("--pause", type=float, default=0.005, help="seconds before every step")
     ap.add_argument("--k7", action="store_true", help="also the 7x7x7 depthwise kernel (nano, 16x64x64)")
+    ap.add_argument("--threads", default="1,2", help="thread counts of the comparisons (the PDE section uses 1)")
     ap.add_argument("--json", help="write all results here")
     a = ap.parse_args()
     sections = set(a.sections.split(","))
+    thread_counts = [int(t) for t in a.threads.split(",")]
     R = lambda n: max(3, int(round(n * a.repeats)))  # noqa: E731
     worker = Worker(a.worker)
     out = {"torch": torch.__version__, "host": os.uname().nodename, "cpus": os.cpu_count(),
@@ -190,20 +192,20 @@ def main():
         big, small = (16, 128, 128), (16, 64, 64)
         if "convnext" in sections:
             rows = []
-            for threads in (1, 2):
+            for threads in thread_counts:
                 for name, size, n in (("convnext3d_nano", big, 20), ("convnext3d_nano", small, 20),
                                       ("convnext3d_small", big, 8), ("convnext3d_small", small, 12)):
                     rows.append(compare(worker, name, "fwdbwd", 3, size, threads, 2, R(n), a.pause, "cmp"))
                 rows.append(compare(worker, "convnext3d_nano", "fwd", 3, big, threads, 2, R(20), a.pause, "cmp"))
                 rows.append(compare(worker, "convnext3d_small", "fwd", 3, big, threads, 2, R(10), a.pause, "cmp"))
             if a.k7:
-                for threads in (1, 2):
+                for threads in thread_counts:
                     rows.append(compare(worker, "convnext3d_nano", "fwdbwd", 7, small, threads, 1, R(3), a.pause,
                                         "cmp"))
             out["convnext"] = rows
         if "train" in sections:
             rows = []
-            for threads in (1, 2):
+            for threads in thread_counts:
                 for mode, size, n in (("train", big, 15), ("mae", small, 15), ("mae", big, 8)):
                     rows.append(compare(worker, "convnext3d_nano", mode, 3, size, threads, 2, R(n), a.pause, "cmp"))
             out["train"] = rows
