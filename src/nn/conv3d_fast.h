@@ -22,6 +22,13 @@ namespace scopemia::nn {
 torch::Tensor depthwise_conv3d(const torch::Tensor& x, const torch::Tensor& weight,
                                const torch::Tensor& bias = {});
 
+// The same convolution on channels-last tensors: x [N,D,H,W,C] -> [N,D,H,W,C]
+// (contiguous). The inner loops run along the channels, which vectorises
+// for any spatial size; ConvNeXt-3D's blocks keep their residual stream in
+// this layout so the LayerNorm and Linear layers need no permuted copies.
+torch::Tensor depthwise_conv3d_channels_last(const torch::Tensor& x, const torch::Tensor& weight,
+                                             const torch::Tensor& bias = {});
+
 // 1x1x1 convolution as one matrix product per sample: y[n] = W x[n] + b,
 // x [N,Cin,D,H,W], weight [Cout,Cin,1,1,1], bias [Cout] or undefined. The
 // same function as torch::conv3d; libtorch 1.13 runs 1x1x1 conv3d on CPU

@@ -20,7 +20,8 @@ struct ChannelLayerNormImpl : torch::nn::Module {
 };
 TORCH_MODULE(ChannelLayerNorm);
 
-// dwconv -> LayerNorm -> Linear(4C) -> GELU -> Linear(C) -> layer scale, + x.
+// dwconv -> LayerNorm -> Linear(4C) -> GELU -> Linear(C) -> layer scale, + x,
+// on a channels-last [N,D,H,W,C] stream.
 struct ConvNeXtBlockImpl : torch::nn::Module {
   ConvNeXtBlockImpl(int64_t C, int64_t k, KernelMode mode, double layer_scale) {
     const int64_t p = k / 2;
@@ -41,15 +42,17 @@ struct ConvNeXtBlockImpl : torch::nn::Module {
     pw2 = register_module("pwconv2", torch::nn::Linear(4 * C, C));
     gamma = register_parameter("gamma", torch::full({C}, layer_scale));
   }
+  // x: the residual stream channels-last, [N,D,H,W,C] contiguous (the stage
+  // keeps it so: LayerNorm and the Linear layers then read it without the
+  // permuted copies an NCDHW stream needs). The depthwise convs (the modules
+  // hold the parameters) run through depthwise_conv3d_channels_last:
+  // libtorch 1.13's oneDNN depthwise conv3d is several times slower on CPU
+  // (docs/performance.md).
   torch::Tensor forward(const torch::Tensor& x) {
-    // The depthwise convs (the modules hold the parameters) run through
-    // depthwise_conv3d: libtorch 1.13's oneDNN path is several times slower
-    // for depthwise conv3d on CPU (docs/performance.md).
     torch::Tensor y = x;
-    for (auto& conv : dw_convs) y = depthwise_conv3d(y, conv->weight, conv->bias);
-    y = y.permute({0, 2, 3, 4, 1});  // channels last
+    for (auto& conv : dw_convs) y = depthwise_conv3d_channels_last(y, conv->weight, conv->bias);
     y = pw2(torch::gelu(pw1(norm(y))));
-    return x + (y * gamma).permute({0, 4, 1, 2, 3});
+    return x + y * gamma;
   }
   torch::nn::Sequential dw;
   std::vector<torch::nn::Conv3d> dw_convs;
@@ -147,7 +150,10 @@ BackboneOutput ConvNeXt3DImpl::forward(const torch::Tensor& x) {
                        " (feature map " + std::to_string(h.size(2)) + "x" +
                        std::to_string(h.size(3)) + "x" + std::to_string(h.size(4)) + ")");
     }
-    h = stages_[i]->forward(downsample_[i]->forward(h));
+    // The blocks work channels-last; stage outputs (PDE blocks, decoders,
+    // heads) are NCDHW contiguous.
+    h = downsample_[i]->forward(h).permute({0, 2, 3, 4, 1}).contiguous();
+    h = stages_[i]->forward(h).permute({0, 4, 1, 2, 3}).contiguous();
     h = finish_stage(static_cast<int>(i), h, pde_blocks_, pde_block_stage_, next_pde, out);
   }
   return out;

@@ -80,6 +80,55 @@ TEST(DepthwiseConv3d, NonContiguousInputAndGradient) {
   for (size_t i = 0; i < 3; ++i) EXPECT_TRUE(torch::allclose(g[i], g_ref[i], 1e-12, 1e-12)) << i;
 }
 
+TEST(DepthwiseConv3dChannelsLast, MatchesTorchConv3dAndItsGradientsInDouble) {
+  const std::vector<Case> cases{
+      {{2, 3, 5, 6, 7}, {3, 3, 3}, true},
+      {{1, 4, 4, 9, 8}, {7, 7, 7}, true},
+      {{1, 5, 6, 5, 4}, {5, 1, 1}, false},
+      {{1, 2, 3, 4, 9}, {1, 1, 7}, true},
+      {{2, 2, 1, 1, 1}, {3, 3, 3}, true},
+  };
+  for (const auto& c : cases) {
+    torch::manual_seed(4);
+    const auto opt = torch::TensorOptions().dtype(torch::kDouble);
+    const int64_t C = c.x_shape[1];
+    // x_cl [N,D,H,W,C] contiguous; its NCDHW view feeds the reference.
+    auto x_cl = torch::randn({c.x_shape[0], c.x_shape[2], c.x_shape[3], c.x_shape[4], C}, opt).requires_grad_(true);
+    auto w = torch::randn({C, 1, c.kernel[0], c.kernel[1], c.kernel[2]}, opt).requires_grad_(true);
+    torch::Tensor b;
+    if (c.bias) b = torch::randn({C}, opt).requires_grad_(true);
+    const auto y = depthwise_conv3d_channels_last(x_cl, w, b);
+    const auto y_ref = reference(x_cl.permute({0, 4, 1, 2, 3}), w, b).permute({0, 2, 3, 4, 1});
+    ASSERT_EQ(y.sizes(), y_ref.sizes());
+    EXPECT_TRUE(y.is_contiguous());
+    EXPECT_TRUE(torch::allclose(y, y_ref, 1e-12, 1e-12));
+    std::vector<torch::Tensor> in{x_cl, w};
+    if (c.bias) in.push_back(b);
+    const auto go = torch::randn_like(y_ref);
+    const auto g = torch::autograd::grad({y}, in, {go});
+    const auto g_ref = torch::autograd::grad({y_ref}, in, {go});
+    for (size_t i = 0; i < in.size(); ++i) EXPECT_TRUE(torch::allclose(g[i], g_ref[i], 1e-11, 1e-11)) << i;
+  }
+}
+
+TEST(DepthwiseConv3dChannelsLast, MatchesInFloatWithTwoThreads) {
+  torch::manual_seed(5);
+  const int before = torch::get_num_threads();
+  torch::set_num_threads(2);
+  auto x_cl = torch::randn({1, 8, 16, 16, 24}).requires_grad_(true);
+  auto w = torch::randn({24, 1, 3, 3, 3}).requires_grad_(true);
+  auto b = torch::randn({24}).requires_grad_(true);
+  const auto y = depthwise_conv3d_channels_last(x_cl, w, b);
+  const auto y_ref = reference(x_cl.permute({0, 4, 1, 2, 3}), w, b).permute({0, 2, 3, 4, 1});
+  EXPECT_LE((y - y_ref).abs().max().item<double>(), 1e-5 * y_ref.abs().max().item<double>());
+  const auto go = torch::randn_like(y_ref);
+  const auto g = torch::autograd::grad({y}, {x_cl, w, b}, {go});
+  const auto g_ref = torch::autograd::grad({y_ref}, {x_cl, w, b}, {go});
+  for (size_t i = 0; i < 3; ++i)
+    EXPECT_LE((g[i] - g_ref[i]).abs().max().item<double>(), 1e-4 * g_ref[i].abs().max().item<double>()) << i;
+  torch::set_num_threads(before);
+}
+
 TEST(PointwiseConv3d, MatchesTorchConv3dAndItsGradients) {
   torch::manual_seed(3);
   for (int64_t N : {1, 3}) {
