@@ -388,7 +388,8 @@ std::pair<torch::Tensor, torch::Tensor> run_weight_grad_cl(const torch::Tensor& 
   });
   for (int k = 1; k < threads; ++k)
     for (size_t e = 0; e < total[0].size(); ++e) total[0][e] += total[k][e];
-  auto sums = torch::from_blob(total[0].data(), {taps + 1, C}, torch::kDouble).to(w.scalar_type());
+  // clone: the sums must outlive `total` (to() returns the same storage for double).
+  auto sums = torch::from_blob(total[0].data(), {taps + 1, C}, torch::kDouble).clone().to(w.scalar_type());
   auto gw = sums.narrow(0, 0, taps).t().contiguous().view(w.sizes());
   torch::Tensor gb = want_bias ? sums[taps].contiguous() : torch::Tensor();
   return {gw, gb};
