@@ -1,7 +1,20 @@
 #!/usr/bin/env bash
 # Installs every build and run dependency of scopemia on a fresh Debian 12.
 # All packages come from Debian's archive; nothing is downloaded at build time.
+#
+#   scripts/install-deps.sh          build, test and run dependencies (what CI needs)
+#   scripts/install-deps.sh --bench  also Debian's PyTorch for Python (python3-torch
+#                                    1.13, same libtorch as the build), used only by
+#                                    bench/pytorch_compare.sh; never by the tests
 set -euo pipefail
+
+with_bench=0
+for arg in "$@"; do
+  case "$arg" in
+    --bench) with_bench=1 ;;
+    *) echo "usage: $0 [--bench]" >&2; exit 2 ;;
+  esac
+done
 
 packages=(
   build-essential cmake ninja-build ccache pkg-config git
@@ -13,6 +26,9 @@ packages=(
   libjemalloc-dev libpng-dev zlib1g-dev
   gnuplot-nox
 )
+# Optional: the PyTorch side of bench/pytorch_compare.sh.
+bench_packages=(python3-torch)
+[ "$with_bench" -eq 1 ] && packages+=("${bench_packages[@]}")
 
 missing=()
 for p in "${packages[@]}"; do

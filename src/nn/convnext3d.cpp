@@ -3,6 +3,7 @@
 #include <string>
 
 #include "core/error.h"
+#include "nn/conv3d_fast.h"
 
 namespace scopemia::nn {
 namespace {
@@ -19,32 +20,42 @@ struct ChannelLayerNormImpl : torch::nn::Module {
 };
 TORCH_MODULE(ChannelLayerNorm);
 
-// dwconv -> LayerNorm -> Linear(4C) -> GELU -> Linear(C) -> layer scale, + x.
+// dwconv -> LayerNorm -> Linear(4C) -> GELU -> Linear(C) -> layer scale, + x,
+// on a channels-last [N,D,H,W,C] stream.
 struct ConvNeXtBlockImpl : torch::nn::Module {
   ConvNeXtBlockImpl(int64_t C, int64_t k, KernelMode mode, double layer_scale) {
     const int64_t p = k / 2;
     if (mode == KernelMode::kFull) {
-      dw->push_back(torch::nn::Conv3d(torch::nn::Conv3dOptions(C, C, k).padding(p).groups(C)));
+      dw_convs.push_back(torch::nn::Conv3d(torch::nn::Conv3dOptions(C, C, k).padding(p).groups(C)));
     } else {
-      dw->push_back(torch::nn::Conv3d(
+      dw_convs.push_back(torch::nn::Conv3d(
           torch::nn::Conv3dOptions(C, C, {k, 1, 1}).padding({p, 0, 0}).groups(C).bias(false)));
-      dw->push_back(torch::nn::Conv3d(
+      dw_convs.push_back(torch::nn::Conv3d(
           torch::nn::Conv3dOptions(C, C, {1, k, 1}).padding({0, p, 0}).groups(C).bias(false)));
-      dw->push_back(torch::nn::Conv3d(
+      dw_convs.push_back(torch::nn::Conv3d(
           torch::nn::Conv3dOptions(C, C, {1, 1, k}).padding({0, 0, p}).groups(C)));
     }
+    for (auto& conv : dw_convs) dw->push_back(conv);
     register_module("dwconv", dw);
     norm = register_module("norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({C}).eps(1e-6)));
     pw1 = register_module("pwconv1", torch::nn::Linear(C, 4 * C));
     pw2 = register_module("pwconv2", torch::nn::Linear(4 * C, C));
     gamma = register_parameter("gamma", torch::full({C}, layer_scale));
   }
+  // x: the residual stream channels-last, [N,D,H,W,C] contiguous (the stage
+  // keeps it so: LayerNorm and the Linear layers then read it without the
+  // permuted copies an NCDHW stream needs). The depthwise convs (the modules
+  // hold the parameters) run through depthwise_conv3d_channels_last:
+  // libtorch 1.13's oneDNN depthwise conv3d is several times slower on CPU
+  // (docs/performance.md).
   torch::Tensor forward(const torch::Tensor& x) {
-    auto y = dw->forward(x).permute({0, 2, 3, 4, 1});  // channels last
+    torch::Tensor y = x;
+    for (auto& conv : dw_convs) y = depthwise_conv3d_channels_last(y, conv->weight, conv->bias);
     y = pw2(torch::gelu(pw1(norm(y))));
-    return x + (y * gamma).permute({0, 4, 1, 2, 3});
+    return x + y * gamma;
   }
   torch::nn::Sequential dw;
+  std::vector<torch::nn::Conv3d> dw_convs;
   torch::nn::LayerNorm norm{nullptr};
   torch::nn::Linear pw1{nullptr}, pw2{nullptr};
   torch::Tensor gamma;
@@ -139,7 +150,10 @@ BackboneOutput ConvNeXt3DImpl::forward(const torch::Tensor& x) {
                        " (feature map " + std::to_string(h.size(2)) + "x" +
                        std::to_string(h.size(3)) + "x" + std::to_string(h.size(4)) + ")");
     }
-    h = stages_[i]->forward(downsample_[i]->forward(h));
+    // The blocks work channels-last; stage outputs (PDE blocks, decoders,
+    // heads) are NCDHW contiguous.
+    h = downsample_[i]->forward(h).permute({0, 2, 3, 4, 1}).contiguous();
+    h = stages_[i]->forward(h).permute({0, 4, 1, 2, 3}).contiguous();
     h = finish_stage(static_cast<int>(i), h, pde_blocks_, pde_block_stage_, next_pde, out);
   }
   return out;
