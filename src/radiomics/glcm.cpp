@@ -24,7 +24,7 @@ enum Feature {
 // clones do the same IEEE operations in the same order (no FMA contraction:
 // AVX2 does not enable FMA), so they give the same bits; only the vector
 // width differs.
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__ELF__)
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__ELF__) && !defined(SCOPEMIA_NO_SIMD_CLONES)
 #define SCOPEMIA_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
 #else
 #define SCOPEMIA_SIMD_CLONES
@@ -104,50 +104,61 @@ void tridiagonalize(double* __restrict a, int n, double* __restrict d, double* _
 
 // Eigenvalues number k[0] and k[1] (0 = smallest) of the symmetric
 // tridiagonal matrix (diagonal d, off-diagonal squared e2), by Sturm-sequence
-// trisection to the accuracy the tridiagonalisation has (eps relative, or
-// eps * |T| absolute). The two searches evaluate two points each per step:
-// four independent Sturm recurrences in the lanes of one vector, so that
-// their divisions overlap (one AVX2 division, or two SSE2 ones). Gershgorin
-// bounds [glo, ghi] and the pivot floor come from the caller.
+// multisection to the accuracy the tridiagonalisation has (eps relative, or
+// eps * |T| absolute). Each step evaluates four points inside each of the two
+// intervals (cutting it into five): eight independent Sturm recurrences in
+// the lanes of two vectors, so that their divisions overlap (the recurrence
+// is bound by division latency: eight chains cost about what two do, and
+// cut the intervals 5x instead of 2x per step). Gershgorin bounds
+// [glo, ghi] and the pivot floor come from the caller.
 SCOPEMIA_SIMD_CLONES
 void tridiagonal_eigenvalues(const double* __restrict d, const double* __restrict e2, int n, const int* k,
                              double glo, double ghi, double pivmin, double* out) {
   const double eps = std::numeric_limits<double>::epsilon();
   const double abs_tol = 2 * eps * std::max(std::abs(glo), std::abs(ghi));
   double lo[2] = {glo, glo}, hi[2] = {ghi, ghi};
+  bool done[2] = {false, false};
   const V4d pivmin_v = {pivmin, pivmin, pivmin, pivmin};
+  const V4d fraction = {0.2, 0.4, 0.6, 0.8};
   for (int iter = 0; iter < 200; ++iter) {
-    bool active = false;
-    V4d x;  // two points inside each interval
+    V4d x[2];  // four points inside each interval
     for (int t = 0; t < 2; ++t) {
       const double w = hi[t] - lo[t];
-      x[2 * t] = lo[t] + w / 3;
-      x[2 * t + 1] = lo[t] + 2 * w / 3;
+      x[t] = lo[t] + w * fraction;
       const double mid = 0.5 * (lo[t] + hi[t]);
-      if (w > std::max(abs_tol, 2 * eps * std::abs(mid)) && x[2 * t] > lo[t] && x[2 * t + 1] < hi[t]) active = true;
+      if (!(w > std::max(abs_tol, 2 * eps * std::abs(mid)) && x[t][0] > lo[t] && x[t][3] < hi[t])) done[t] = true;
     }
-    if (!active) break;
-    // Sturm counts: number of eigenvalues below each x (a lane is -1 per
+    if (done[0] && done[1]) break;
+    // Sturm counts: number of eigenvalues below each point (a lane is -1 per
     // negative pivot). |q| < pivmin is replaced by -pivmin.
-    V4d q = d[0] - x;
-    q = (q < pivmin_v && q > -pivmin_v) ? -pivmin_v : q;
-    V4l count = q < 0;
+    V4d q0 = d[0] - x[0], q1 = d[0] - x[1];
+    q0 = (q0 < pivmin_v && q0 > -pivmin_v) ? -pivmin_v : q0;
+    q1 = (q1 < pivmin_v && q1 > -pivmin_v) ? -pivmin_v : q1;
+    V4l count0 = q0 < 0, count1 = q1 < 0;
     for (int i = 1; i < n; ++i) {
-      q = (d[i] - x) - e2[i - 1] / q;
-      q = (q < pivmin_v && q > -pivmin_v) ? -pivmin_v : q;
-      count += q < 0;
+      q0 = (d[i] - x[0]) - e2[i - 1] / q0;
+      q1 = (d[i] - x[1]) - e2[i - 1] / q1;
+      q0 = (q0 < pivmin_v && q0 > -pivmin_v) ? -pivmin_v : q0;
+      q1 = (q1 < pivmin_v && q1 > -pivmin_v) ? -pivmin_v : q1;
+      count0 += q0 < 0;
+      count1 += q1 < 0;
     }
+    const V4l* counts[2] = {&count0, &count1};
     for (int t = 0; t < 2; ++t) {
-      const double x1 = x[2 * t], x2 = x[2 * t + 1];
-      if (!(x1 > lo[t] && x2 < hi[t] && x1 <= x2)) continue;
-      if (-count[2 * t + 1] <= k[t]) {
-        lo[t] = x2;
-      } else if (-count[2 * t] <= k[t]) {
-        lo[t] = x1;
-        hi[t] = x2;
-      } else {
-        hi[t] = x1;
+      if (done[t]) continue;
+      // Eigenvalue k[t] lies in [x_q, x_{q+1}) where count(x_q) <= k[t] <
+      // count(x_{q+1}) (x_0 = lo, x_5 = hi).
+      double new_lo = lo[t], new_hi = hi[t];
+      for (int l = 0; l < 4; ++l) {
+        if (-(*counts[t])[l] <= k[t]) {
+          new_lo = x[t][l];
+        } else {
+          new_hi = x[t][l];
+          break;
+        }
       }
+      lo[t] = new_lo;
+      hi[t] = new_hi;
     }
   }
   out[0] = 0.5 * (lo[0] + hi[0]);
@@ -208,9 +219,15 @@ double mcc(const double* p, int ng, const std::vector<double>& px, const std::ve
   if (symmetric) {
     sc.inv_sqrt.resize(n);
     for (int a = 0; a < n; ++a) sc.inv_sqrt[a] = 1.0 / std::sqrt(px[rows[a]]);
+    const double* inv = sc.inv_sqrt.data();
     for (int a = 0; a < n; ++a) {
       const double* prow = p + static_cast<size_t>(rows[a]) * ng;
-      for (int b = 0; b < n; ++b) s[static_cast<size_t>(a) * n + b] = prow[rows[b]] * sc.inv_sqrt[a] * sc.inv_sqrt[b];
+      double* srow = s + static_cast<size_t>(a) * n;
+      if (n == ng) {  // every level present: no gather
+        for (int b = 0; b < n; ++b) srow[b] = prow[b] * inv[a] * inv[b];
+      } else {
+        for (int b = 0; b < n; ++b) srow[b] = prow[rows[b]] * inv[a] * inv[b];
+      }
     }
   } else {
     Eigen::MatrixXd bm(n, cols.size());
@@ -459,6 +476,7 @@ GlcmMatrices compute_glcm_matrices(const DiscretizedRoi& roi, const GlcmSettings
   // Raw co-occurrence counts, one ng x ng matrix per angle.
   const size_t cells = static_cast<size_t>(ng) * ng;
   std::vector<double> counts(cells * na, 0.0);
+  std::vector<int64_t> pairs(na, 0);  // pairs counted per angle
   const int32_t* index = grid.index.data();
   for (int64_t z = border; z < grid.sz - border; ++z)
     for (int64_t y = border; y < grid.sy - border; ++y) {
@@ -469,7 +487,10 @@ GlcmMatrices compute_glcm_matrices(const DiscretizedRoi& roi, const GlcmSettings
         double* row = counts.data() + static_cast<size_t>(i) * ng;
         for (int a = 0; a < na; ++a) {
           const int32_t j = index[v + deltas[a]];
-          if (j >= 0) row[a * cells + j] += 1.0;
+          if (j >= 0) {
+            row[a * cells + j] += 1.0;
+            ++pairs[a];
+          }
         }
       }
     }
@@ -504,15 +525,21 @@ GlcmMatrices compute_glcm_matrices(const DiscretizedRoi& roi, const GlcmSettings
     return m;
   }
 
-  m.p.reserve(cells * na);
+  // Each matrix's sum is its number of pairs (twice that when symmetrical):
+  // whole numbers, so summing the cells in any order gives this value.
+  m.p.resize(cells * na);
+  size_t kept = 0;
   for (int a = 0; a < na; ++a) {
-    double sum = 0;
-    for (size_t c = 0; c < cells; ++c) sum += counts[a * cells + c];
+    const double sum = double(pairs[a]) * (settings.symmetrical ? 2 : 1);
     if (na > 1 && sum == 0) continue;  // empty angle: removed
     m.angles.push_back(all_angles[a]);
     const double divisor = sum == 0 ? kNaN : sum;
-    for (size_t c = 0; c < cells; ++c) m.p.push_back(counts[a * cells + c] / divisor);
+    const double* src = counts.data() + a * cells;
+    double* dst = m.p.data() + kept * cells;
+    for (size_t c = 0; c < cells; ++c) dst[c] = src[c] / divisor;
+    ++kept;
   }
+  m.p.resize(kept * cells);
   m.na = static_cast<int>(m.angles.size());
   return m;
 }
