@@ -462,14 +462,16 @@ const std::vector<std::string>& glcm_feature_names() {
 
 GlcmMatrices compute_glcm_matrices(const DiscretizedRoi& roi, const GlcmSettings& settings) {
   const WeightingNorm norm = parse_weighting_norm(settings.weighting_norm);
-  const GrayLevels gl = gray_levels(roi);
+  GrayLevels own_levels;
+  const GrayLevels& gl = roi_gray_levels(roi, own_levels);
   const std::vector<Angle> all_angles =
       texture_angles(roi.size, settings.distances, false, force2d_axis(settings.force2d, settings.force2d_dimension));
   const int ng = static_cast<int>(gl.levels.size());
   const int na = static_cast<int>(all_angles.size());
   int border = 1;
   for (const Angle& a : all_angles) border = std::max({border, std::abs(a[0]), std::abs(a[1]), std::abs(a[2])});
-  const LocalGrid grid = local_grid(roi, gl, border);
+  LocalGrid own_grid;
+  const LocalGrid& grid = roi_local_grid(roi, gl, border, own_grid);
   std::vector<int64_t> deltas;
   for (const Angle& a : all_angles) deltas.push_back(grid.delta(a[2], a[1], a[0]));
 
