@@ -445,11 +445,19 @@ PreparedCase prepare_case(const DoubleImage& image_in, PixelType pixel_type, con
     throw InputError(fmt::format("Label ({}) not present in mask. Choose from [{}]", s.label, choices));
   }
   LabelMap mask(labels.size(), labels.geometry(), 0);
-  for (int64_t i = 0; i < labels.voxel_count(); ++i) mask[i] = labels[i] == s.label;
+  {
+    // Raw pointers and a local label: the byte stores cannot alias them, so
+    // the loop vectorises.
+    uint8_t* out = mask.data();
+    const uint8_t label = static_cast<uint8_t>(s.label);
+    const bool label_in_range = s.label >= 0 && s.label <= 255;
+    for (int64_t i = 0; i < nvox; ++i) out[i] = label_in_range && lab[i] == label;
+  }
   {
     const double* px = image_in.data();
-    bool nan = false;
-    for (int64_t i = 0; i < image_in.voxel_count(); ++i) nan |= px[i] != px[i];
+    const int64_t n = image_in.voxel_count();
+    int64_t nan = 0;  // an integer or: vectorises, as a bool or does not
+    for (int64_t i = 0; i < n; ++i) nan |= px[i] != px[i];
     if (nan) throw InputError("the image holds NaN voxels");
   }
 
