@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <set>
+#include <stdexcept>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -12,6 +13,7 @@
 #include "io/dicom_mask.h"
 #include "io/image_io.h"
 #include "radiomics/image_types.h"
+#include "radiomics/texture_common.h"
 
 namespace scopemia::radiomics {
 
@@ -119,6 +121,11 @@ CaseResult Extractor::execute(const Image<double>& image, PixelType pixel_type, 
   }
   if (!any_gray) return result;
 
+  int texture_classes = 0;
+  for (const FeatureClassConfig& fc : params_.feature_classes)
+    for (const char* t : {"glcm", "glrlm", "glszm", "gldm", "ngtdm"})
+      if (fc.name == t && find_feature_class(fc.name)) ++texture_classes;
+
   // Every derived image is cropped to the same box: crop the mask once.
   const LabelMap cropped_mask = crop(c.roi_mask, c.bbox);
   for (const ImageTypeConfig& type : params_.image_types) {
@@ -126,7 +133,16 @@ CaseResult Extractor::execute(const Image<double>& image, PixelType pixel_type, 
     ts.label = settings.label;
     generate_images(type.name, c.image, c.roi_mask, ts, [&](const std::string& name, const Image<double>& derived) {
       const Image<double> cropped = crop(derived, c.bbox);
-      const DiscretizedRoi roi = discretize(cropped, cropped_mask, ts);
+      DiscretizedRoi roi = discretize(cropped, cropped_mask, ts);
+      if (texture_classes > 1) {
+        // Gray levels and grid once for all texture classes. A ROI they
+        // reject makes each class fail on its own, as before: not shared.
+        try {
+          share_texture_inputs(roi);
+        } catch (const std::invalid_argument&) {
+          roi.shared.reset();
+        }
+      }
       for (size_t k = 0; k < params_.feature_classes.size(); ++k) {
         const FeatureClass* cls = find_feature_class(params_.feature_classes[k].name);
         if (!cls || cls->shape) continue;

@@ -109,10 +109,21 @@ FeatureValues firstorder_values(const std::vector<double>& x, const std::vector<
   const double rmad = pairwise_sum(tmp.data(), n) / double(kept);
 
   // Histogram of the discretized levels (numpy.unique counts, ascending).
-  std::map<int32_t, int64_t> counts;
-  for (int32_t l : levels) ++counts[l];
   std::vector<double> p;
-  for (const auto& [level, c] : counts) p.push_back(double(c) / double(levels.size()));
+  if (!levels.empty()) {
+    const auto [lo_it, hi_it] = std::minmax_element(levels.begin(), levels.end());
+    const int64_t lo = *lo_it, range = int64_t(*hi_it) - lo + 1;
+    if (range <= int64_t(4 * levels.size()) + 1024) {  // a counts vector over the level range
+      std::vector<int64_t> counts(size_t(range), 0);
+      for (int32_t l : levels) ++counts[size_t(l - lo)];
+      for (int64_t c : counts)
+        if (c) p.push_back(double(c) / double(levels.size()));
+    } else {  // sparse levels (binCount/binWidth far from the data): a map
+      std::map<int32_t, int64_t> counts;
+      for (int32_t l : levels) ++counts[l];
+      for (const auto& [level, c] : counts) p.push_back(double(c) / double(levels.size()));
+    }
+  }
   const double eps = 2.220446049250313e-16;
   std::vector<double> e(p.size()), u(p.size());
   for (size_t i = 0; i < p.size(); ++i) {
@@ -147,6 +158,8 @@ FeatureValues firstorder_features(const ClassInput& in) {
   std::vector<double> values;
   std::vector<int32_t> levels;
   const int64_t n = in.image->voxel_count();
+  values.reserve(size_t(n));
+  levels.reserve(size_t(n));
   for (int64_t i = 0; i < n; ++i)
     if ((*in.mask)[i]) {
       values.push_back((*in.image)[i]);

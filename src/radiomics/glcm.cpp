@@ -19,15 +19,166 @@ enum Feature {
   kSumEntropy, kSumSquares, kFeatureCount
 };
 
+// The two numerical kernels of MCC are compiled twice, for the x86-64
+// baseline (SSE2) and for AVX2, and the loader picks one at start-up. Both
+// clones do the same IEEE operations in the same order (no FMA contraction:
+// AVX2 does not enable FMA), so they give the same bits; only the vector
+// width differs.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__ELF__) && !defined(SCOPEMIA_NO_SIMD_CLONES)
+#define SCOPEMIA_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define SCOPEMIA_SIMD_CLONES
+#endif
+
+typedef double V4d __attribute__((vector_size(32)));
+typedef int64_t V4l __attribute__((vector_size(32)));
+
+// Householder reduction of the symmetric n x n matrix `a` (full storage,
+// column j at a + j * n; overwritten) to tridiagonal form T (diagonal d[n],
+// off-diagonal e[n-1]), the algorithm of LAPACK's dsytd2 on full storage:
+// step k reflects column k below the diagonal onto e[k] * e_1 with
+// H = I - tau v v^T, then updates the trailing block B (rows and columns
+// k+1..n-1) as B - v w^T - w v^T with p = tau B v, w = p - (tau/2)(p.v) v.
+// Full storage (twice the flops of a one-triangle update) makes both passes
+// plain axpy loops over contiguous columns, which vectorise without
+// reordering any sum; v_i w_j + w_i v_j is the same number as
+// v_j w_i + w_j v_i, so B stays exactly symmetric. `work` holds 3n doubles.
+SCOPEMIA_SIMD_CLONES
+void tridiagonalize(double* __restrict a, int n, double* __restrict d, double* __restrict e,
+                    double* __restrict work) {
+  double* __restrict v = work;
+  double* __restrict pw = work + n;
+  for (int k = 0; k + 1 < n; ++k) {
+    const int m = n - k - 1;  // size of the trailing block
+    double* __restrict x = a + static_cast<size_t>(k) * n + (k + 1);  // column k below the diagonal
+    d[k] = a[static_cast<size_t>(k) * n + k];
+    // Reflector (dlarfg): beta = -sign(alpha) |x|, tau = (beta - alpha) / beta,
+    // v = (1, x[1:] / (alpha - beta)).
+    const double alpha = x[0];
+    double xnorm2 = 0;
+    for (int i = 1; i < m; ++i) xnorm2 += x[i] * x[i];
+    if (xnorm2 == 0) {  // already reduced: H = I
+      e[k] = alpha;
+      continue;
+    }
+    const double beta = -std::copysign(std::sqrt(alpha * alpha + xnorm2), alpha);
+    const double tau = (beta - alpha) / beta;
+    const double scal = 1.0 / (alpha - beta);
+    e[k] = beta;
+    v[0] = 1.0;
+    for (int i = 1; i < m; ++i) v[i] = x[i] * scal;
+    // p = B v, column by column, four columns per pass over p (the sum for
+    // each element still runs over the columns in order).
+    double* __restrict b = a + static_cast<size_t>(k + 1) * n + (k + 1);  // B(0,0); column j at b + j * n
+    for (int i = 0; i < m; ++i) pw[i] = 0.0;
+    int j = 0;
+    for (; j + 4 <= m; j += 4) {
+      const double* __restrict c0 = b + static_cast<size_t>(j) * n;
+      const double* __restrict c1 = c0 + n;
+      const double* __restrict c2 = c1 + n;
+      const double* __restrict c3 = c2 + n;
+      const double v0 = v[j], v1 = v[j + 1], v2 = v[j + 2], v3 = v[j + 3];
+      for (int i = 0; i < m; ++i) pw[i] = (((pw[i] + v0 * c0[i]) + v1 * c1[i]) + v2 * c2[i]) + v3 * c3[i];
+    }
+    for (; j < m; ++j) {
+      const double* __restrict c0 = b + static_cast<size_t>(j) * n;
+      const double v0 = v[j];
+      for (int i = 0; i < m; ++i) pw[i] = pw[i] + v0 * c0[i];
+    }
+    double pv = 0;
+    for (int i = 0; i < m; ++i) {
+      pw[i] *= tau;
+      pv += pw[i] * v[i];
+    }
+    const double half = -0.5 * tau * pv;
+    for (int i = 0; i < m; ++i) pw[i] += half * v[i];  // now w
+    // B -= v w^T + w v^T
+    for (j = 0; j < m; ++j) {
+      double* __restrict c = b + static_cast<size_t>(j) * n;
+      const double vj = v[j], wj = pw[j];
+      for (int i = 0; i < m; ++i) c[i] -= v[i] * wj + pw[i] * vj;
+    }
+  }
+  d[n - 1] = a[static_cast<size_t>(n - 1) * n + (n - 1)];
+}
+
 // Eigenvalues number k[0] and k[1] (0 = smallest) of the symmetric
-// tridiagonal matrix (diagonal d, off-diagonal e), by Sturm-sequence
-// trisection to the accuracy the tridiagonalisation has (eps relative, or
-// eps * |T| absolute). The two searches evaluate two points each per step,
-// four independent Sturm recurrences in lockstep so that their division
-// chains overlap.
-std::array<double, 2> tridiagonal_eigenvalues(const std::vector<double>& d, const std::vector<double>& e,
-                                              const std::array<int, 2>& k) {
-  const int n = static_cast<int>(d.size());
+// tridiagonal matrix (diagonal d, off-diagonal squared e2), by Sturm-sequence
+// multisection to the accuracy the tridiagonalisation has (eps relative, or
+// eps * |T| absolute). Each step evaluates four points inside each of the two
+// intervals (cutting it into five): eight independent Sturm recurrences in
+// the lanes of two vectors, so that their divisions overlap (the recurrence
+// is bound by division latency: eight chains cost about what two do, and
+// cut the intervals 5x instead of 2x per step). Gershgorin bounds
+// [glo, ghi] and the pivot floor come from the caller.
+SCOPEMIA_SIMD_CLONES
+void tridiagonal_eigenvalues(const double* __restrict d, const double* __restrict e2, int n, const int* k,
+                             double glo, double ghi, double pivmin, double* out) {
+  const double eps = std::numeric_limits<double>::epsilon();
+  const double abs_tol = 2 * eps * std::max(std::abs(glo), std::abs(ghi));
+  double lo[2] = {glo, glo}, hi[2] = {ghi, ghi};
+  bool done[2] = {false, false};
+  const V4d pivmin_v = {pivmin, pivmin, pivmin, pivmin};
+  const V4d fraction = {0.2, 0.4, 0.6, 0.8};
+  for (int iter = 0; iter < 200; ++iter) {
+    V4d x[2];  // four points inside each interval
+    for (int t = 0; t < 2; ++t) {
+      const double w = hi[t] - lo[t];
+      x[t] = lo[t] + w * fraction;
+      const double mid = 0.5 * (lo[t] + hi[t]);
+      if (!(w > std::max(abs_tol, 2 * eps * std::abs(mid)) && x[t][0] > lo[t] && x[t][3] < hi[t])) done[t] = true;
+    }
+    if (done[0] && done[1]) break;
+    // Sturm counts: number of eigenvalues below each point (a lane is -1 per
+    // negative pivot). |q| < pivmin is replaced by -pivmin.
+    V4d q0 = d[0] - x[0], q1 = d[0] - x[1];
+    q0 = (q0 < pivmin_v && q0 > -pivmin_v) ? -pivmin_v : q0;
+    q1 = (q1 < pivmin_v && q1 > -pivmin_v) ? -pivmin_v : q1;
+    V4l count0 = q0 < 0, count1 = q1 < 0;
+    for (int i = 1; i < n; ++i) {
+      q0 = (d[i] - x[0]) - e2[i - 1] / q0;
+      q1 = (d[i] - x[1]) - e2[i - 1] / q1;
+      q0 = (q0 < pivmin_v && q0 > -pivmin_v) ? -pivmin_v : q0;
+      q1 = (q1 < pivmin_v && q1 > -pivmin_v) ? -pivmin_v : q1;
+      count0 += q0 < 0;
+      count1 += q1 < 0;
+    }
+    const V4l* counts[2] = {&count0, &count1};
+    for (int t = 0; t < 2; ++t) {
+      if (done[t]) continue;
+      // Eigenvalue k[t] lies in [x_q, x_{q+1}) where count(x_q) <= k[t] <
+      // count(x_{q+1}) (x_0 = lo, x_5 = hi).
+      double new_lo = lo[t], new_hi = hi[t];
+      for (int l = 0; l < 4; ++l) {
+        if (-(*counts[t])[l] <= k[t]) {
+          new_lo = x[t][l];
+        } else {
+          new_hi = x[t][l];
+          break;
+        }
+      }
+      lo[t] = new_lo;
+      hi[t] = new_hi;
+    }
+  }
+  out[0] = 0.5 * (lo[0] + hi[0]);
+  out[1] = 0.5 * (lo[1] + hi[1]);
+}
+
+struct MccScratch {
+  std::vector<int> rows, cols;
+  std::vector<double> s, work, d, e2, inv_sqrt;
+};
+
+// Eigenvalues k[0], k[1] of the symmetric n x n matrix s (full storage,
+// destroyed).
+std::array<double, 2> symmetric_eigenvalues(MccScratch& sc, int n, std::array<int, 2> k) {
+  sc.work.resize(3 * static_cast<size_t>(n));
+  sc.d.resize(n);
+  sc.e2.resize(n);
+  double* e = sc.work.data() + 2 * n;  // the off-diagonal, after the reduction's own scratch
+  tridiagonalize(sc.s.data(), n, sc.d.data(), e, sc.work.data());
+  const double* d = sc.d.data();
   double glo = d[0], ghi = d[0], max_e2 = 0;
   for (int i = 0; i < n; ++i) {
     const double r = (i > 0 ? std::abs(e[i - 1]) : 0.0) + (i + 1 < n ? std::abs(e[i]) : 0.0);
@@ -35,51 +186,11 @@ std::array<double, 2> tridiagonal_eigenvalues(const std::vector<double>& d, cons
     ghi = std::max(ghi, d[i] + r);
     if (i + 1 < n) max_e2 = std::max(max_e2, e[i] * e[i]);
   }
+  for (int i = 0; i + 1 < n; ++i) sc.e2[i] = e[i] * e[i];
   const double pivmin = std::numeric_limits<double>::min() * std::max(1.0, max_e2);
-  const double eps = std::numeric_limits<double>::epsilon();
-  const double abs_tol = 2 * eps * std::max(std::abs(glo), std::abs(ghi));
-  std::vector<double> e2(e.size());
-  for (size_t i = 0; i < e.size(); ++i) e2[i] = e[i] * e[i];
-  std::array<double, 2> lo = {glo, glo}, hi = {ghi, ghi};
-  for (int iter = 0; iter < 200; ++iter) {
-    bool active = false;
-    std::array<double, 4> x;  // two points inside each interval
-    for (int t = 0; t < 2; ++t) {
-      const double w = hi[t] - lo[t];
-      x[2 * t] = lo[t] + w / 3;
-      x[2 * t + 1] = lo[t] + 2 * w / 3;
-      const double mid = 0.5 * (lo[t] + hi[t]);
-      if (w > std::max(abs_tol, 2 * eps * std::abs(mid)) && x[2 * t] > lo[t] && x[2 * t + 1] < hi[t]) active = true;
-    }
-    if (!active) break;
-    // Sturm counts: number of eigenvalues below each x.
-    std::array<int, 4> count{};
-    std::array<double, 4> q;
-    for (int l = 0; l < 4; ++l) {
-      q[l] = d[0] - x[l];
-      if (std::abs(q[l]) < pivmin) q[l] = -pivmin;
-      count[l] += q[l] < 0;
-    }
-    for (int i = 1; i < n; ++i)
-      for (int l = 0; l < 4; ++l) {
-        q[l] = d[i] - x[l] - e2[i - 1] / q[l];
-        if (std::abs(q[l]) < pivmin) q[l] = -pivmin;
-        count[l] += q[l] < 0;
-      }
-    for (int t = 0; t < 2; ++t) {
-      const double x1 = x[2 * t], x2 = x[2 * t + 1];
-      if (!(x1 > lo[t] && x2 < hi[t] && x1 <= x2)) continue;
-      if (count[2 * t + 1] <= k[t]) {
-        lo[t] = x2;
-      } else if (count[2 * t] <= k[t]) {
-        lo[t] = x1;
-        hi[t] = x2;
-      } else {
-        hi[t] = x1;
-      }
-    }
-  }
-  return {0.5 * (lo[0] + hi[0]), 0.5 * (lo[1] + hi[1])};
+  std::array<double, 2> out;
+  tridiagonal_eigenvalues(d, sc.e2.data(), n, k.data(), glo, ghi, pivmin, out.data());
+  return out;
 }
 
 // MCC of one normalised GLCM p (ng x ng, row-major): the square root of the
@@ -90,54 +201,67 @@ std::array<double, 2> tridiagonal_eigenvalues(const std::vector<double>& d, cons
 // symmetric M = D^-1/2 P D^-1/2, so the eigenvalues of Q are the squares of
 // M's. Levels with an empty marginal only add zero eigenvalues and are left
 // out. Eigenvalues: Householder tridiagonalisation, then Sturm trisection.
-double mcc(const double* p, int ng, const std::vector<double>& px, const std::vector<double>& py) {
+double mcc(const double* p, int ng, const std::vector<double>& px, const std::vector<double>& py, bool symmetric) {
   if (ng < 2) return 1.0;  // flat region: PyRadiomics returns 1
-  std::vector<int> rows, cols;
+  thread_local MccScratch sc;
+  std::vector<int>&rows = sc.rows, &cols = sc.cols;
+  rows.clear();
+  cols.clear();
   for (int i = 0; i < ng; ++i) {
     if (px[i] > 0) rows.push_back(i);
     if (py[i] > 0) cols.push_back(i);
   }
-  bool symmetric = rows == cols;
-  for (int i = 0; i < ng && symmetric; ++i)
-    for (int j = i + 1; j < ng; ++j)
-      if (p[static_cast<size_t>(i) * ng + j] != p[static_cast<size_t>(j) * ng + i]) {
-        symmetric = false;
-        break;
-      }
+  symmetric = symmetric && rows == cols;
   const int n = static_cast<int>(rows.size());
   if (n < 2) return 0.0;  // Q has a single non-zero eigenvalue: the second largest is 0
-  Eigen::MatrixXd s(n, n);
+  sc.s.resize(static_cast<size_t>(n) * n);
+  double* s = sc.s.data();  // symmetric: row a = column a
   if (symmetric) {
-    std::vector<double> inv_sqrt(n);
-    for (int a = 0; a < n; ++a) inv_sqrt[a] = 1.0 / std::sqrt(px[rows[a]]);
-    for (int a = 0; a < n; ++a)
-      for (int b = 0; b < n; ++b)
-        s(a, b) = p[static_cast<size_t>(rows[a]) * ng + rows[b]] * inv_sqrt[a] * inv_sqrt[b];
+    sc.inv_sqrt.resize(n);
+    for (int a = 0; a < n; ++a) sc.inv_sqrt[a] = 1.0 / std::sqrt(px[rows[a]]);
+    const double* inv = sc.inv_sqrt.data();
+    for (int a = 0; a < n; ++a) {
+      const double* prow = p + static_cast<size_t>(rows[a]) * ng;
+      double* srow = s + static_cast<size_t>(a) * n;
+      if (n == ng) {  // every level present: no gather
+        for (int b = 0; b < n; ++b) srow[b] = prow[b] * inv[a] * inv[b];
+      } else {
+        for (int b = 0; b < n; ++b) srow[b] = prow[rows[b]] * inv[a] * inv[b];
+      }
+    }
   } else {
     Eigen::MatrixXd bm(n, cols.size());
     for (int a = 0; a < n; ++a)
       for (size_t c = 0; c < cols.size(); ++c)
         bm(a, static_cast<Eigen::Index>(c)) =
             p[static_cast<size_t>(rows[a]) * ng + cols[c]] / std::sqrt(px[rows[a]] * py[cols[c]]);
-    s = bm * bm.transpose();
+    Eigen::Map<Eigen::MatrixXd>(s, n, n) = bm * bm.transpose();
   }
-  // The reduction Eigen::Tridiagonalization runs, in place on s (no copy of
-  // the matrix, no Q): T's diagonal and subdiagonal are left in s.
-  Eigen::VectorXd hcoeffs(n - 1);
-  Eigen::internal::tridiagonalization_inplace(s, hcoeffs);
-  std::vector<double> d(n), e(n - 1);
-  for (int i = 0; i < n; ++i) d[i] = s(i, i);
-  for (int i = 0; i + 1 < n; ++i) e[i] = s(i + 1, i);
   if (!symmetric) {
-    const auto ev2 = tridiagonal_eigenvalues(d, e, {n - 2, n - 2});
+    const auto ev2 = symmetric_eigenvalues(sc, n, {n - 2, n - 2});
     return std::sqrt(std::max(ev2[0], 0.0));
   }
   // Eigenvalues of Q = squares of M's. D^-1 P is row-stochastic, so M's
   // eigenvalues lie in [-1, 1] and the largest is 1: that square is Q's
   // largest eigenvalue, and the second largest square is the larger of the
   // smallest and the second largest eigenvalue of M, squared.
-  const auto mu = tridiagonal_eigenvalues(d, e, {0, n - 2});
+  const auto mu = symmetric_eigenvalues(sc, n, {0, n - 2});
   return std::sqrt(std::max(mu[0] * mu[0], mu[1] * mu[1]));
+}
+
+// Per-thread buffers: a case runs 13 angles (and 9 images with Wavelet)
+// through the same sizes, so nothing is allocated per angle after the first.
+struct AngleScratch {
+  std::vector<int32_t> nz_i, nz_j;  // the non-zero cells of p, row-major
+  std::vector<double> nz_v;
+  std::vector<double> px, py, row_g, sum_k, diff_k, log_px, log_py, inv_px, inv_py;
+};
+
+bool is_symmetric(const double* p, int ng) {
+  for (int i = 0; i < ng; ++i)
+    for (int j = i + 1; j < ng; ++j)
+      if (p[static_cast<size_t>(i) * ng + j] != p[static_cast<size_t>(j) * ng + i]) return false;
+  return true;
 }
 
 // All features of one normalised matrix p (ng x ng, row-major).
@@ -148,26 +272,48 @@ void angle_features(const double* p, const std::vector<double>& g, int max_level
     std::fill(out, out + kFeatureCount, kNaN);
     return;
   }
-  std::vector<double> px(ng, 0.0), py(ng, 0.0), row_g(ng, 0.0);
-  std::vector<double> sum_k(2 * static_cast<size_t>(max_level) + 1, 0.0);  // index i+j
-  std::vector<double> diff_k(static_cast<size_t>(max_level) + 1, 0.0);      // index |i-j|
-  double ux = 0, uy = 0, autocorr = 0, contrast = 0, energy = 0, maxp = 0;
+  thread_local AngleScratch sc;
+  const size_t cells = static_cast<size_t>(ng) * ng;
+  sc.nz_i.resize(cells + 1);
+  sc.nz_j.resize(cells + 1);
+  sc.nz_v.resize(cells + 1);
+  sc.px.assign(ng, 0.0);
+  sc.py.assign(ng, 0.0);
+  sc.row_g.assign(ng, 0.0);
+  sc.sum_k.assign(2 * static_cast<size_t>(max_level) + 1, 0.0);  // index i+j
+  sc.diff_k.assign(static_cast<size_t>(max_level) + 1, 0.0);     // index |i-j|
+  std::vector<double>&px = sc.px, &py = sc.py, &row_g = sc.row_g, &sum_k = sc.sum_k, &diff_k = sc.diff_k;
+  // The non-zero cells, in row-major order, without a branch per cell (a
+  // GLCM is about a quarter full): every sum below visits them in the order
+  // the full scan would, so the sums are the same to the last bit.
+  int32_t* nz_i = sc.nz_i.data();
+  int32_t* nz_j = sc.nz_j.data();
+  double* nz_v = sc.nz_v.data();
+  size_t nnz = 0;
   for (int i = 0; i < ng; ++i) {
+    const double* row = p + static_cast<size_t>(i) * ng;
     for (int j = 0; j < ng; ++j) {
-      const double v = p[static_cast<size_t>(i) * ng + j];
-      if (v == 0) continue;  // every term below carries a factor v (numpy: 0 * log2(eps) = 0)
-      px[i] += v;
-      py[j] += v;
-      row_g[i] += v * g[j];
-      ux += v * g[i];
-      uy += v * g[j];
-      autocorr += v * g[i] * g[j];
-      contrast += v * (g[i] - g[j]) * (g[i] - g[j]);
-      energy += v * v;
-      maxp = std::max(maxp, v);
-      sum_k[static_cast<size_t>(g[i] + g[j])] += v;
-      diff_k[static_cast<size_t>(std::abs(g[i] - g[j]))] += v;
+      nz_i[nnz] = i;
+      nz_j[nnz] = j;
+      nz_v[nnz] = row[j];
+      nnz += row[j] != 0;
     }
+  }
+  double ux = 0, uy = 0, autocorr = 0, contrast = 0, energy = 0, maxp = 0;
+  for (size_t k = 0; k < nnz; ++k) {
+    const int i = nz_i[k], j = nz_j[k];
+    const double v = nz_v[k];
+    px[i] += v;
+    py[j] += v;
+    row_g[i] += v * g[j];
+    ux += v * g[i];
+    uy += v * g[j];
+    autocorr += v * g[i] * g[j];
+    contrast += v * (g[i] - g[j]) * (g[i] - g[j]);
+    energy += v * v;
+    maxp = std::max(maxp, v);
+    sum_k[static_cast<size_t>(g[i] + g[j])] += v;
+    diff_k[static_cast<size_t>(std::abs(g[i] - g[j]))] += v;
   }
   // The centred moments need no second pass over p: the cluster terms depend
   // on i + j only (its distribution is p_{x+y}), sigma^2 on the marginals, and
@@ -185,34 +331,72 @@ void angle_features(const double* p, const std::vector<double>& g, int max_level
     sigy2 += py[i] * (g[i] - uy) * (g[i] - uy);
     corm += (g[i] - ux) * (row_g[i] - uy * px[i]);
   }
-  // The entropies: -sum f log2(f + eps) over p (HXY), p against px*py (HXY1)
-  // and px*py (HXY2); zero terms are exactly 0 in numpy too. A symmetric GLCM
+  const bool symmetric = is_symmetric(p, ng);
+  // HXY = -sum p log2(p + eps) over the non-zero cells; a symmetric GLCM
   // (px = py) makes every term symmetric in (i, j): sum the upper triangle.
-  double hxy = 0, hxy1 = 0, hxy2 = 0;
-  bool symmetric = true;
-  for (int i = 0; i < ng && symmetric; ++i)
-    for (int j = i + 1; j < ng; ++j)
-      if (p[static_cast<size_t>(i) * ng + j] != p[static_cast<size_t>(j) * ng + i]) {
-        symmetric = false;
-        break;
-      }
-  for (int i = 0; i < ng; ++i) {
-    for (int j = symmetric ? i : 0; j < ng; ++j) {
-      const double w = (symmetric && j != i) ? 2.0 : 1.0;
-      const double v = p[static_cast<size_t>(i) * ng + j];
-      const double pxy = symmetric ? px[i] * px[j] : px[i] * py[j];
-      if (pxy == 0) continue;  // then v == 0 too
-      const double log_pxy = std::log2(pxy + eps);
-      hxy2 -= w * pxy * log_pxy;
-      if (v == 0) continue;
-      hxy1 -= w * v * log_pxy;
-      hxy -= w * v * std::log2(v + eps);
-    }
+  double hxy = 0;
+  for (size_t k = 0; k < nnz; ++k) {
+    const int i = nz_i[k], j = nz_j[k];
+    if (symmetric && j < i) continue;
+    const double w = (symmetric && j != i) ? 2.0 : 1.0;
+    const double v = nz_v[k];
+    hxy -= w * v * std::log2(v + eps);
   }
-  double hx = 0, hy = 0;
+  sc.log_px.resize(ng);
+  sc.log_py.resize(ng);
+  sc.inv_px.resize(ng);
+  sc.inv_py.resize(ng);
+  double hx = 0, hy = 0, sx = 0, sy = 0;
   for (int i = 0; i < ng; ++i) {
-    hx -= px[i] * std::log2(px[i] + eps);
-    hy -= py[i] * std::log2(py[i] + eps);
+    sc.log_px[i] = std::log2(px[i] + eps);
+    sc.log_py[i] = symmetric ? sc.log_px[i] : std::log2(py[i] + eps);
+    hx -= px[i] * sc.log_px[i];
+    hy -= py[i] * sc.log_py[i];
+    sx += px[i];
+    sy += py[i];
+  }
+  // HXY1 = -sum p log2(px py + eps) and HXY2 = -sum px py log2(px py + eps).
+  // As log2(px py + eps) = log2(px + eps) + log2(py + eps) up to terms of
+  // order eps / (px py) (px py >= 1/N^2 for N counted pairs), both are
+  // HX sum py + HY sum px = HX + HY (the textbook identity) to ~1e-13
+  // absolute: n instead of n^2 logarithms. Imc1 and Imc2 take the difference
+  // HXY - HXY1 (minus the mutual information); where it is below 1e-3 the
+  // ~1e-13 would no longer be negligible (and flat or independent matrices
+  // must give PyRadiomics's exact 0 or NaN), so HXY1 and HXY2 are summed
+  // term by term as PyRadiomics does.
+  // To first order in eps, log2(px py + eps) - log2(px + eps) - log2(py + eps)
+  // = eps (1 - px - py) / (px py ln 2): that correction is added too (it is
+  // up to ~1e-11 where a level is rare).
+  double c1 = 0, c2 = 0;
+  int nx = 0, ny = 0;
+  for (int i = 0; i < ng; ++i) {
+    sc.inv_px[i] = px[i] > 0 ? 1.0 / px[i] : 0.0;
+    sc.inv_py[i] = py[i] > 0 ? 1.0 / py[i] : 0.0;
+    nx += px[i] > 0;
+    ny += py[i] > 0;
+  }
+  for (size_t k = 0; k < nnz; ++k) {
+    const int i = nz_i[k], j = nz_j[k];
+    c1 += nz_v[k] * (1.0 - px[i] - py[j]) * sc.inv_px[i] * sc.inv_py[j];
+  }
+  c2 = double(nx) * ny - double(ny) * sx - double(nx) * sy;  // sum over px, py > 0 of (1 - px - py)
+  const double eps_ln2 = eps / std::log(2.0);
+  double hxy1 = hx * sy + hy * sx - eps_ln2 * c1, hxy2 = hx * sy + hy * sx - eps_ln2 * c2;
+  if (!(hxy1 - hxy > 1e-3)) {
+    hxy1 = 0;
+    hxy2 = 0;
+    for (int i = 0; i < ng; ++i) {
+      for (int j = symmetric ? i : 0; j < ng; ++j) {
+        const double w = (symmetric && j != i) ? 2.0 : 1.0;
+        const double v = p[static_cast<size_t>(i) * ng + j];
+        const double pxy = symmetric ? px[i] * px[j] : px[i] * py[j];
+        if (pxy == 0) continue;  // then v == 0 too
+        const double log_pxy = std::log2(pxy + eps);
+        hxy2 -= w * pxy * log_pxy;
+        if (v == 0) continue;
+        hxy1 -= w * v * log_pxy;
+      }
+    }
   }
   const double sigx = std::sqrt(sigx2), sigy = std::sqrt(sigy2);
   double diff_avg = 0, diff_ent = 0, idm = 0, idmn = 0, id = 0, idn = 0, inv_var = 0;
@@ -258,7 +442,7 @@ void angle_features(const double* p, const std::vector<double>& g, int max_level
   out[kJointAverage] = ux;
   out[kJointEnergy] = energy;
   out[kJointEntropy] = hxy;
-  out[kMCC] = mcc(p, ng, px, py);
+  out[kMCC] = mcc(p, ng, px, py, symmetric);
   out[kMaximumProbability] = maxp;
   out[kSumAverage] = sum_avg;
   out[kSumEntropy] = sum_ent;
@@ -278,20 +462,23 @@ const std::vector<std::string>& glcm_feature_names() {
 
 GlcmMatrices compute_glcm_matrices(const DiscretizedRoi& roi, const GlcmSettings& settings) {
   const WeightingNorm norm = parse_weighting_norm(settings.weighting_norm);
-  const GrayLevels gl = gray_levels(roi);
+  GrayLevels own_levels;
+  const GrayLevels& gl = roi_gray_levels(roi, own_levels);
   const std::vector<Angle> all_angles =
       texture_angles(roi.size, settings.distances, false, force2d_axis(settings.force2d, settings.force2d_dimension));
   const int ng = static_cast<int>(gl.levels.size());
   const int na = static_cast<int>(all_angles.size());
   int border = 1;
   for (const Angle& a : all_angles) border = std::max({border, std::abs(a[0]), std::abs(a[1]), std::abs(a[2])});
-  const LocalGrid grid = local_grid(roi, gl, border);
+  LocalGrid own_grid;
+  const LocalGrid& grid = roi_local_grid(roi, gl, border, own_grid);
   std::vector<int64_t> deltas;
   for (const Angle& a : all_angles) deltas.push_back(grid.delta(a[2], a[1], a[0]));
 
   // Raw co-occurrence counts, one ng x ng matrix per angle.
   const size_t cells = static_cast<size_t>(ng) * ng;
   std::vector<double> counts(cells * na, 0.0);
+  std::vector<int64_t> pairs(na, 0);  // pairs counted per angle
   const int32_t* index = grid.index.data();
   for (int64_t z = border; z < grid.sz - border; ++z)
     for (int64_t y = border; y < grid.sy - border; ++y) {
@@ -302,7 +489,10 @@ GlcmMatrices compute_glcm_matrices(const DiscretizedRoi& roi, const GlcmSettings
         double* row = counts.data() + static_cast<size_t>(i) * ng;
         for (int a = 0; a < na; ++a) {
           const int32_t j = index[v + deltas[a]];
-          if (j >= 0) row[a * cells + j] += 1.0;
+          if (j >= 0) {
+            row[a * cells + j] += 1.0;
+            ++pairs[a];
+          }
         }
       }
     }
@@ -337,15 +527,21 @@ GlcmMatrices compute_glcm_matrices(const DiscretizedRoi& roi, const GlcmSettings
     return m;
   }
 
-  m.p.reserve(cells * na);
+  // Each matrix's sum is its number of pairs (twice that when symmetrical):
+  // whole numbers, so summing the cells in any order gives this value.
+  m.p.resize(cells * na);
+  size_t kept = 0;
   for (int a = 0; a < na; ++a) {
-    double sum = 0;
-    for (size_t c = 0; c < cells; ++c) sum += counts[a * cells + c];
+    const double sum = double(pairs[a]) * (settings.symmetrical ? 2 : 1);
     if (na > 1 && sum == 0) continue;  // empty angle: removed
     m.angles.push_back(all_angles[a]);
     const double divisor = sum == 0 ? kNaN : sum;
-    for (size_t c = 0; c < cells; ++c) m.p.push_back(counts[a * cells + c] / divisor);
+    const double* src = counts.data() + a * cells;
+    double* dst = m.p.data() + kept * cells;
+    for (size_t c = 0; c < cells; ++c) dst[c] = src[c] / divisor;
+    ++kept;
   }
+  m.p.resize(kept * cells);
   m.na = static_cast<int>(m.angles.size());
   return m;
 }

@@ -17,14 +17,16 @@ const std::vector<std::string>& gldm_feature_names() {
 }
 
 GldmMatrix compute_gldm_matrix(const DiscretizedRoi& roi, const GldmSettings& settings) {
-  const GrayLevels gl = gray_levels(roi);
+  GrayLevels own_levels;
+  const GrayLevels& gl = roi_gray_levels(roi, own_levels);
   const std::vector<Angle> angles = texture_angles(roi.size, settings.distances, true,
                                                    force2d_axis(settings.force2d, settings.force2d_dimension));
   const int ng = static_cast<int>(gl.levels.size());
   const int ncols = static_cast<int>(angles.size()) + 1;  // 0..Na dependent neighbours
   std::vector<double> full(static_cast<size_t>(ng) * ncols, 0.0);
-  const NeighbourhoodGrid neighbourhood = neighbourhood_grid(roi, gl, angles);
-  const LocalGrid& grid = neighbourhood.grid;
+  NeighbourhoodGrid neighbourhood;
+  neighbourhood_grid(roi, gl, angles, neighbourhood);
+  const LocalGrid& grid = *neighbourhood.grid;
   const std::vector<int64_t>& deltas = neighbourhood.deltas;
   const int32_t* index = grid.index.data();
   const std::vector<int>& levels = gl.levels;

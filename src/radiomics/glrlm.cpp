@@ -28,17 +28,21 @@ const std::vector<std::string>& glrlm_feature_names() {
 
 GlrlmMatrices compute_glrlm_matrices(const DiscretizedRoi& roi, const GlrlmSettings& settings) {
   const WeightingNorm norm = parse_weighting_norm(settings.weighting_norm);
-  const GrayLevels gl = gray_levels(roi);
+  GrayLevels own_levels;
+  const GrayLevels& gl = roi_gray_levels(roi, own_levels);
   const std::vector<Angle> all_angles =
       texture_angles(roi.size, {1}, false, force2d_axis(settings.force2d, settings.force2d_dimension));
   const int ng = static_cast<int>(gl.levels.size());
   const int na = static_cast<int>(all_angles.size());
-  const int nr_full = static_cast<int>(std::max({roi.size.x, roi.size.y, roi.size.z}));
-  // counts[(i * nr_full + run_length - 1) * na + a]
-  std::vector<double> counts(static_cast<size_t>(ng) * nr_full * na, 0.0);
   // Lines are walked through the mask's bounding box only: voxels outside it
   // are outside the mask, which ends a run exactly as leaving the array does.
   const LocalGrid grid = local_grid(roi, gl, 0);
+  // Runs are at most as long as the box is wide: the run lengths beyond that
+  // (up to PyRadiomics's max(array shape)) would be empty, and empty run
+  // lengths are dropped below anyway.
+  const int nr_full = static_cast<int>(std::max({grid.sx, grid.sy, grid.sz}));
+  // counts[(i * nr_full + run_length - 1) * na + a]
+  std::vector<double> counts(static_cast<size_t>(ng) * nr_full * na, 0.0);
   const int32_t* index = grid.index.data();
   for (int a = 0; a < na; ++a) {
     const Angle& ang = all_angles[a];

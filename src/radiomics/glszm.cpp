@@ -16,14 +16,19 @@ const std::vector<std::string>& glszm_feature_names() {
 }
 
 GlszmMatrix compute_glszm_matrix(const DiscretizedRoi& roi, const GlszmSettings& settings) {
-  const GrayLevels gl = gray_levels(roi);
+  GrayLevels own_levels;
+  const GrayLevels& gl = roi_gray_levels(roi, own_levels);
   const std::vector<Angle> angles =
       texture_angles(roi.size, {1}, true, force2d_axis(settings.force2d, settings.force2d_dimension));
   const int ng = static_cast<int>(gl.levels.size());
 
   // Flood fill every zone once on a copy of the ROI with a one-voxel border
   // (visited voxels are set to -1); (level index, size) per zone.
-  LocalGrid grid = local_grid(roi, gl, 1);
+  LocalGrid grid;
+  if (roi.shared && &gl == &roi.shared->levels)
+    grid = roi.shared->grid1;  // a copy: the fill overwrites it
+  else
+    grid = local_grid(roi, gl, 1);
   std::vector<int64_t> deltas;
   for (const Angle& a : angles) deltas.push_back(grid.delta(a[2], a[1], a[0]));
   int32_t* index = grid.index.data();

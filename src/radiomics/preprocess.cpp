@@ -445,11 +445,19 @@ PreparedCase prepare_case(const DoubleImage& image_in, PixelType pixel_type, con
     throw InputError(fmt::format("Label ({}) not present in mask. Choose from [{}]", s.label, choices));
   }
   LabelMap mask(labels.size(), labels.geometry(), 0);
-  for (int64_t i = 0; i < labels.voxel_count(); ++i) mask[i] = labels[i] == s.label;
+  {
+    // Raw pointers and a local label: the byte stores cannot alias them, so
+    // the loop vectorises.
+    uint8_t* out = mask.data();
+    const uint8_t label = static_cast<uint8_t>(s.label);
+    const bool label_in_range = s.label >= 0 && s.label <= 255;
+    for (int64_t i = 0; i < nvox; ++i) out[i] = label_in_range && lab[i] == label;
+  }
   {
     const double* px = image_in.data();
-    bool nan = false;
-    for (int64_t i = 0; i < image_in.voxel_count(); ++i) nan |= px[i] != px[i];
+    const int64_t n = image_in.voxel_count();
+    int64_t nan = 0;  // an integer or: vectorises, as a bool or does not
+    for (int64_t i = 0; i < n; ++i) nan |= px[i] != px[i];
     if (nan) throw InputError("the image holds NaN voxels");
   }
 
@@ -547,10 +555,24 @@ DiscretizedRoi discretize(const DoubleImage& cropped, const LabelMap& cropped_ma
   roi.spacing = cropped.geometry().spacing;
   roi.level.assign(size_t(cropped.voxel_count()), 0);
   roi.mask.assign(size_t(cropped.voxel_count()), 0);
+  // digitize() for every ROI voxel, without a binary search: the edges are
+  // (close to) evenly spaced, so interpolation guesses the bin and a step or
+  // two along the edges makes it exact (the number of edges <= the value,
+  // as upper_bound counts them).
+  const size_t ne = edges.size();
+  const double e0 = edges.front(), span = edges.back() - e0;
+  const double scale = span > 0 ? double(ne - 1) / span : 0.0;
+  const double* edge = edges.data();
   for (int64_t i = 0; i < cropped.voxel_count(); ++i) {
     if (!cropped_mask[i]) continue;
     roi.mask[i] = 1;
-    roi.level[i] = digitize(cropped[i], edges);
+    const double v = cropped[i];
+    const double t = (v - e0) * scale;
+    size_t g = !(t > 0) ? 0 : t >= double(ne - 1) ? ne : size_t(t) + 1;
+    if (std::isnan(v)) g = ne;  // as upper_bound places NaN
+    while (g < ne && edge[g] <= v) ++g;
+    while (g > 0 && edge[g - 1] > v) --g;
+    roi.level[i] = int32_t(g);
     roi.max_level = std::max(roi.max_level, roi.level[i]);
   }
   return roi;

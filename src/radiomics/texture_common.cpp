@@ -166,13 +166,33 @@ double nan_mean(const std::vector<double>& values) {
   return n ? sum / n : std::numeric_limits<double>::quiet_NaN();
 }
 
-NeighbourhoodGrid neighbourhood_grid(const DiscretizedRoi& roi, const GrayLevels& levels,
-                                     const std::vector<Angle>& angles) {
+void neighbourhood_grid(const DiscretizedRoi& roi, const GrayLevels& levels, const std::vector<Angle>& angles,
+                        NeighbourhoodGrid& out) {
   int border = 1;
   for (const Angle& a : angles) border = std::max({border, std::abs(a[0]), std::abs(a[1]), std::abs(a[2])});
-  NeighbourhoodGrid out{local_grid(roi, levels, border), {}};
-  for (const Angle& a : angles) out.deltas.push_back(out.grid.delta(a[2], a[1], a[0]));
-  return out;
+  out.grid = &roi_local_grid(roi, levels, border, out.own);
+  out.deltas.clear();
+  for (const Angle& a : angles) out.deltas.push_back(out.grid->delta(a[2], a[1], a[0]));
+}
+
+void share_texture_inputs(DiscretizedRoi& roi) {
+  roi.shared.reset();
+  auto shared = std::make_shared<TextureInputs>();
+  shared->levels = gray_levels(roi);
+  shared->grid1 = local_grid(roi, shared->levels, 1);
+  roi.shared = std::move(shared);
+}
+
+const GrayLevels& roi_gray_levels(const DiscretizedRoi& roi, GrayLevels& own) {
+  if (roi.shared) return roi.shared->levels;
+  own = gray_levels(roi);
+  return own;
+}
+
+const LocalGrid& roi_local_grid(const DiscretizedRoi& roi, const GrayLevels& levels, int border, LocalGrid& own) {
+  if (roi.shared && border == 1 && &levels == &roi.shared->levels) return roi.shared->grid1;
+  own = local_grid(roi, levels, border);
+  return own;
 }
 
 }  // namespace scopemia::radiomics

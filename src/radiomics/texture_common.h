@@ -67,11 +67,15 @@ LocalGrid local_grid(const DiscretizedRoi& roi, const GrayLevels& levels, int bo
 // buffer step of each offset: what the neighbourhood classes (GLDM, NGTDM)
 // scan.
 struct NeighbourhoodGrid {
-  LocalGrid grid;
-  std::vector<int64_t> deltas;  // one per angle, in order
+  LocalGrid own;                  // the grid when it is not the shared one
+  const LocalGrid* grid = nullptr;  // the grid to scan (&own or roi.shared's)
+  std::vector<int64_t> deltas;    // one per angle, in order
+  NeighbourhoodGrid() = default;
+  NeighbourhoodGrid(const NeighbourhoodGrid&) = delete;
+  NeighbourhoodGrid& operator=(const NeighbourhoodGrid&) = delete;
 };
-NeighbourhoodGrid neighbourhood_grid(const DiscretizedRoi& roi, const GrayLevels& levels,
-                                     const std::vector<Angle>& angles);
+void neighbourhood_grid(const DiscretizedRoi& roi, const GrayLevels& levels, const std::vector<Angle>& angles,
+                        NeighbourhoodGrid& out);
 
 // Calls visit(v, i) for every ROI voxel of the grid's interior: v its buffer
 // position (add a delta for a neighbour), i its gray-level index.
@@ -86,6 +90,19 @@ void for_each_roi_voxel(const LocalGrid& grid, Visit&& visit) {
         if (index[v] >= 0) visit(v, index[v]);
     }
 }
+
+// The gray levels and the border-1 grid of a ROI, shared by the texture
+// classes of one extraction (DiscretizedRoi::shared).
+struct TextureInputs {
+  GrayLevels levels;
+  LocalGrid grid1;  // local_grid(roi, levels, 1)
+};
+// Computes roi.shared (the extractor calls it once per discretized image).
+void share_texture_inputs(DiscretizedRoi& roi);
+// roi.shared's levels when set, else gray_levels(roi) computed into `own`.
+const GrayLevels& roi_gray_levels(const DiscretizedRoi& roi, GrayLevels& own);
+// roi.shared's grid when set and `border` is 1, else local_grid() into `own`.
+const LocalGrid& roi_local_grid(const DiscretizedRoi& roi, const GrayLevels& levels, int border, LocalGrid& own);
 
 // Distance-weighting norms (PyRadiomics's weightingNorm setting).
 enum class WeightingNorm { None, Manhattan, Euclidean, Infinity, NoWeighting };

@@ -1,6 +1,12 @@
 #include "radiomics/glcm.h"
 
+#include <algorithm>
 #include <cmath>
+#include <complex>
+#include <cstdio>
+#include <random>
+
+#include <Eigen/Dense>
 
 #include <gtest/gtest.h>
 
@@ -85,6 +91,94 @@ TEST(Glcm, HandComputedTwoByTwo) {
   EXPECT_NEAR(feature(f, "Imc1"), -0.5, 1e-12);
   EXPECT_NEAR(feature(f, "Imc2"), std::sqrt(1 - std::exp(-2.0)) / 2, 1e-12);
   EXPECT_NEAR(feature(f, "DifferenceAverage"), 1.0, 1e-12);
+}
+
+// MCC and Imc1/Imc2 take shortcuts (docs/radiomics-texture.md): MCC from the
+// symmetric form with an own tridiagonalisation and Sturm multisection,
+// HXY1/HXY2 from the marginals. Check them on random GLCMs — symmetric and
+// not, sizes 2..137 (the largest LIDC Ng), about a quarter full, with
+// absent levels and gaps in the gray levels — against PyRadiomics's
+// definitions evaluated directly: Q(i,j) = sum_k p(i,k) p(j,k) / (px(i) py(k))
+// through Eigen's general (non-symmetric) eigen solver, and the Ng^2 sums
+// HXY1 = -sum p log2(px py + eps), HXY2 = -sum px py log2(px py + eps).
+TEST(Glcm, McCAndImcMatchDefinitionsOnRandomMatrices) {
+  std::mt19937_64 rng(12345);
+  const double eps = kTextureEps;
+  int checked = 0;
+  double worst_mcc = 0, worst_imc = 0;
+  for (int trial = 0; trial < 60; ++trial) {
+    const int ng = trial == 0 ? 137 : 2 + int(rng() % 60);
+    const bool symmetric = trial % 3 != 2;
+    std::uniform_real_distribution<double> u(0, 1);
+    std::vector<double> c(size_t(ng) * ng, 0.0);
+    const int absent = int(rng() % ng) % 3 == 0 ? int(rng() % ng) : -1;  // a level with no pairs
+    for (int i = 0; i < ng; ++i)
+      for (int j = 0; j < ng; ++j) {
+        if (i == absent || j == absent) continue;
+        // Mostly near the diagonal, as CT textures are; ~25 % full.
+        const double near = std::exp(-std::abs(i - j) / 6.0);
+        if (u(rng) < 0.35 * near + 0.05) c[size_t(i) * ng + j] = double(1 + rng() % 40);
+      }
+    if (symmetric)
+      for (int i = 0; i < ng; ++i)
+        for (int j = i + 1; j < ng; ++j) {
+          const double sum = c[size_t(i) * ng + j] + c[size_t(j) * ng + i];
+          c[size_t(i) * ng + j] = c[size_t(j) * ng + i] = sum;
+        }
+    double total = 0;
+    for (double v : c) total += v;
+    if (total == 0) continue;
+    GlcmMatrices m;
+    m.ng = ng;
+    m.na = 1;
+    for (int i = 0; i < ng; ++i) m.gray_levels.push_back(1 + i + (i > ng / 2 ? 3 : 0));  // a gap
+    m.max_level = m.gray_levels.back();
+    for (double v : c) m.p.push_back(v / total);
+    const FeatureList f = glcm_features(m);
+
+    std::vector<double> px(ng, 0), py(ng, 0);
+    for (int i = 0; i < ng; ++i)
+      for (int j = 0; j < ng; ++j) {
+        px[i] += m.p[size_t(i) * ng + j];
+        py[j] += m.p[size_t(i) * ng + j];
+      }
+    Eigen::MatrixXd q = Eigen::MatrixXd::Zero(ng, ng);
+    for (int i = 0; i < ng; ++i)
+      for (int j = 0; j < ng; ++j)
+        for (int k = 0; k < ng; ++k)
+          if (px[i] > 0 && py[k] > 0) q(i, j) += m.p[size_t(i) * ng + k] * m.p[size_t(j) * ng + k] / (px[i] * py[k]);
+    const Eigen::VectorXcd ev = Eigen::EigenSolver<Eigen::MatrixXd>(q, false).eigenvalues();
+    std::vector<double> re;
+    for (int i = 0; i < ng; ++i) re.push_back(ev[i].real());
+    std::sort(re.begin(), re.end());
+    const double mcc = std::sqrt(std::max(re[size_t(ng) - 2], 0.0));
+    const double got_mcc = feature(f, "MCC");
+    EXPECT_NEAR(got_mcc, mcc, 1e-10 * std::max(mcc, 1e-3)) << "trial " << trial << " ng " << ng;
+    worst_mcc = std::max(worst_mcc, std::abs(got_mcc - mcc) / std::max(mcc, 1e-3));
+
+    double hxy = 0, hxy1 = 0, hxy2 = 0, hx = 0, hy = 0;
+    for (int i = 0; i < ng; ++i) {
+      hx -= px[i] * std::log2(px[i] + eps);
+      hy -= py[i] * std::log2(py[i] + eps);
+      for (int j = 0; j < ng; ++j) {
+        const double v = m.p[size_t(i) * ng + j], pxy = px[i] * py[j];
+        hxy -= v * std::log2(v + eps);
+        hxy1 -= v * std::log2(pxy + eps);
+        hxy2 -= pxy * std::log2(pxy + eps);
+      }
+    }
+    const double imc1 = (hxy - hxy1) / std::max(hx, hy);
+    const double imc2 = std::sqrt(1 - std::exp(-2 * (hxy2 - hxy)));
+    for (const auto& [name, want] : {std::pair<const char*, double>{"Imc1", imc1}, {"Imc2", imc2}}) {
+      const double got = feature(f, name);
+      EXPECT_NEAR(got, want, 1e-11 * std::abs(want)) << name << " trial " << trial << " ng " << ng;
+      worst_imc = std::max(worst_imc, std::abs(got - want) / std::abs(want));
+    }
+    ++checked;
+  }
+  EXPECT_GE(checked, 55);
+  std::printf("random GLCMs: %d checked; worst relative difference MCC %.2g, Imc1/Imc2 %.2g\n", checked, worst_mcc,
+              worst_imc);
 }
 
 // Weighting merges the 4 angles with w = exp(-d^2) before normalising: with

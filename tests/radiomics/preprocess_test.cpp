@@ -1,4 +1,5 @@
 // Image preparation and discretization, as PyRadiomics does them.
+#include <algorithm>
 #include <cmath>
 
 #include <gtest/gtest.h>
@@ -102,6 +103,43 @@ TEST(Discretize, FillsTheRoiStruct) {
   EXPECT_EQ(roi.level[roi.offset(1, 0, 0)], 1);  // value 1: edges 0, 10, ...
   EXPECT_EQ(roi.level[roi.offset(2, 2, 1)], 13);  // value 122
   EXPECT_EQ(roi.max_level, 13);
+}
+
+// discretize() places each voxel by an interpolated guess corrected along the
+// edges; it must count the edges <= the value exactly as digitize()
+// (upper_bound) does, values on an edge and fractional widths included.
+TEST(Discretize, MatchesDigitizeOnEveryVoxel) {
+  for (const auto& [width, count] : std::vector<std::pair<double, int>>{{25, 0}, {0.3, 0}, {7, 0}, {0, 32}, {0, 7}}) {
+    DoubleImage img(Size3{17, 13, 5}, Geometry{});
+    LabelMap m(Size3{17, 13, 5}, Geometry{}, 0);
+    uint64_t x = 88172645463325252ull;  // xorshift: values on and between edges, negative too
+    for (int64_t i = 0; i < img.voxel_count(); ++i) {
+      x ^= x << 13;
+      x ^= x >> 7;
+      x ^= x << 17;
+      const double v = double(int64_t(x % 4001) - 1200) * (i % 3 == 0 ? 1.0 : 0.1);
+      img[i] = v;
+      m[i] = (x >> 20) % 4 != 0;
+    }
+    Settings s;
+    if (count > 0) {
+      s.binCount = count;
+    } else {
+      s.binWidth = width;
+    }
+    const DiscretizedRoi roi = discretize(img, m, s);
+    std::vector<double> values;
+    for (int64_t i = 0; i < img.voxel_count(); ++i)
+      if (m[i]) values.push_back(img[i]);
+    const std::vector<double> edges = bin_edges(values, s);
+    int32_t max_level = 0;
+    for (int64_t i = 0; i < img.voxel_count(); ++i) {
+      if (!m[i]) continue;
+      ASSERT_EQ(roi.level[size_t(i)], digitize(img[i], edges)) << "value " << img[i] << " width " << width;
+      max_level = std::max(max_level, roi.level[size_t(i)]);
+    }
+    EXPECT_EQ(roi.max_level, max_level);
+  }
 }
 
 TEST(Preprocess, NormalizeUsesSampleSigma) {

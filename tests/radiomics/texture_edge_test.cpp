@@ -1,6 +1,7 @@
 // Edge cases of the texture classes, with the values PyRadiomics 3.1's code
 // gives for them (derivations in the comments), and bad input.
 #include <cmath>
+#include <cstring>
 #include <stdexcept>
 
 #include <gtest/gtest.h>
@@ -166,6 +167,42 @@ TEST(TextureEdge, AsymmetricGlcmMccMatchesDefinition) {
   double mean = 0;
   for (double e : expected) mean += e / expected.size();
   EXPECT_NEAR(feature(glcm_features(m), "MCC"), mean, 1e-9);
+}
+
+// The extractor shares one gray-level scan and border-1 grid between the
+// texture classes (share_texture_inputs): every class must give exactly the
+// values it computes from the ROI alone.
+TEST(TextureEdge, SharedInputsGiveTheSameValues) {
+  const Size3 size{9, 8, 6};
+  std::vector<int32_t> levels(size_t(size.count()));
+  uint64_t x = 2463534242ull;
+  for (auto& l : levels) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    l = 1 + int32_t(x % 9);
+  }
+  DiscretizedRoi roi = full_roi(size, levels);
+  for (size_t i = 0; i < roi.mask.size(); ++i)
+    if (i % 7 == 3 || i < 40) roi.mask[i] = 0;  // holes and an empty corner
+  DiscretizedRoi shared = roi;
+  share_texture_inputs(shared);
+  ASSERT_TRUE(shared.shared);
+  auto same = [](const FeatureList& a, const FeatureList& b) {
+    ASSERT_EQ(a.size(), b.size());
+    for (size_t k = 0; k < a.size(); ++k) {
+      EXPECT_EQ(a[k].first, b[k].first);
+      EXPECT_EQ(std::memcmp(&a[k].second, &b[k].second, sizeof(double)), 0) << a[k].first;
+    }
+  };
+  same(glcm_features(roi, GlcmSettings{}), glcm_features(shared, GlcmSettings{}));
+  same(glrlm_features(roi, GlrlmSettings{}), glrlm_features(shared, GlrlmSettings{}));
+  same(glszm_features(roi, GlszmSettings{}), glszm_features(shared, GlszmSettings{}));
+  same(gldm_features(roi, GldmSettings{}), gldm_features(shared, GldmSettings{}));
+  same(ngtdm_features(roi, NgtdmSettings{}), ngtdm_features(shared, NgtdmSettings{}));
+  GldmSettings d2;
+  d2.distances = {2};  // a border-2 grid: not the shared one
+  same(gldm_features(roi, d2), gldm_features(shared, d2));
 }
 
 TEST(TextureEdge, BadInputThrows) {
