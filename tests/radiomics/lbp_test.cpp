@@ -16,6 +16,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/error.h"
 #include "radiomics/extractor.h"
 #include "radiomics/image_types.h"
 #include "radiomics/lbp.h"
@@ -509,6 +510,46 @@ TEST(LbpImageTypes, ExtractorColumnsAndTypeSettings) {
   EXPECT_NEAR(r.features[2].second, m1_mean, 1e-9 * std::abs(m1_mean));
   EXPECT_NEAR(r.features[9].second, k_max, 1e-9 * std::max(1.0, std::abs(k_max)));
   EXPECT_EQ(r.features[11].second, l2_max);
+}
+
+}  // namespace
+}  // namespace scopemia::radiomics
+
+namespace scopemia::radiomics {
+namespace {
+
+TEST(LbpImageTypes, DefaultsAsPyRadiomicsCode) {
+  // imageoperations.getLBP2DImage: kwargs.get('lbp2DSamples', 8) (the
+  // docstring's 9 is not what runs), radius 1, 'uniform'; LBP3D: 2 levels,
+  // radius 1, subdivision 1.
+  const Settings s;
+  EXPECT_EQ(s.lbp2DSamples, 8);
+  EXPECT_EQ(s.lbp2DRadius, 1.0);
+  EXPECT_EQ(s.lbp2DMethod, "uniform");
+  EXPECT_EQ(s.lbp3DLevels, 2);
+  EXPECT_EQ(s.lbp3DIcosphereRadius, 1.0);
+  EXPECT_EQ(s.lbp3DIcosphereSubdivision, 1);
+}
+
+TEST(LbpImageTypes, FlatRoiGivesNanKurtosis) {
+  const std::string yaml =
+      "setting:\n  binWidth: 1\n"
+      "imageType:\n  LBP3D: {}\n"
+      "featureClass:\n  firstorder: [Mean]\n";
+  const Extractor e(parse_params_yaml(yaml, "test"));
+  Image<double> img({10, 10, 10}, Geometry{}, 7.0);
+  LabelMap mask({10, 10, 10}, Geometry{}, 0);
+  for (int64_t z = 3; z < 7; ++z)
+    for (int64_t y = 3; y < 7; ++y)
+      for (int64_t x = 3; x < 7; ++x) mask.at(x, y, z) = 1;
+  img.at(5, 5, 5) = 9;
+  // The kurtosis of constant samples is NaN (scipy): PyRadiomics's bin edges
+  // (builtin min, numpy.arange) fail when the first ROI value is NaN, as
+  // here; a one-line error, no crash.
+  const Lbp3dImages l = lbp3d_images(img, mask, 2, 1.0, 1, PixelType::Int16);
+  EXPECT_TRUE(std::isnan(l.kurtosis.at(3, 3, 3)));
+  EXPECT_FALSE(std::isnan(l.kurtosis.at(4, 5, 5)));  // next to the bright voxel
+  EXPECT_THROW(e.execute(img, PixelType::Int16, mask), InputError);
 }
 
 }  // namespace
