@@ -14,7 +14,11 @@ unit icosahedron, each subdivision splits edges at midpoints and moves all
 vertices to the radius; subdivision 0 keeps radius 1).
 
 Run: /usr/bin/python3 tests/radiomics/lbp_reference.py > tests/radiomics/lbp_reference.inc
+     /usr/bin/python3 tests/radiomics/lbp_reference.py --brain1 REFDATA/pyradiomics
+       (the brain1 numbers of LbpImageTypes.Brain1AgainstPythonReference)
 """
+import gzip
+import sys
 import numpy as np
 from scipy.ndimage import map_coordinates
 from scipy.spatial import ConvexHull
@@ -142,5 +146,28 @@ def main():
             emit('kLbp3d{}_k'.format(tag), k)
 
 
+def read_nrrd(path):
+    raw = open(path, 'rb').read()
+    i = raw.index(b'\n\n')
+    h = dict(l.split(': ', 1) for l in raw[:i].decode().splitlines() if ': ' in l)
+    assert h['encoding'] == 'gzip' and h['endian'] == 'little'
+    dt = {'short': np.int16, 'int': np.int32, 'unsigned char': np.uint8}[h['type']]
+    sizes = [int(x) for x in h['sizes'].split()]
+    return np.frombuffer(gzip.decompress(raw[i + 2:]), dtype=dt).reshape(sizes[::-1])
+
+
+def brain1(folder):
+    """PyRadiomics defaults (whole image, label 1), LBP3D and LBP2D defaults."""
+    im = read_nrrd(folder + '/brain1_image.nrrd')
+    ma = (read_nrrd(folder + '/brain1_label.nrrd') == 1).astype(np.uint8)
+    roi, out, k = lbp3d(im, ma, 2, 1.0, 1)
+    l2 = lbp2d(im, 0, 8, 1, 'uniform')[roi].astype(float)
+    for name, vals in (('lbp-3D-m1', out[0]), ('lbp-3D-m2', out[1]), ('lbp-3D-k', k), ('lbp-2D', l2)):
+        print('{"%s", %.17g, %.17g, %.17g},' % (name, np.mean(vals), np.min(vals), np.max(vals)))
+
+
 if __name__ == '__main__':
-    main()
+    if len(sys.argv) == 3 and sys.argv[1] == '--brain1':
+        brain1(sys.argv[2])
+    else:
+        main()

@@ -8,6 +8,7 @@
 //  - names and columns through generate_images and the extractor.
 #include <algorithm>
 #include <array>
+#include <map>
 #include <cmath>
 #include <random>
 #include <set>
@@ -21,6 +22,7 @@
 #include "radiomics/image_types.h"
 #include "radiomics/lbp.h"
 #include "radiomics/params.h"
+#include "support/refdata.h"
 
 namespace scopemia::radiomics {
 namespace {
@@ -550,6 +552,44 @@ TEST(LbpImageTypes, FlatRoiGivesNanKurtosis) {
   EXPECT_TRUE(std::isnan(l.kurtosis.at(3, 3, 3)));
   EXPECT_FALSE(std::isnan(l.kurtosis.at(4, 5, 5)));  // next to the bright voxel
   EXPECT_THROW(e.execute(img, PixelType::Int16, mask), InputError);
+}
+
+}  // namespace
+}  // namespace scopemia::radiomics
+
+namespace scopemia::radiomics {
+namespace {
+
+// brain1 (int16, 256x256x25, 4137 ROI voxels), PyRadiomics's default
+// settings, LBP3D and LBP2D defaults: firstorder Mean/Minimum/Maximum of each
+// image against the scipy/scikit-image path of lbp_reference.py run on the
+// same files (numpy mean/min/max over the ROI voxels).
+TEST(LbpImageTypes, Brain1AgainstPythonReference) {
+  SCOPEMIA_REFDATA(image, "pyradiomics/brain1_image.nrrd");
+  SCOPEMIA_REFDATA(mask, "pyradiomics/brain1_label.nrrd");
+  const std::string yaml =
+      "imageType:\n  LBP3D: {}\n  LBP2D: {}\n"
+      "featureClass:\n  firstorder: [Mean, Minimum, Maximum]\n";
+  const Extractor e(parse_params_yaml(yaml, "test"));
+  const CaseResult r = e.execute_files(image, mask);
+  std::map<std::string, double> got(r.features.begin(), r.features.end());
+  struct Want {
+    const char* image;
+    double mean, min, max;
+  };
+  const std::vector<Want> want = {
+      {"lbp-3D-m1", 8.4959947996859881, 0, 21.660280258017078},
+      {"lbp-3D-m2", 10.500591663020836, 0, 19.594452029932768},
+      {"lbp-3D-k", -0.76518324306811814, -1.5981039906021668, 3.2212504764810079},
+      {"lbp-2D", 4.3294657964708723, 0, 9},
+  };
+  for (const Want& w : want) {
+    const std::string n = std::string(w.image) + "_firstorder_";
+    ASSERT_TRUE(got.count(n + "Mean")) << n;
+    EXPECT_NEAR(got[n + "Mean"], w.mean, 1e-12 * std::max(1.0, std::abs(w.mean))) << n;
+    EXPECT_NEAR(got[n + "Minimum"], w.min, 1e-12 * std::max(1.0, std::abs(w.min))) << n;
+    EXPECT_NEAR(got[n + "Maximum"], w.max, 1e-12 * std::max(1.0, std::abs(w.max))) << n;
+  }
 }
 
 }  // namespace
