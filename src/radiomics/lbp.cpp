@@ -367,7 +367,7 @@ Lbp3dImages lbp3d_images(const Image<double>& image, const LabelMap& mask, int l
   std::vector<double> f(nv);
   std::vector<int> bit(nv);
   std::vector<std::complex<double>> coef(harmonics.size());
-  std::vector<std::complex<double>> energy(static_cast<size_t>(levels));
+  std::vector<std::complex<double>> energy(static_cast<size_t>(levels)), g(static_cast<size_t>(levels));
   const double resolution = 1e-15;  // numpy.finfo(float64).resolution
   for (int64_t z = 0; z < s.z; ++z)
     for (int64_t y = 0; y < s.y; ++y)
@@ -405,7 +405,7 @@ Lbp3dImages lbp3d_images(const Image<double>& image, const LabelMap& mask, int l
         // complex number (numpy's f ** 2), then the real part.
         std::fill(energy.begin(), energy.end(), std::complex<double>(0));
         for (size_t v = 0; v < nv; ++v) {
-          std::vector<std::complex<double>> g(static_cast<size_t>(levels));
+          std::fill(g.begin(), g.end(), std::complex<double>(0));
           for (size_t h = 0; h < harmonics.size(); ++h) g[size_t(harmonics[h].n)] += coef[h] * harmonics[h].y[v];
           for (int l = 0; l < levels; ++l) energy[size_t(l)] += g[size_t(l)] * g[size_t(l)];
         }
