@@ -4,9 +4,11 @@
 #include <cmath>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "core/error.h"
 #include "imaging/itk_filters.h"
+#include "radiomics/lbp.h"
 
 namespace scopemia::radiomics {
 namespace {
@@ -223,10 +225,20 @@ void generate_images(const std::string& type, const Image<double>& image, const 
     }
     const std::string ll(axes.size(), 'L');
     sink(s.level == 1 ? "wavelet-" + ll : fmt::format("wavelet{}-{}", s.level, ll), unpad(data));
+  } else if (type == "LBP2D") {
+    if (!s.force2D)  // PyRadiomics's warning, word for word
+      spdlog::warn("Calculating Local Binary Pattern in 2D, but extracting features in 3D. Use with caution!");
+    sink("lbp-2D", lbp2d_image(image, s.force2Ddimension, s.lbp2DSamples, s.lbp2DRadius, s.lbp2DMethod, pixel_type));
+  } else if (type == "LBP3D") {
+    if (s.force2D)
+      spdlog::warn("Calculating Local Binary Pattern in 3D, but extracting features in 2D. Use with caution!");
+    Lbp3dImages lbp = lbp3d_images(image, mask, s.lbp3DLevels, s.lbp3DIcosphereRadius, s.lbp3DIcosphereSubdivision,
+                                   pixel_type);
+    for (size_t l = 0; l < lbp.levels.size(); ++l) sink(fmt::format("lbp-3D-m{}", l + 1), lbp.levels[l]);
+    sink("lbp-3D-k", lbp.kurtosis);
   } else {
     throw InputError(fmt::format("image type '{}' is not implemented in this build", type));
   }
-  (void)mask;
 }
 
 }  // namespace scopemia::radiomics

@@ -10,6 +10,9 @@
 //                PyWavelets swtn conventions: periodic, filters not
 //                upsampled, one level at a time; odd sizes padded by wrap)
 //   Square, SquareRoot, Logarithm, Exponential, Gradient
+//   LBP2D        "lbp-2D" (radiomics/lbp.h)
+//   LBP3D        "lbp-3D-m1" ... "lbp-3D-m<lbp3DLevels>", "lbp-3D-k" (on the
+//                voxels where `mask` is non-zero)
 #include <functional>
 #include <string>
 

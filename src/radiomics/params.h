@@ -93,7 +93,7 @@ struct Settings {
   std::string wavelet = "coif1";
   bool gradientUseSpacing = true;
   double lbp2DRadius = 1;
-  int lbp2DSamples = 9;
+  int lbp2DSamples = 8;  // getLBP2DImage's kwargs default (its docstring says 9)
   std::string lbp2DMethod = "uniform";
   int lbp3DLevels = 2;
   double lbp3DIcosphereRadius = 1;

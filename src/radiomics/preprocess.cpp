@@ -511,9 +511,19 @@ PreparedCase prepare_case(const DoubleImage& image_in, PixelType pixel_type, con
 
 std::vector<double> bin_edges(const std::vector<double>& values, const Settings& s) {
   if (values.empty()) throw InputError("the ROI is empty");
-  const auto [mn_it, mx_it] = std::minmax_element(values.begin(), values.end());
-  const double mn = *mn_it, mx = *mx_it;
+  // Python's builtin min/max (first value, replaced by a smaller/larger
+  // one): a NaN is skipped unless it comes first (LBP3D's kurtosis image).
+  double mn = values.front(), mx = values.front();
+  for (double v : values) {
+    if (v < mn) mn = v;
+    if (v > mx) mx = v;
+  }
   std::vector<double> edges;
+  // numpy.histogram (binCount) fails on any NaN, numpy.arange (binWidth) on
+  // a NaN bound.
+  const bool nan_bound = s.binCount ? std::any_of(values.begin(), values.end(), [](double v) { return std::isnan(v); })
+                                    : std::isnan(mn) || std::isnan(mx);
+  if (nan_bound) throw InputError("the image has NaN in the ROI: no bin edges (as numpy in PyRadiomics)");
   if (s.binCount) {
     // numpy.histogram(values, binCount)[1]: linspace over [min, max].
     double first = mn, last = mx;
