@@ -1,7 +1,5 @@
 #include "train/figures.h"
 
-#include <zlib.h>
-
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -9,89 +7,9 @@
 
 #include <torch/torch.h>
 
-#include "core/atomic_file.h"
 #include "data/masking.h"
 
 namespace scopemia::train {
-
-// ------------------------------------------------------------ RgbImage ----
-
-RgbImage::RgbImage(int64_t w, int64_t h, Rgb fill) : width(w), height(h), pixels(static_cast<size_t>(3 * w * h)) {
-  if (w < 0 || h < 0) throw std::invalid_argument("negative image size");
-  fill_rect(0, 0, w, h, fill);
-}
-
-Rgb RgbImage::at(int64_t x, int64_t y) const {
-  if (x < 0 || y < 0 || x >= width || y >= height) throw std::out_of_range("pixel outside the image");
-  const size_t i = static_cast<size_t>(3 * (y * width + x));
-  return Rgb{pixels[i], pixels[i + 1], pixels[i + 2]};
-}
-
-void RgbImage::set(int64_t x, int64_t y, Rgb c) {
-  if (x < 0 || y < 0 || x >= width || y >= height) return;  // clipped
-  const size_t i = static_cast<size_t>(3 * (y * width + x));
-  pixels[i] = c.r;
-  pixels[i + 1] = c.g;
-  pixels[i + 2] = c.b;
-}
-
-void RgbImage::fill_rect(int64_t x, int64_t y, int64_t w, int64_t h, Rgb c) {
-  for (int64_t j = std::max<int64_t>(y, 0); j < std::min(y + h, height); ++j)
-    for (int64_t i = std::max<int64_t>(x, 0); i < std::min(x + w, width); ++i) set(i, j, c);
-}
-
-// ----------------------------------------------------------------- PNG ----
-
-namespace {
-
-void put_u32(std::string& out, uint32_t v) {
-  out.push_back(char((v >> 24) & 0xff));
-  out.push_back(char((v >> 16) & 0xff));
-  out.push_back(char((v >> 8) & 0xff));
-  out.push_back(char(v & 0xff));
-}
-
-// length, type, data, CRC-32 of type + data
-void put_chunk(std::string& out, const char type[4], const std::string& data) {
-  put_u32(out, uint32_t(data.size()));
-  const std::string body = std::string(type, 4) + data;
-  out += body;
-  const uLong crc = crc32(crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef*>(body.data()), uInt(body.size()));
-  put_u32(out, uint32_t(crc));
-}
-
-}  // namespace
-
-std::string encode_png(const RgbImage& image) {
-  if (image.width <= 0 || image.height <= 0) throw std::invalid_argument("encode_png: empty image");
-  if (int64_t(image.pixels.size()) != 3 * image.width * image.height)
-    throw std::invalid_argument("encode_png: pixel buffer does not match the size");
-  std::string png("\x89PNG\r\n\x1a\n", 8);
-  std::string header;
-  put_u32(header, uint32_t(image.width));
-  put_u32(header, uint32_t(image.height));
-  header += std::string("\x08\x02\x00\x00\x00", 5);  // 8 bits, RGB, deflate, filter 0, no interlace
-  put_chunk(png, "IHDR", header);
-  // Scanlines, each led by filter type 0 (none).
-  const size_t row = static_cast<size_t>(3 * image.width);
-  std::string raw;
-  raw.reserve((row + 1) * size_t(image.height));
-  for (int64_t y = 0; y < image.height; ++y) {
-    raw.push_back('\0');
-    raw.append(reinterpret_cast<const char*>(image.pixels.data()) + y * row, row);
-  }
-  uLongf size = compressBound(uLong(raw.size()));
-  std::string compressed(size, '\0');
-  if (compress2(reinterpret_cast<Bytef*>(&compressed[0]), &size, reinterpret_cast<const Bytef*>(raw.data()),
-                uLong(raw.size()), 6) != Z_OK)
-    throw std::runtime_error("encode_png: zlib compression failed");
-  compressed.resize(size);
-  put_chunk(png, "IDAT", compressed);
-  put_chunk(png, "IEND", std::string());
-  return png;
-}
-
-void write_png(const RgbImage& image, const std::string& path) { write_file_atomically(path, encode_png(image)); }
 
 // ---------------------------------------------------------------- Text ----
 

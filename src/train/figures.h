@@ -6,8 +6,7 @@
 // Rendering is plain pixels on an RGB canvas: each voxel of the shown slice
 // becomes a `scale` x `scale` block, grey from an intensity window, masked
 // voxels drawn in the mask colour (optionally blended); optional labels in a
-// built-in 5x7 bitmap font. The PNG is encoded here with zlib (stored RGB,
-// 8 bits, filter 0) and written atomically: no extra library is needed.
+// built-in 5x7 bitmap font. The canvas and the PNG writer are io/png.h's.
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -16,32 +15,13 @@
 #include <torch/types.h>
 
 #include "core/random.h"
+#include "io/png.h"
 
 namespace scopemia::train {
 
-struct Rgb {
-  uint8_t r = 0, g = 0, b = 0;
-  bool operator==(const Rgb& o) const { return r == o.r && g == o.g && b == o.b; }
-  bool operator!=(const Rgb& o) const { return !(*this == o); }
-};
-
-// 8-bit RGB, rows top to bottom, pixels left to right.
-struct RgbImage {
-  int64_t width = 0;
-  int64_t height = 0;
-  std::vector<uint8_t> pixels;  // 3 * width * height
-
-  RgbImage() = default;
-  RgbImage(int64_t w, int64_t h, Rgb fill = {255, 255, 255});
-  Rgb at(int64_t x, int64_t y) const;
-  void set(int64_t x, int64_t y, Rgb c);
-  void fill_rect(int64_t x, int64_t y, int64_t w, int64_t h, Rgb c);
-};
-
-// The PNG file's bytes (signature, IHDR, one IDAT, IEND).
-std::string encode_png(const RgbImage& image);
-// Writes encode_png(image) to `path` atomically (temp + rename).
-void write_png(const RgbImage& image, const std::string& path);
+using io::Rgb;
+using io::RgbImage;
+using io::write_png;
 
 // Draws `text` (A-Z, 0-9, space, % - / . : ; lower case shown as upper case,
 // anything else as a blank) with its top-left corner at (x, y), each font
