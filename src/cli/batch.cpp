@@ -4,12 +4,12 @@
 #include <atomic>
 #include <map>
 #include <set>
-#include <thread>
 
 #include <fmt/format.h>
 
 #include "core/error.h"
 #include "core/progress.h"
+#include "core/runtime.h"
 
 namespace scopemia::cli {
 
@@ -44,13 +44,7 @@ std::vector<CaseRow> run_batch(const io::CaseManifest& manifest, int jobs, const
     }
   };
   const int threads = std::max(1, std::min<int>(jobs, int(std::max<size_t>(n, 1))));
-  if (threads == 1) {
-    worker();
-  } else {
-    std::vector<std::thread> pool;
-    for (int t = 0; t < threads; ++t) pool.emplace_back(worker);
-    for (auto& t : pool) t.join();
-  }
+  run_workers(threads, worker);
   if (n > 1) progress.finish();
   return rows;
 }

@@ -2,6 +2,8 @@
 // Process-wide settings measured to matter on CPU (../shared/DESIGN.md):
 // malloc thresholds, thread count, log verbosity.
 
+#include <functional>
+
 namespace scopemia {
 
 // Keeps glibc from returning large tensor buffers to the OS after every op
@@ -12,6 +14,11 @@ void tune_malloc();
 // Defined in core/tensor_bridge.cpp, the one core file that sees torch.
 void set_compute_threads(int threads);
 int hardware_threads();
+
+// Runs `worker` on `threads` threads (at least 1; on the calling thread when
+// 1) and returns when all are done. The workers share their queue of work
+// themselves (e.g. an atomic index) and must not throw.
+void run_workers(int threads, const std::function<void()>& worker);
 
 enum class Verbosity { Quiet, Normal, Verbose };
 void init_logging(Verbosity verbosity);

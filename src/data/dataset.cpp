@@ -11,7 +11,6 @@
 #include <map>
 #include <mutex>
 #include <sstream>
-#include <thread>
 
 #include <fmt/format.h>
 
@@ -19,6 +18,7 @@
 #include "core/error.h"
 #include "core/progress.h"
 #include "core/random.h"
+#include "core/runtime.h"
 #include "imaging/mean_curvature.h"
 #include "io/case_manifest.h"
 #include "io/dicom_mask.h"
@@ -319,13 +319,7 @@ CaseDataset CaseDataset::load(const DatasetOptions& o, LoadStats& stats) {
     }
   };
   const int threads = std::max(1, std::min<int>(o.threads, int(n)));
-  if (threads == 1) {
-    worker();
-  } else {
-    std::vector<std::thread> pool;
-    for (int t = 0; t < threads; ++t) pool.emplace_back(worker);
-    for (auto& t : pool) t.join();
-  }
+  run_workers(threads, worker);
   // The first failing case in CSV order (whatever the thread timing).
   for (const auto& e : errors)
     if (e) std::rethrow_exception(e);

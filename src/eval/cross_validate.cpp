@@ -1,3 +1,4 @@
+#include "core/runtime.h"
 #include "eval/cross_validate.h"
 
 #include <atomic>
@@ -5,7 +6,6 @@
 #include <exception>
 #include <map>
 #include <mutex>
-#include <thread>
 
 #include "eval/metrics.h"
 
@@ -212,13 +212,7 @@ CvResult run_cv(const Dataset& data, const std::string& model_name, const Option
     }
   };
   const int threads = std::max(1, std::min<int>(options.threads, static_cast<int>(splits.size())));
-  if (threads == 1) {
-    worker();
-  } else {
-    std::vector<std::thread> pool;
-    for (int t = 0; t < threads; ++t) pool.emplace_back(worker);
-    for (auto& t : pool) t.join();
-  }
+  run_workers(threads, worker);
   if (error) std::rethrow_exception(error);
 
   CvResult r;

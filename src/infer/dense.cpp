@@ -88,16 +88,7 @@ class MappedSink : public SlabSink {
   Progress* progress_;
 };
 
-// The in-memory volume on the model's grid, and the fused output back into memory.
-struct TensorSource : SlabSource {
-  torch::Tensor t;  // [1, D, H, W]
-  explicit TensorSource(torch::Tensor tensor) : t(std::move(tensor)) {}
-  int64_t channels() const override { return t.size(0); }
-  int64_t depth() const override { return t.size(1); }
-  int64_t height() const override { return t.size(2); }
-  int64_t width() const override { return t.size(3); }
-  torch::Tensor read(int64_t z0, int64_t z1) override { return t.narrow(1, z0, z1 - z0); }
-};
+// The fused output back into memory (the input is an infer::TensorSource).
 struct TensorSink : SlabSink {
   torch::Tensor out;  // [D, H, W], channel 0
   Progress* progress = nullptr;

@@ -121,15 +121,6 @@ int64_t sliding_window(SlabSource& source, SlabSink& sink, const WindowModel& mo
 }
 
 namespace {
-struct TensorSource : SlabSource {
-  torch::Tensor t;  // [C, D, H, W]
-  explicit TensorSource(torch::Tensor tensor) : t(std::move(tensor)) {}
-  int64_t channels() const override { return t.size(0); }
-  int64_t depth() const override { return t.size(1); }
-  int64_t height() const override { return t.size(2); }
-  int64_t width() const override { return t.size(3); }
-  torch::Tensor read(int64_t z0, int64_t z1) override { return t.narrow(1, z0, z1 - z0); }
-};
 struct TensorSink : SlabSink {
   std::vector<torch::Tensor> parts;
   void write(int64_t, const torch::Tensor& slices) override { parts.push_back(slices); }

@@ -50,6 +50,17 @@ struct SlabSource {
   virtual torch::Tensor read(int64_t z0, int64_t z1) = 0;
 };
 
+// An in-memory [C, D, H, W] CPU tensor as a source.
+struct TensorSource : SlabSource {
+  torch::Tensor t;
+  explicit TensorSource(torch::Tensor tensor) : t(std::move(tensor)) {}
+  int64_t channels() const override { return t.size(0); }
+  int64_t depth() const override { return t.size(1); }
+  int64_t height() const override { return t.size(2); }
+  int64_t width() const override { return t.size(3); }
+  torch::Tensor read(int64_t z0, int64_t z1) override { return t.narrow(1, z0, z1 - z0); }
+};
+
 // Receives finished output slices in order: [C', n, H, W] starting at z0.
 struct SlabSink {
   virtual ~SlabSink() = default;
