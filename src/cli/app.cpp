@@ -36,6 +36,7 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
       add_profile_command(app),
       add_train_command(app),
       add_pretrain_command(app),
+      add_ablate_command(app),
       add_launch_command(app),
   };
 

@@ -18,7 +18,7 @@ Command add_training_command(CLI::App& parent, const std::string& name, bool pre
 namespace {
 
 struct TrainCommandOptions {
-  std::string config, cases, out, resume;
+  std::string config, cases, out, resume, figures;
   int64_t max_steps = -1;
   std::vector<std::string> overrides;
 };
@@ -53,6 +53,7 @@ int run_training_command(const TrainCommandOptions& o, bool pretrain, Context& c
     throw InputError(o.config, "data.target_column: required for task " + train::to_string(config.task));
   train::RunOptions run;
   run.resume = o.resume;
+  run.figures_dir = o.figures;
   train::RunSummary summary;
   try {
     summary = train::run_training(config, run);
@@ -80,6 +81,9 @@ Command add_training_command(CLI::App& parent, const std::string& name, bool pre
   app->add_option("--resume", o->resume, "Continue from a checkpoint file or a run folder");
   app->add_option("--max-steps", o->max_steps, "Stop after this many optimizer steps (overrides max_steps)")
       ->check(CLI::NonNegativeNumber);
+  if (pretrain)
+    app->add_option("--figures", o->figures,
+                    "Also write fig2_masking.png and fig3_reconstruction.png into this folder (always in --out)");
   app->add_option("--set", o->overrides, "Override a config key: --set optimizer.lr=3e-4 (repeatable)");
   return {app, [o, pretrain](Context& ctx) { return run_training_command(*o, pretrain, ctx); }};
 }

@@ -33,6 +33,7 @@ Command add_evaluate_command(CLI::App& parent);
 Command add_profile_command(CLI::App& parent);
 Command add_train_command(CLI::App& parent);
 Command add_pretrain_command(CLI::App& parent);
+Command add_ablate_command(CLI::App& parent);
 Command add_launch_command(CLI::App& parent);
 
 }  // namespace scopemia::cli

@@ -326,6 +326,10 @@ template <class V> void visit(V& v, TrainConfig& c) {
     v("enabled", c.mci.enabled);
     v("weight", c.mci.weight);
     v("sigma_mm", c.mci.sigma_mm);
+    v("ridge_l1", c.mci.ridge_l1);
+    v("gradient_l1", c.mci.gradient_l1);
+    v("ms_ssim", c.mci.ms_ssim);
+    v("ridge_max", c.mci.ridge_max);
   });
   v.section("optimizer", [&] {
     v("lr", c.optimizer.lr);
@@ -387,6 +391,11 @@ void validate(const TrainConfig& c) {
   if (c.masking.unit < 1) fail("masking.unit", "must be at least 1");
   if (c.mci.enabled && c.task != Task::kPretrain) fail("mci.enabled", "the MCI head belongs to task pretrain");
   if (!(c.mci.weight >= 0)) fail("mci.weight", "must not be negative");
+  for (auto [key, value] : {std::pair<const char*, double>{"mci.ridge_l1", c.mci.ridge_l1},
+                            {"mci.gradient_l1", c.mci.gradient_l1},
+                            {"mci.ms_ssim", c.mci.ms_ssim}})
+    if (!(value >= 0)) fail(key, "must not be negative");
+  if (!(c.mci.ridge_max >= 1)) fail("mci.ridge_max", "must be at least 1");
   if (!(c.optimizer.lr > 0)) fail("optimizer.lr", "must be positive");
   if (!(c.optimizer.weight_decay >= 0)) fail("optimizer.weight_decay", "must not be negative");
   if (!(c.optimizer.beta1 >= 0 && c.optimizer.beta1 < 1)) fail("optimizer.beta1", "must be in [0, 1)");

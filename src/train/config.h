@@ -57,6 +57,12 @@ struct MciConfig {
   bool enabled = false;  // auxiliary decoder reconstructing the MCI map (pretrain)
   double weight = 1.0;
   double sigma_mm = 1.0;  // scale of imaging::mean_curvature for the target
+  // L_MCI_recon (train/mci_loss.h): l1 * ridge-weighted L1 + l2 * gradient L1
+  // + l3 * (1 - MS-SSIM); W_ridge clipped at ridge_max.
+  double ridge_l1 = 1.0;
+  double gradient_l1 = 1.0;
+  double ms_ssim = 1.0;
+  double ridge_max = 10.0;
 };
 
 struct OptimizerConfig {

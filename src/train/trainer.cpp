@@ -23,6 +23,9 @@
 #include "data/subvolumes.h"
 #include "nn/pde_losses.h"
 #include "pde/losses.h"
+#include "train/figures.h"
+#include "train/mci_loss.h"
+#include "train/recon_metrics.h"
 
 namespace scopemia::train {
 namespace {
@@ -39,6 +42,21 @@ torch::Tensor soft_dice_loss(const torch::Tensor& prob, const torch::Tensor& tar
 }
 
 bool finite(double x) { return std::isfinite(x); }
+
+// The MCI loss weights of a config; the gradient term's spacing is the
+// prepared volumes' (preprocess.spacing is x, y, z; 0 keeps the input's,
+// taken as 1 mm here).
+MciLossWeights mci_loss_weights(const TrainConfig& c) {
+  MciLossWeights w;
+  w.ridge_l1 = c.mci.ridge_l1;
+  w.gradient_l1 = c.mci.gradient_l1;
+  w.ms_ssim = c.mci.ms_ssim;
+  w.ridge_max = c.mci.ridge_max;
+  const auto& s = c.data.preprocess.spacing;
+  auto mm = [](double v) { return v > 0 ? v : 1.0; };
+  w.spacing = pde::Spacing{mm(s[2]), mm(s[1]), mm(s[0])};
+  return w;
+}
 
 }  // namespace
 
@@ -76,7 +94,7 @@ std::vector<std::string> Metrics::names(Task task) {
     case Task::kClassification: return {"val_loss", "val_accuracy", "val_auc"};
     case Task::kRegression: return {"val_loss", "val_mse", "val_mae"};
     case Task::kSegmentation: return {"val_loss", "val_dice"};
-    case Task::kPretrain: return {"val_masked_mse"};
+    case Task::kPretrain: return {"val_masked_mse", "val_ssim", "val_r"};
   }
   return {};
 }
@@ -102,6 +120,8 @@ std::map<std::string, double> Metrics::values() const {
       break;
     case Task::kPretrain:
       v["val_masked_mse"] = masked_count_ > 0 ? masked_sq_ / masked_count_ : nan;
+      v["val_ssim"] = ssim_sum_ / n;
+      v["val_r"] = r_defined_ > 0 ? r_sum_ / r_defined_ : nan;
       break;
   }
   return v;
@@ -212,9 +232,16 @@ Trainer::Losses Trainer::compute(const data::Batch& b, uint64_t mask_stream, boo
   L.total = L.task;
   if (L.out.mci.defined()) {
     if (!b.mci.defined()) throw InputError("mci.enabled: the batches carry no MCI maps");
-    // TODO(train/mci_loss.h): replace this plain L1 by L_MCI_recon (ridge-weighted
-    // L1 + gradient L1 + 1 - MS-SSIM) once train/mci_loss.h is merged.
-    L.mci = ((L.out.mci - b.mci).abs() * valid).sum() / valid.sum().clamp_min(1.0);
+    // L_MCI_recon (train/mci_loss.h) on the valid voxels: depth padding is
+    // zeroed in both maps, so it adds no error there.
+    const auto mci_valid = b.valid.defined() ? b.valid.expand_as(L.out.mci).to(L.out.mci.dtype())
+                                             : torch::ones_like(L.out.mci);
+    const auto terms = mci_reconstruction_loss(L.out.mci * mci_valid, b.mci.to(L.out.mci.dtype()) * mci_valid,
+                                               mci_loss_weights(config_));
+    L.mci = terms.total;
+    L.terms.emplace_back("mci.ridge_l1", terms.ridge_l1);
+    L.terms.emplace_back("mci.gradient_l1", terms.gradient_l1);
+    L.terms.emplace_back("mci.ms_ssim_loss", terms.ms_ssim_loss);
     L.terms.emplace_back("mci", L.mci);
     L.total = L.total + config_.mci.weight * L.mci;
   }
@@ -339,10 +366,65 @@ void Trainer::evaluate(const data::Batch& b, int64_t position, Metrics& m) {
       const auto mf = L.mask.to(pred.dtype());
       m.masked_sq_ += ((pred - b.image).pow(2) * mf).sum().item<double>();
       m.masked_count_ += mf.sum().item<double>();
+      // Reconstruction = the decoder's output where masked, the input where
+      // visible (docs/training.md, "Validation").
+      const auto image = b.image.to(pred.dtype());
+      const auto recon = torch::where(L.mask, pred, image);
+      SsimOptions so;  // windows are intensity-normalised to [0, 1]
+      m.ssim_sum_ += ssim3d_terms(recon, image, so).ssim.sum().item<double>();
+      const auto& sp = config_.data.preprocess.spacing;
+      RMetricOptions ro;
+      ro.spacing = {sp[2] > 0 ? sp[2] : 1.0, sp[1] > 0 ? sp[1] : 1.0, sp[0] > 0 ? sp[0] : 1.0};
+      const RMetricMean r = r_metric_batch(image, recon, ro);
+      m.r_sum_ += r.r * double(r.defined);
+      m.r_defined_ += double(r.defined);
       break;
     }
   }
   m.n_ += N;
+}
+
+torch::Tensor Trainer::reconstruct(const torch::Tensor& image, const torch::Tensor& mask) {
+  if (!image.defined() || image.dim() != 5 || !mask.sizes().equals(image.sizes()))
+    throw InputError("reconstruct: image must be [N,1,k,H,W] and the mask of the same shape");
+  torch::NoGradGuard no_grad;
+  model_->eval();
+  const auto m = mask.to(torch::kBool);
+  const auto out = model_->forward(image.masked_fill(m, 0.0)).prediction;
+  model_->train();
+  return torch::where(m, out, image.to(out.dtype()));
+}
+
+void write_pretraining_figures(Trainer& trainer, const torch::Tensor& window_in, const std::vector<std::string>& dirs,
+                               uint64_t seed) {
+  if (dirs.empty()) return;
+  auto window = window_in;
+  while (window.dim() > 3) window = window.squeeze(0);
+  if (window.dim() != 3) throw InputError("figures: the window must be [k,H,W]");
+  window = window.to(torch::kFloat32).contiguous();
+  const int64_t k = window.size(0), H = window.size(1), W = window.size(2);
+  const int64_t unit = trainer.config().masking.unit;
+
+  Random rng(seed ^ 0xF16F16ULL, 0);
+  FigureStyle s2;
+  s2.second_plane = true;
+  const auto panels = masking_strategy_panels(k, H, W, 0.5, unit, rng);
+
+  std::vector<ReconstructionRow> rows;
+  for (double ratio : {0.25, 0.5, 0.75}) {
+    data::MaskOptions o;
+    o.strategy = data::MaskStrategy::kRandomCubes;
+    o.ratio = ratio;
+    o.unit = unit;
+    const auto mask = data::make_mask(k, H, W, o, rng);
+    const auto recon = trainer.reconstruct(window.view({1, 1, k, H, W}), mask.view({1, 1, k, H, W}));
+    rows.push_back({fmt::format("{}%", int(std::lround(ratio * 100))), mask, recon.view({k, H, W})});
+  }
+  for (const auto& dir : dirs) {
+    std::filesystem::create_directories(dir);
+    write_masking_figure(window, panels, (std::filesystem::path(dir) / "fig2_masking.png").string(), s2);
+    write_reconstruction_figure(window, rows, (std::filesystem::path(dir) / "fig3_reconstruction.png").string());
+  }
 }
 
 void Trainer::save(const std::string& path, const std::function<void(const std::string&)>& before_commit) {
@@ -595,6 +677,32 @@ RunSummary run_training(const TrainConfig& config_in, const RunOptions& options)
   summary.steps = at.global_step;
   summary.main_rank = main_rank;
   summary.checkpoint = checkpoint;
+  if (main_rank && config.task == Task::kPretrain && options.figures) {
+    // Fig. 2 / Fig. 3 on the middle window of the first validation case (a
+    // training case without validation): prepared cases are centred on the
+    // ROI, so that window goes through the nodule.
+    const data::CaseDataset& fig_set = val_set.size() > 0 ? val_set : train_set;
+    std::vector<data::SubvolumeRef> first_case;
+    data::SamplerOptions fo = so;
+    fo.shuffle = false;
+    fo.rank = 0;
+    fo.world_size = 1;
+    const data::SubvolumeSampler fig_sampler(fig_set.depths(), fo);
+    for (const auto& w : fig_sampler.windows())
+      if (w.case_index == 0) first_case.push_back(w);
+    if (!first_case.empty()) {
+      data::LoaderOptions flo = val_lo;
+      flo.batch_size = 1;
+      flo.workers = 0;
+      data::BatchLoader fl(fig_set, {first_case[first_case.size() / 2]}, flo, 0);
+      if (auto batch = fl.next()) {
+        std::vector<std::string> dirs{out_dir.string()};
+        if (!options.figures_dir.empty()) dirs.push_back(options.figures_dir);
+        write_pretraining_figures(trainer, batch->image, dirs, config.seed);
+        spdlog::info("figures fig2_masking.png, fig3_reconstruction.png in {}", fmt::join(dirs, ", "));
+      }
+    }
+  }
   if (main_rank) {
     trainer.save((out_dir / "model.pt").string());
     spdlog::info("trained {} steps in {}; checkpoint {}, model {}", at.global_step,

@@ -59,6 +59,8 @@ class Metrics {
   double abs_sum_ = 0, sq_sum_ = 0;          // regression
   double dice_sum_ = 0;                      // segmentation: per-sample Dice
   double masked_sq_ = 0, masked_count_ = 0;  // pretrain: masked MSE over all masked voxels
+  double ssim_sum_ = 0;                      // pretrain: per-window SSIM (3D) sum over n_ windows
+  double r_sum_ = 0, r_defined_ = 0;         // pretrain: per-window R over windows where R is defined
 };
 
 // Area under the ROC curve of scores for labels 0/1 (Mann-Whitney, ties
@@ -82,6 +84,12 @@ class Trainer {
   // Adds a batch to validation metrics (no gradient, eval mode). `position`
   // seeds the pretraining masks so every epoch sees the same ones.
   void evaluate(const data::Batch& batch, int64_t position, Metrics& metrics);
+
+  // Pretraining: the model's reconstruction of `image` [N,1,k,H,W] with the
+  // voxels of `mask` (bool, same shape) hidden, in eval mode without
+  // gradient: the decoder's output on the masked voxels, the input's values
+  // on the visible ones (the reconstruction SSIM, R and Fig. 3 use).
+  torch::Tensor reconstruct(const torch::Tensor& image, const torch::Tensor& mask);
 
   // Checkpoint of the current state; `progress` says where the run stands.
   void save(const std::string& path, const std::function<void(const std::string&)>& before_commit = {});
@@ -122,6 +130,11 @@ struct RunOptions {
   // > 0: stop (with a checkpoint) once the global step reaches this, leaving
   // the schedule as the config sets it, as if the run were interrupted there.
   int64_t stop_at_step = 0;
+  // Pretraining: Fig. 2 / Fig. 3 PNGs (fig2_masking.png,
+  // fig3_reconstruction.png) go into the output folder at the end of the run,
+  // and also into this folder when set.
+  std::string figures_dir;
+  bool figures = true;
 };
 
 struct RunSummary {
@@ -137,5 +150,14 @@ struct RunSummary {
 // checkpoints into <output_dir>/checkpoint.pt (rank 0 only), final model
 // <output_dir>/model.pt.
 RunSummary run_training(const TrainConfig& config, const RunOptions& options = {});
+
+// Writes fig2_masking.png (the four masking strategies at ratio 0.5 and the
+// config's unit on `window`, axial and coronal rows) and
+// fig3_reconstruction.png (ratios 25/50/75 %, cubes: ground truth / masked
+// input / trainer.reconstruct) into each folder of `dirs`. `window`:
+// [1,1,k,H,W] or [k,H,W]. Masks are drawn from `seed`, so the figures are
+// reproducible.
+void write_pretraining_figures(Trainer& trainer, const torch::Tensor& window, const std::vector<std::string>& dirs,
+                               uint64_t seed = 0);
 
 }  // namespace scopemia::train

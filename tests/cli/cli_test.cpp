@@ -25,7 +25,7 @@ TEST(Cli, VersionAndHelpForEveryCommand) {
   EXPECT_EQ(v.out, std::string("scopemia ") + SCOPEMIA_VERSION + "\n");
   const auto h = run_cli({"--help"});
   EXPECT_EQ(h.code, 0);
-  for (const char* command : {"info", "convert", "phantom", "mci", "dicom", "radiomics", "embed", "evaluate", "explain", "infer", "profile", "train", "pretrain", "launch"}) {
+  for (const char* command : {"info", "convert", "phantom", "mci", "dicom", "radiomics", "embed", "evaluate", "explain", "infer", "profile", "train", "pretrain", "ablate", "launch"}) {
     EXPECT_NE(h.out.find(command), std::string::npos) << command;
     const auto sub = run_cli({command, "--help"});
     EXPECT_EQ(sub.code, 0) << command;
