@@ -8,6 +8,8 @@
 #include "core/crop.h"
 #include "core/error.h"
 #include "core/label_map.h"
+#include "core/tensor_bridge.h"
+#include "data/intensity.h"
 #include "imaging/itk_filters.h"
 
 namespace scopemia::data {
@@ -67,21 +69,8 @@ PreparedCase prepare_case(const Volume& image, const LabelMap& mask, const Prepr
   }
 
   PreparedCase out{cropped, cropped_mask};
-  float* v = out.image.data();
-  const int64_t n = out.image.voxel_count();
-  if (o.intensity == IntensityMode::kWindow) {
-    const double span = o.window_high - o.window_low;
-    if (!(span > 0)) throw InputError("intensity window: high must be above low");
-    for (int64_t i = 0; i < n; ++i) v[i] = float((std::clamp(double(v[i]), o.window_low, o.window_high) - o.window_low) / span);
-  } else {
-    double sum = 0, sum2 = 0;
-    for (int64_t i = 0; i < n; ++i) {
-      sum += v[i];
-      sum2 += double(v[i]) * v[i];
-    }
-    const double mean = sum / n, sd = std::sqrt(std::max(sum2 / n - mean * mean, 1e-12));
-    for (int64_t i = 0; i < n; ++i) v[i] = float((v[i] - mean) / sd);
-  }
+  const auto mapping = intensity_mapping(o, out.image);
+  as_tensor(out.image).copy_(mapping.apply(as_tensor(out.image)));
   out.image.set_source_pixel_type(PixelType::Float32);
   return out;
 }

@@ -16,46 +16,7 @@
 
 namespace scopemia::infer {
 
-torch::Tensor IntensityMapping::apply(const torch::Tensor& raw) const {
-  const auto v = raw.to(torch::kFloat64);
-  if (mode == data::IntensityMode::kWindow) {
-    const double span = high - low;
-    if (!(span > 0)) throw InputError("intensity window: high must be above low");
-    return ((v.clamp(low, high) - low) / span).to(torch::kFloat32);
-  }
-  return ((v - mean) / sd).to(torch::kFloat32);
-}
-
-torch::Tensor IntensityMapping::invert(const torch::Tensor& mapped) const {
-  const auto v = mapped.to(torch::kFloat64);
-  if (mode == data::IntensityMode::kWindow) return (v * (high - low) + low).to(torch::kFloat32);
-  return (v * sd + mean).to(torch::kFloat32);
-}
-
 namespace {
-
-IntensityMapping base_mapping(const data::PreprocessOptions& o) {
-  IntensityMapping m;
-  m.mode = o.intensity;
-  m.low = o.window_low;
-  m.high = o.window_high;
-  return m;
-}
-
-// As data::prepare_case: population sd over every voxel, floored.
-void set_statistics(IntensityMapping& m, double sum, double sum2, double n) {
-  if (n <= 0) throw InputError("the image has no voxels");
-  m.mean = sum / n;
-  m.sd = std::sqrt(std::max(sum2 / n - m.mean * m.mean, 1e-12));
-}
-
-void accumulate(const Volume& v, double& sum, double& sum2) {
-  const float* p = v.data();
-  for (int64_t i = 0; i < v.voxel_count(); ++i) {
-    sum += p[i];
-    sum2 += double(p[i]) * p[i];
-  }
-}
 
 // The input's slabs, intensity-mapped on the way in.
 class MappedSource : public SlabSource {
@@ -108,23 +69,13 @@ Image<double> to_double(const Volume& v) {
 
 IntensityMapping intensity_mapping(const data::PreprocessOptions& options, const std::string& image,
                                    const io::ReadOptions& read) {
-  IntensityMapping m = base_mapping(options);
+  IntensityMapping m = IntensityMapping::from_options(options);
   if (m.mode == data::IntensityMode::kZScore) {
     auto reader = io::open_slab_reader(image, read);
     const int64_t D = reader->info().size.z;
     double sum = 0, sum2 = 0;
-    for (int64_t z = 0; z < D; z += 16) accumulate(reader->read(z, std::min(D, z + 16)), sum, sum2);
-    set_statistics(m, sum, sum2, double(reader->info().size.x) * double(reader->info().size.y) * double(D));
-  }
-  return m;
-}
-
-IntensityMapping intensity_mapping(const data::PreprocessOptions& options, const Volume& image) {
-  IntensityMapping m = base_mapping(options);
-  if (m.mode == data::IntensityMode::kZScore) {
-    double sum = 0, sum2 = 0;
-    accumulate(image, sum, sum2);
-    set_statistics(m, sum, sum2, double(image.voxel_count()));
+    for (int64_t z = 0; z < D; z += 16) data::accumulate_intensity(reader->read(z, std::min(D, z + 16)), sum, sum2);
+    m.set_statistics(sum, sum2, double(reader->info().size.x) * double(reader->info().size.y) * double(D));
   }
   return m;
 }
@@ -187,7 +138,7 @@ DenseInferenceReport infer_dense(const std::string& image, const std::string& ou
       imaging::resample(to_double(raw), imaging::Grid{ms, mg}, imaging::Interpolator::Linear, o.preprocess.pad_value);
   Volume on_model(resampled.size(), resampled.geometry());
   for (int64_t i = 0; i < on_model.voxel_count(); ++i) on_model[i] = float(resampled[i]);
-  const IntensityMapping mapping = intensity_mapping(o.preprocess, on_model);
+  const IntensityMapping mapping = data::intensity_mapping(o.preprocess, on_model);
   TensorSource source(mapping.apply(as_tensor(on_model)).unsqueeze(0));  // [1, D', H', W']
   TensorSink sink;
   sink.out = torch::empty({ms.z, ms.y, ms.x});

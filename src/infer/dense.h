@@ -15,27 +15,19 @@
 #include <string>
 
 #include "core/image.h"
+#include "data/intensity.h"
 #include "data/preprocess.h"
 #include "infer/sliding_window.h"
 #include "io/image_io.h"
 
 namespace scopemia::infer {
 
-// The intensity step of data::prepare_case, voxel by voxel, with the same
-// arithmetic (double, rounded to float), and its inverse.
-struct IntensityMapping {
-  data::IntensityMode mode = data::IntensityMode::kWindow;
-  double low = -1024.0, high = 2048.0;  // window
-  double mean = 0.0, sd = 1.0;          // z-score statistics
-  torch::Tensor apply(const torch::Tensor& raw) const;       // float32 in, float32 out
-  torch::Tensor invert(const torch::Tensor& mapped) const;   // back to the input's units
-};
+using data::IntensityMapping;
 
 // The mapping `options` describe; z-score statistics over every voxel of the
-// volume (read slab by slab).
+// volume file (read slab by slab). In memory: data::intensity_mapping.
 IntensityMapping intensity_mapping(const data::PreprocessOptions& options, const std::string& image,
                                    const io::ReadOptions& read = {});
-IntensityMapping intensity_mapping(const data::PreprocessOptions& options, const Volume& image);
 
 struct DenseInferenceOptions {
   SlidingWindowOptions window;

@@ -21,6 +21,7 @@
 #include "support/run_cli.h"
 #include "support/temp_dir.h"
 #include "synth/phantom.h"
+#include "train/batches.h"
 #include "train/checkpoint.h"
 #include "train/trainer.h"
 
@@ -32,21 +33,13 @@ using testing::run_binary;
 using testing::run_cli;
 using testing::TempDir;
 
-// ConvNeXt-3D nano with PDE blocks after stages 1 and 2, 16-slice 32x32
-// windows, no resampling, a CT-like window.
+// The trainer tests' tiny config (train/batches.h) with overlapping
+// windows, no resampling, a CT-like window and the default schedule.
 train::TrainConfig tiny_config(train::Task task) {
-  train::TrainConfig c;
-  c.source = "test";
-  c.task = task;
-  c.model.backbone = "convnext3d_nano";
-  c.model.pde_stages = {1, 2};
-  c.k = 16;
+  train::TrainConfig c = testing::tiny_config(task);
   c.stride = 8;
-  c.batch_size = 2;
-  c.deterministic = true;
-  c.threads = 1;
   c.seed = 5;
-  c.pde_loss.scale = 0;  // a half-size 32x32 window is below nano's minimum
+  c.schedule = train::ScheduleConfig{};
   c.data.preprocess.spacing = {0, 0, 0};
   c.data.preprocess.height = c.data.preprocess.width = 32;
   c.data.preprocess.window_low = -100;
