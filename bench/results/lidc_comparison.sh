@@ -16,25 +16,7 @@ scopemia=./build/scopemia
 # Labels: every column of the cases file (so none of the radiologists' ratings
 # that radiomics/embed carry through can ever be used as a feature) plus the
 # binary endpoints derived from them.
-python3 - "$cases" "$work/labels.csv" <<'PY'
-import csv, sys
-reader = csv.DictReader(open(sys.argv[1]))
-rows = list(reader)
-derived = ["nonsolid", "poorly_defined_margin", "lobulated", "spiculated"]
-with open(sys.argv[2], "w", newline="") as f:
-    w = csv.writer(f)
-    w.writerow(reader.fieldnames + derived)
-    for r in rows:
-        w.writerow([r[c] for c in reader.fieldnames] +
-                   [int(float(r["texture"]) < 5), int(float(r["margin"]) <= 3),
-                    int(float(r["lobulation"]) >= 3), int(float(r["spiculation"]) >= 3)])
-# The sanity feature set: diameter alone, under a name the labels file does not use.
-with open(sys.argv[2].replace("labels.csv", "diameter.csv"), "w", newline="") as f:
-    w = csv.writer(f)
-    w.writerow(["ID", "nodule_diameter"])
-    for r in rows:
-        w.writerow([r["ID"], r["diameter_mm"]])
-PY
+python3 bench/results/lidc_labels.py "$cases" "$work"
 
 $scopemia radiomics --batch "$cases" -j 2 -o "$work/radiomics.csv"
 $scopemia embed --cases "$cases" --model convnext3d_nano --seed 0 -j 2 -o "$work/embeddings.csv"

@@ -38,6 +38,7 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
       add_pretrain_command(app),
       add_ablate_command(app),
       add_launch_command(app),
+      add_sweep_command(app),
   };
 
   std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 takes them reversed

@@ -14,16 +14,20 @@
 #include "io/dicom_mask.h"
 #include "io/image_io.h"
 #include "train/checkpoint.h"
+#include "train/config.h"
 
 namespace scopemia::cli {
 namespace {
 
 struct EmbedCommandOptions {
   infer::EmbedOptions embed;
-  std::string cases, output, shard, checkpoint;
+  std::string cases, output, shard, checkpoint, config;
   int jobs = 1;
-  std::vector<double> spacing, window;
+  std::vector<double> spacing, window, input_windows;
   std::vector<int64_t> size;
+  std::vector<std::string> taps, regions;
+  std::optional<int64_t> shell_voxels;
+  std::optional<int> pde_block;
   std::optional<int64_t> k, stride;
   // Options that a checkpoint fixes (they may not be given with one).
   std::vector<CLI::Option*> model_options;
@@ -56,6 +60,17 @@ class EmbedderPool {
   std::mutex mutex_;
 };
 
+// --taps/--regions/--shell-voxels (and the older --pde-block N, i.e. --taps pdeN)
+// replace the pooling a checkpoint or the defaults give.
+void apply_pooling_overrides(EmbedCommandOptions& o) {
+  if (o.pde_block && !o.taps.empty()) throw InputError("--pde-block and --taps cannot be combined");
+  if (o.pde_block) o.embed.pooling.taps = {"pde" + std::to_string(*o.pde_block)};
+  if (!o.taps.empty()) o.embed.pooling.taps = o.taps;
+  if (!o.regions.empty()) o.embed.pooling.regions = o.regions;
+  if (o.shell_voxels) o.embed.pooling.shell_voxels = *o.shell_voxels;
+  nn::validate(o.embed.pooling, "embed");
+}
+
 // With a checkpoint: its backbone, trained weights, preprocessing and
 // window depth/stride (--k/--stride may still override the window).
 MakeEmbedder checkpoint_embedder(EmbedCommandOptions& o) {
@@ -66,6 +81,9 @@ MakeEmbedder checkpoint_embedder(EmbedCommandOptions& o) {
   const train::TrainConfig config =
       train::parse_config(train::read_checkpoint_info(path).config_yaml, path + " (its configuration)");
   o.embed.preprocess = config.data.preprocess;
+  o.embed.input = config.model.input;
+  o.embed.pooling = config.embedding;
+  apply_pooling_overrides(o);
   o.embed.k = o.k.value_or(config.k);
   o.embed.stride = o.stride.value_or(std::min(config.stride, o.embed.k));
   const infer::EmbedOptions options = o.embed;
@@ -75,7 +93,32 @@ MakeEmbedder checkpoint_embedder(EmbedCommandOptions& o) {
   };
 }
 
+// --config: the untrained network a training configuration describes, with
+// the weights its run starts from (the config's backbone, input channels,
+// preprocessing, windows and pooling; --seed replaces its seed).
+MakeEmbedder config_embedder(EmbedCommandOptions& o, const CLI::App& app) {
+  for (const CLI::Option* opt : o.model_options)
+    if (opt->count() > 0 && opt->get_name() != "--seed")
+      throw InputError(opt->get_name() + " cannot be combined with --config (the configuration fixes it)");
+  const train::TrainConfig config = train::load_config(o.config);
+  o.embed.model = config.model.backbone;
+  o.embed.backbone = train::backbone_options(config.model);
+  if (app.get_option("--seed")->count() == 0) o.embed.seed = config.seed;
+  o.embed.preprocess = config.data.preprocess;
+  o.embed.input = config.model.input;
+  o.embed.pooling = config.embedding;
+  apply_pooling_overrides(o);
+  o.embed.k = o.k.value_or(config.k);
+  o.embed.stride = o.stride.value_or(std::min(config.stride, o.embed.k));
+  const infer::EmbedOptions options = o.embed;
+  return [options] { return std::make_unique<infer::Embedder>(options); };
+}
+
 MakeEmbedder random_embedder(EmbedCommandOptions& o) {
+  apply_pooling_overrides(o);
+  if (o.input_windows.size() % 2 != 0) throw InputError("--input-window takes pairs: low high");
+  for (size_t i = 0; i < o.input_windows.size(); i += 2)
+    o.embed.input.windows.push_back({o.input_windows[i], o.input_windows[i + 1]});
   if (o.k) o.embed.k = *o.k;
   if (o.stride) o.embed.stride = *o.stride;
   if (!o.spacing.empty()) o.embed.preprocess.spacing = Vec3{o.spacing[0], o.spacing[1], o.spacing[2]};
@@ -91,8 +134,11 @@ MakeEmbedder random_embedder(EmbedCommandOptions& o) {
   return [options] { return std::make_unique<infer::Embedder>(options); };
 }
 
-int run_embed(EmbedCommandOptions& o, Context& ctx) {
-  const MakeEmbedder make = o.checkpoint.empty() ? random_embedder(o) : checkpoint_embedder(o);
+int run_embed(EmbedCommandOptions& o, const CLI::App& app, Context& ctx) {
+  if (!o.checkpoint.empty() && !o.config.empty()) throw InputError("--checkpoint and --config cannot be combined");
+  const MakeEmbedder make = !o.checkpoint.empty() ? checkpoint_embedder(o)
+                            : !o.config.empty()   ? config_embedder(o, app)
+                                                  : random_embedder(o);
   if (o.embed.stride > o.embed.k) throw InputError("--stride must not exceed --k");
   const io::CaseManifest manifest = load_batch(o.cases, o.shard);
   const int jobs = std::max(1, o.jobs);
@@ -128,22 +174,36 @@ Command add_embed_command(CLI::App& parent) {
   app->add_option("--checkpoint", o->checkpoint,
                   "A checkpoint (file or run folder from scopemia train/pretrain): its backbone, weights and "
                   "preprocessing");
+  app->add_option("--config", o->config,
+                  "A training configuration: its network with the weights its run starts from (random, --seed "
+                  "or the config's seed), preprocessing and pooling");
   o->model_options = {
       app->add_option("--model", o->embed.model, "Registered backbone (randomly initialised with --seed)"),
       app->add_option("--seed", o->embed.seed, "Seed of the model's weights"),
-      app->add_option("--pde-stages", o->embed.pde_stages, "Stages followed by a PDE block")->delimiter(','),
+      app->add_option("--pde-stages", o->embed.backbone.pde_stages, "Stages followed by a PDE block")->delimiter(','),
       app->add_option("--spacing", o->spacing, "Resample to this spacing, mm (x y z; 0 keeps an axis)")->expected(3),
       app->add_option("--size", o->size, "In-plane size after crop/pad (H W)")->expected(2),
       app->add_option("--margin", o->embed.preprocess.margin_mm, "Margin around the ROI, mm"),
       app->add_option("--window", o->window, "Intensity window mapped to [0, 1] (low high)")->expected(2),
+      app->add_option("--input-window", o->input_windows,
+                      "An extra CT window as an input channel, HU (low high; repeat for more)")
+          ->expected(2)
+          ->take_all()
+          ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll),
+      app->add_flag("--roi-channel", o->embed.input.roi, "The ROI mask as an input channel"),
   };
-  app->add_option("--pde-block", o->embed.pde_block, "Which PDE block's streams to pool (-1 = last)");
+  app->add_option("--taps", o->taps, "Maps to pool: stage<i> and/or pde<b> (b < 0 from the last block)")
+      ->delimiter(',');
+  app->add_option("--regions", o->regions, "Pooling regions: roi, shell (boundary band), global")->delimiter(',');
+  app->add_option("--shell-voxels", o->shell_voxels, "In-plane half-width of the boundary band, voxels")
+      ->check(CLI::PositiveNumber);
+  app->add_option("--pde-block", o->pde_block, "Pool only this PDE block's streams (same as --taps pde<N>)");
   app->add_option("--k", o->k, "Slices per window (default 16, or the checkpoint's)")->check(CLI::PositiveNumber);
   app->add_option("--stride", o->stride, "Window stride in slices (default 8, or the checkpoint's)")
       ->check(CLI::PositiveNumber);
   app->add_option("-j,--jobs", o->jobs, "Cases processed in parallel")->check(CLI::PositiveNumber);
   app->add_option("--shard", o->shard, "I/N: only every N-th case starting at I (0-based)");
-  return {app, [o](Context& ctx) { return run_embed(*o, ctx); }};
+  return {app, [o, app](Context& ctx) { return run_embed(*o, *app, ctx); }};
 }
 
 }  // namespace scopemia::cli

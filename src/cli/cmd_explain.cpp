@@ -73,6 +73,9 @@ int run_explain(const ExplainOptions& o, Context& ctx) {
       throw InputError(o.checkpoint, "a " + train::to_string(task) +
                                          " checkpoint: `scopemia explain` explains classification or regression "
                                          "models (use `scopemia infer` for dense outputs)");
+    if (loaded->config.model.input.count() > 1)
+      throw InputError(o.checkpoint, "this model takes extra input channels (model.input); `scopemia explain` "
+                                     "feeds the image alone");
   }
   const Volume image = io::read_volume(o.image);
   LabelMap mask;

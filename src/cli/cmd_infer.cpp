@@ -10,6 +10,7 @@
 
 #include "cli/command.h"
 #include "core/error.h"
+#include "data/input_channels.h"
 #include "infer/dense.h"
 #include "train/checkpoint.h"
 
@@ -58,9 +59,14 @@ int run_infer(const InferOptions& o, Context& ctx) {
     d.window.tile_w = d.preprocess.width;
   }
 
+  if (loaded.config.model.input.roi)
+    throw InputError(o.checkpoint, "this model takes the ROI mask as an input channel; whole-volume inference has "
+                                   "no mask (use scopemia embed)");
   train::ScopeModel model = loaded.model;
-  const infer::WindowModel window_model = [model, what](const torch::Tensor& x) mutable {
-    const train::ModelOutput out = model->forward(x);
+  const data::InputChannelOptions channels = loaded.config.model.input;
+  const data::PreprocessOptions preprocess = loaded.config.data.preprocess;
+  const infer::WindowModel window_model = [model, what, channels, preprocess](const torch::Tensor& x) mutable {
+    const train::ModelOutput out = model->forward(data::build_input(x, {}, channels, preprocess));
     if (what == "mci") return out.mci;
     if (what == "segmentation") return torch::sigmoid(out.prediction);
     return out.prediction;

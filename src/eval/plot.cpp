@@ -123,6 +123,31 @@ bool plot_scatter(const std::string& png, const std::string& title, const std::s
   return run_script(tmp, script, png);
 }
 
+bool plot_lines(const std::string& png, const std::string& title, const std::string& xlabel,
+                const std::string& ylabel, const std::vector<Series>& series,
+                const std::vector<std::vector<double>>& err) {
+  if (!gnuplot_available() || series.empty()) return false;
+  TempFolder tmp;
+  std::string script = header(png, title, 1000, 700);
+  script += fmt::format("set xlabel {}\nset ylabel {}\nset key outside right top box opaque\nset offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05\n",
+                        quoted(xlabel), quoted(ylabel));
+  std::string plot = "plot ";
+  for (size_t s = 0; s < series.size(); ++s) {
+    const std::string data = tmp.file(fmt::format("s{}.dat", s));
+    const bool bars = s < err.size() && err[s].size() == series[s].y.size();
+    {
+      std::ofstream f(data);
+      for (size_t i = 0; i < series[s].x.size(); ++i)
+        f << series[s].x[i] << ' ' << series[s].y[i] << ' ' << (bars ? err[s][i] : 0.0) << '\n';
+    }
+    if (s > 0) plot += ", ";
+    plot += bars ? fmt::format("{} using 1:2:3 with yerrorlines pt 7 lw 2 title {}", quoted(data), quoted(series[s].label))
+                 : fmt::format("{} using 1:2 with linespoints pt 7 lw 2 title {}", quoted(data), quoted(series[s].label));
+  }
+  script += plot + "\n";
+  return run_script(tmp, script, png);
+}
+
 bool plot_sorted(const std::string& png, const std::string& title, const std::string& ylabel,
                  const std::vector<double>& values, const std::vector<double>& reference_lines) {
   if (!gnuplot_available() || values.empty()) return false;

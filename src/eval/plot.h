@@ -24,4 +24,10 @@ bool plot_scatter(const std::string& png, const std::string& title, const std::s
 bool plot_sorted(const std::string& png, const std::string& title, const std::string& ylabel,
                  const std::vector<double>& sorted_values, const std::vector<double>& reference_lines);
 
+// Lines with points, one per series, e.g. a score against a hyperparameter;
+// `err` (same length as y, optional per series) draws error bars.
+bool plot_lines(const std::string& png, const std::string& title, const std::string& xlabel,
+                const std::string& ylabel, const std::vector<Series>& series,
+                const std::vector<std::vector<double>>& err = {});
+
 }  // namespace scopemia::eval

@@ -1,9 +1,12 @@
 #pragma once
-// Lesion embeddings (paper 4.2): the case prepared as in training, run
-// through the backbone window by window along depth (k, stride), and the
-// anatomical (f_A') and textural (f_T') streams of one PDE block pooled
-// inside the ROI (mask averaged onto the feature grid) and over the whole
-// crop. Deterministic for a given model, seed and thread count.
+// Lesion embeddings (paper 4.2): the case prepared as in training, its input
+// channels built as in training (data/input_channels.h), run through the
+// backbone window by window along depth (k, stride), and the chosen taps
+// (stage outputs, PDE blocks' anatomical f_A' and textural f_T' streams)
+// pooled over the chosen regions (ROI, its boundary band, the whole crop)
+// as channel means and standard deviations (nn/roi_pooling.h). Windows add
+// up by moments, so the statistics are those of the whole lesion.
+// Deterministic for a given model, seed and thread count.
 #include <memory>
 #include <string>
 #include <vector>
@@ -11,31 +14,42 @@
 #include <torch/torch.h>
 
 #include "core/image.h"
+#include "data/input_channels.h"
 #include "data/preprocess.h"
 #include "nn/backbone.h"
+#include "nn/roi_pooling.h"
 
 namespace scopemia::infer {
 
 struct EmbedOptions {
   std::string model = "convnext3d_nano";
-  uint64_t seed = 0;             // weights of a randomly initialised model
-  std::vector<int> pde_stages{1, 2};
-  int pde_block = -1;            // which of the model's PDE blocks (-1 = the last)
+  uint64_t seed = 0;  // weights of a randomly initialised model
+  nn::BackboneOptions backbone = default_backbone();  // its options (in_channels comes from `input`)
   int64_t k = 16, stride = 8;
   data::PreprocessOptions preprocess;
+  data::InputChannelOptions input;
+  nn::PoolingSpec pooling;
+
+  // PDE blocks after stages 0 and 1: the maps where a nodule still covers
+  // many cells (docs/inference.md).
+  static nn::BackboneOptions default_backbone() {
+    nn::BackboneOptions b;
+    b.pde_stages = {0, 1};
+    return b;
+  }
 };
 
 class Embedder {
  public:
-  // A randomly initialised backbone: options.model, options.pde_stages, options.seed.
+  // A randomly initialised backbone: options.model, options.backbone,
+  // options.input (its channel count), options.seed.
   explicit Embedder(const EmbedOptions& options);
   // A given (e.g. trained) backbone; `owner` keeps it alive (a checkpoint's
-  // whole model, say). options.model/seed/pde_stages are not used.
+  // whole model, say). options.model/seed/backbone are not used.
   Embedder(const EmbedOptions& options, std::shared_ptr<torch::nn::Module> owner, nn::BackboneImpl& backbone);
   ~Embedder();
 
-  // scope_A_<i>, scope_T_<i> (ROI means), scope_A_sd_<i>, scope_T_sd_<i> (ROI
-  // standard deviations), then scope_A_global_<i>, scope_T_global_<i>.
+  // nn::RoiPooling's names, e.g. scope_pde0T_roi_sd_3.
   const std::vector<std::string>& names() const;
   // `mask` on `image`'s grid, non-empty.
   std::vector<float> embed(const Volume& image, const LabelMap& mask) const;

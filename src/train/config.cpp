@@ -1,5 +1,6 @@
 #include "train/config.h"
 
+#include <cmath>
 #include <fstream>
 #include <functional>
 #include <set>
@@ -280,6 +281,16 @@ template <class V> void visit(V& v, TrainConfig& c) {
     v("dropout", m.dropout);
     v("decoder_width", m.decoder_width);
     v("init_from", m.init_from);
+    v.section("input", [&] {
+      // Written as a flat list of (low, high) pairs: [-1000, 400, -160, 240].
+      std::vector<double> flat;
+      for (const auto& w : m.input.windows) flat.insert(flat.end(), {w[0], w[1]});
+      v("windows", flat);
+      m.input.windows.clear();
+      for (size_t i = 0; i < flat.size(); i += 2)  // an odd count leaves a NaN high that validate rejects
+        m.input.windows.push_back({flat[i], i + 1 < flat.size() ? flat[i + 1] : std::nan("")});
+      v("roi", m.input.roi);
+    });
     v.section("pde", [&] {
       auto& p = m.pde;
       v("split_ratio", p.split_ratio);
@@ -330,6 +341,15 @@ template <class V> void visit(V& v, TrainConfig& c) {
     v("gradient_l1", c.mci.gradient_l1);
     v("ms_ssim", c.mci.ms_ssim);
     v("ridge_max", c.mci.ridge_max);
+  });
+  v.section("descriptors", [&] {
+    v("enabled", c.descriptors.enabled);
+    v("weight", c.descriptors.weight);
+  });
+  v.section("embedding", [&] {
+    v("taps", c.embedding.taps);
+    v("regions", c.embedding.regions);
+    v("shell_voxels", c.embedding.shell_voxels);
   });
   v.section("optimizer", [&] {
     v("lr", c.optimizer.lr);
@@ -425,6 +445,13 @@ void validate(const TrainConfig& c) {
                             {"pde_loss.energy_weight", w.energy_weight}})
     if (!(value >= 0)) fail(key, "must not be negative");
   if (c.output_dir.empty()) fail("output_dir", "must not be empty");
+  data::validate(c.model.input, c.data.preprocess, c.source);
+  if (c.model.input.roi && c.task == Task::kSegmentation)
+    fail("model.input.roi", "a segmentation model cannot take the ROI it predicts as input");
+  nn::validate(c.embedding, c.source);
+  if (c.descriptors.enabled && c.task != Task::kPretrain)
+    fail("descriptors.enabled", "the descriptor head belongs to task pretrain");
+  if (!(c.descriptors.weight >= 0)) fail("descriptors.weight", "must not be negative");
 }
 
 // "a.b.c=value": sets root[a][b][c] to the value read as YAML.
@@ -497,7 +524,7 @@ std::string to_yaml(const TrainConfig& config) {
 
 nn::BackboneOptions backbone_options(const ModelConfig& m) {
   nn::BackboneOptions o;
-  o.in_channels = 1;
+  o.in_channels = m.input.count();
   o.kernel_size = m.kernel_size;
   o.kernel_mode = m.kernel_mode;
   o.pde_stages = m.pde_stages;

@@ -9,11 +9,13 @@
 #include <string>
 #include <vector>
 
+#include "data/input_channels.h"
 #include "data/loader.h"
 #include "data/masking.h"
 #include "data/preprocess.h"
 #include "nn/backbone.h"
 #include "nn/pde_losses.h"
+#include "nn/roi_pooling.h"
 
 namespace scopemia::train {
 
@@ -39,6 +41,7 @@ struct ModelConfig {
   int64_t kernel_size = 0;  // 0: the preset's
   nn::KernelMode kernel_mode = nn::KernelMode::kFull;
   nn::PdeBlockConfig pde;   // the PDE block template (channels/spacing set per stage)
+  data::InputChannelOptions input;  // extra input channels (CT windows, ROI); data/input_channels.h
   int64_t outputs = 0;      // head outputs; 0: classes from the data (cls), 1 (reg, seg, pretrain)
   double dropout = 0.0;     // before the linear head
   int64_t decoder_width = 0;  // UNetDecoder width; 0: the stage's own
@@ -65,6 +68,15 @@ struct MciConfig {
   double ridge_max = 10.0;
 };
 
+// Pretraining: a linear head on the ROI-pooled embedding (embedding section)
+// regresses handcrafted descriptors of the unmasked input (train/
+// descriptors.h): intensity distribution, gradient and boundary statistics of
+// the lesion. Never labels or ratings.
+struct DescriptorConfig {
+  bool enabled = false;
+  double weight = 1.0;
+};
+
 struct OptimizerConfig {
   double lr = 1e-3;
   double weight_decay = 0.05;
@@ -88,6 +100,8 @@ struct TrainConfig {
   double ce_weight = 1.0;
   MaskingConfig masking;
   MciConfig mci;
+  DescriptorConfig descriptors;
+  nn::PoolingSpec embedding;  // what `scopemia embed` (and the descriptor head) pools
   OptimizerConfig optimizer;
   ScheduleConfig schedule;
   int64_t epochs = 10;

@@ -1,6 +1,7 @@
 #include "train/model.h"
 
 #include "core/error.h"
+#include "train/descriptors.h"
 
 namespace scopemia::train {
 
@@ -29,6 +30,19 @@ ScopeModelImpl::ScopeModelImpl(const TrainConfig& config, int64_t outputs)
       decoder_ = register_module("decoder", nn::UNetDecoder(dc));
       if (task_ == Task::kPretrain && config.mci.enabled)
         mci_decoder_ = register_module("mci_decoder", nn::UNetDecoder(dc));
+      if (task_ == Task::kPretrain && config.descriptors.enabled) {
+        const int64_t H = config.data.preprocess.height > 0 ? config.data.preprocess.height : 64;
+        const int64_t W = config.data.preprocess.width > 0 ? config.data.preprocess.width : 64;
+        // The probe runs before any training step: it must not draw from the
+        // seeded generator (it does not: a forward pass of zeros is deterministic).
+        pooling_ = std::make_shared<nn::RoiPooling>(
+            config.embedding, *backbone_, torch::zeros({1, backbone_options(config.model).in_channels, config.k, H, W}));
+        const auto D = int64_t(descriptor_names().size());
+        descriptor_head_ = register_module("descriptor_head", torch::nn::Linear(pooling_->features(), D));
+        descriptor_mean_ = register_buffer("descriptor_mean", torch::zeros({D}));
+        descriptor_var_ = register_buffer("descriptor_var", torch::ones({D}));
+        descriptor_count_ = register_buffer("descriptor_count", torch::zeros({}));
+      }
       break;
     }
   }
@@ -46,6 +60,33 @@ ModelOutput ScopeModelImpl::forward(const torch::Tensor& x) {
     if (mci_decoder_) out.mci = mci_decoder_->forward(out.backbone.stages, size);
   }
   return out;
+}
+
+torch::Tensor ScopeModelImpl::predict_descriptors(const nn::BackboneOutput& out, const torch::Tensor& roi,
+                                                 const torch::Tensor& valid) {
+  if (!pooling_) throw InputError("this model has no descriptor head (descriptors.enabled)");
+  const auto features = nn::RoiPooling::statistics(pooling_->moments(out, roi, valid));
+  return descriptor_head_->forward(features);
+}
+
+torch::Tensor ScopeModelImpl::standardise_descriptors(const torch::Tensor& values, const torch::Tensor& weight,
+                                                      bool update) {
+  torch::NoGradGuard no_grad;
+  if (update) {
+    const auto w = weight.unsqueeze(1);
+    const double n = weight.sum().item<double>();
+    if (n > 0) {
+      const auto batch_mean = (values * w).sum(0) / n;
+      const auto batch_var = ((values - batch_mean).square() * w).sum(0) / n;
+      // A cumulative average over the first 100 batches, then a slow moving one.
+      const double count = descriptor_count_.item<double>();
+      const double m = count < 100 ? 1.0 / (count + 1) : 0.01;
+      descriptor_mean_.mul_(1 - m).add_(batch_mean * m);
+      descriptor_var_.mul_(1 - m).add_(batch_var * m);
+      descriptor_count_.add_(1);
+    }
+  }
+  return (values - descriptor_mean_) / (descriptor_var_ + 1e-6).sqrt();
 }
 
 torch::Tensor ScopeModelImpl::pooled_embedding(const nn::BackboneOutput& out) {

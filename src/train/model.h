@@ -14,6 +14,7 @@
 #include "nn/backbone.h"
 #include "nn/decoder.h"
 #include "nn/heads.h"
+#include "nn/roi_pooling.h"
 #include "train/config.h"
 
 namespace scopemia::train {
@@ -31,6 +32,15 @@ class ScopeModelImpl : public torch::nn::Module {
   ScopeModelImpl(const TrainConfig& config, int64_t outputs);
 
   ModelOutput forward(const torch::Tensor& x);
+  // Pretraining with descriptors.enabled: the descriptor head's prediction
+  // [N, descriptors] (standardised units) from the ROI-pooled embedding of
+  // this forward pass; `roi` [N,1,D,H,W], `valid` [N,1,D,1,1].
+  torch::Tensor predict_descriptors(const nn::BackboneOutput& out, const torch::Tensor& roi, const torch::Tensor& valid);
+  bool has_descriptor_head() const { return !descriptor_head_.is_empty(); }
+  // Running mean and variance of the descriptor targets (buffers, so a
+  // checkpoint carries them): the head predicts standardised descriptors.
+  torch::Tensor standardise_descriptors(const torch::Tensor& values, const torch::Tensor& weight, bool update);
+
   // Global mean of the last stage [N,C]: the pooled embedding the
   // scale-consistency loss compares across scales.
   static torch::Tensor pooled_embedding(const nn::BackboneOutput& out);
@@ -46,6 +56,9 @@ class ScopeModelImpl : public torch::nn::Module {
   nn::LinearHead linear_{nullptr};
   nn::UNetDecoder decoder_{nullptr};
   nn::UNetDecoder mci_decoder_{nullptr};
+  std::shared_ptr<nn::RoiPooling> pooling_;
+  torch::nn::Linear descriptor_head_{nullptr};
+  torch::Tensor descriptor_mean_, descriptor_var_, descriptor_count_;
 };
 TORCH_MODULE(ScopeModel);
 

@@ -19,10 +19,12 @@
 #include "core/random.h"
 #include "core/runtime.h"
 #include "data/dataset.h"
+#include "data/input_channels.h"
 #include "data/masking.h"
 #include "data/subvolumes.h"
 #include "nn/pde_losses.h"
 #include "pde/losses.h"
+#include "train/descriptors.h"
 #include "train/figures.h"
 #include "train/mci_loss.h"
 #include "train/recon_metrics.h"
@@ -197,6 +199,7 @@ Trainer::Losses Trainer::compute(const data::Batch& b, uint64_t mask_stream, boo
     L.mask = pretrain_mask(b, mask_stream);
     input = image.masked_fill(L.mask, 0.0);
   }
+  input = data::build_input(input, b.mask, config_.model.input, config_.data.preprocess);
   L.out = model_->forward(input);
   const auto& pred = L.out.prediction;
   switch (config_.task) {
@@ -230,6 +233,18 @@ Trainer::Losses Trainer::compute(const data::Batch& b, uint64_t mask_stream, boo
   }
   L.terms.emplace(L.terms.begin(), "task", L.task);
   L.total = L.task;
+  if (model_->has_descriptor_head()) {
+    if (!b.mask.defined()) throw InputError("descriptors.enabled: the batches carry no ROI masks");
+    const auto valid_slices = b.valid.defined() ? b.valid : torch::ones({image.size(0), 1, image.size(2), 1, 1});
+    const auto t = input_descriptors(image, b.mask, valid_slices, config_.data.preprocess);
+    // Only optimizer steps move the running statistics (validation reads them).
+    const auto target = model_->standardise_descriptors(t.values, t.weight, with_pde && model_->is_training());
+    const auto pred = model_->predict_descriptors(L.out.backbone, b.mask, valid_slices);
+    const auto per_sample = F::smooth_l1_loss(pred, target, F::SmoothL1LossFuncOptions().reduction(torch::kNone)).mean(1);
+    const auto loss = (per_sample * t.weight).sum() / t.weight.sum().clamp_min(1.0);
+    L.terms.emplace_back("descriptors", loss);
+    L.total = L.total + config_.descriptors.weight * loss;
+  }
   if (L.out.mci.defined()) {
     if (!b.mci.defined()) throw InputError("mci.enabled: the batches carry no MCI maps");
     // L_MCI_recon (train/mci_loss.h) on the valid voxels: depth padding is
@@ -384,19 +399,20 @@ void Trainer::evaluate(const data::Batch& b, int64_t position, Metrics& m) {
   m.n_ += N;
 }
 
-torch::Tensor Trainer::reconstruct(const torch::Tensor& image, const torch::Tensor& mask) {
+torch::Tensor Trainer::reconstruct(const torch::Tensor& image, const torch::Tensor& mask, const torch::Tensor& roi) {
   if (!image.defined() || image.dim() != 5 || !mask.sizes().equals(image.sizes()))
     throw InputError("reconstruct: image must be [N,1,k,H,W] and the mask of the same shape");
   torch::NoGradGuard no_grad;
   model_->eval();
   const auto m = mask.to(torch::kBool);
-  const auto out = model_->forward(image.masked_fill(m, 0.0)).prediction;
+  const auto input = data::build_input(image.masked_fill(m, 0.0), roi, config_.model.input, config_.data.preprocess);
+  const auto out = model_->forward(input).prediction;
   model_->train();
   return torch::where(m, out, image.to(out.dtype()));
 }
 
 void write_pretraining_figures(Trainer& trainer, const torch::Tensor& window_in, const std::vector<std::string>& dirs,
-                               uint64_t seed) {
+                               uint64_t seed, const torch::Tensor& roi_in) {
   if (dirs.empty()) return;
   auto window = window_in;
   while (window.dim() > 3) window = window.squeeze(0);
@@ -404,6 +420,8 @@ void write_pretraining_figures(Trainer& trainer, const torch::Tensor& window_in,
   window = window.to(torch::kFloat32).contiguous();
   const int64_t k = window.size(0), H = window.size(1), W = window.size(2);
   const int64_t unit = trainer.config().masking.unit;
+  torch::Tensor roi;
+  if (roi_in.defined()) roi = roi_in.reshape({-1, k, H, W})[0].view({1, 1, k, H, W}).to(torch::kFloat32);
 
   Random rng(seed ^ 0xF16F16ULL, 0);
   FigureStyle s2;
@@ -417,7 +435,7 @@ void write_pretraining_figures(Trainer& trainer, const torch::Tensor& window_in,
     o.ratio = ratio;
     o.unit = unit;
     const auto mask = data::make_mask(k, H, W, o, rng);
-    const auto recon = trainer.reconstruct(window.view({1, 1, k, H, W}), mask.view({1, 1, k, H, W}));
+    const auto recon = trainer.reconstruct(window.view({1, 1, k, H, W}), mask.view({1, 1, k, H, W}), roi);
     rows.push_back({fmt::format("{}%", int(std::lround(ratio * 100))), mask, recon.view({k, H, W})});
   }
   for (const auto& dir : dirs) {
@@ -698,7 +716,7 @@ RunSummary run_training(const TrainConfig& config_in, const RunOptions& options)
       if (auto batch = fl.next()) {
         std::vector<std::string> dirs{out_dir.string()};
         if (!options.figures_dir.empty()) dirs.push_back(options.figures_dir);
-        write_pretraining_figures(trainer, batch->image, dirs, config.seed);
+        write_pretraining_figures(trainer, batch->image, dirs, config.seed, batch->mask);
         spdlog::info("figures fig2_masking.png, fig3_reconstruction.png in {}", fmt::join(dirs, ", "));
       }
     }

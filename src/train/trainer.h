@@ -89,7 +89,8 @@ class Trainer {
   // voxels of `mask` (bool, same shape) hidden, in eval mode without
   // gradient: the decoder's output on the masked voxels, the input's values
   // on the visible ones (the reconstruction SSIM, R and Fig. 3 use).
-  torch::Tensor reconstruct(const torch::Tensor& image, const torch::Tensor& mask);
+  // `roi` (same shape) is needed when the model takes the ROI as an input channel.
+  torch::Tensor reconstruct(const torch::Tensor& image, const torch::Tensor& mask, const torch::Tensor& roi = {});
 
   // Checkpoint of the current state; `progress` says where the run stands.
   void save(const std::string& path, const std::function<void(const std::string&)>& before_commit = {});
@@ -158,6 +159,6 @@ RunSummary run_training(const TrainConfig& config, const RunOptions& options = {
 // [1,1,k,H,W] or [k,H,W]. Masks are drawn from `seed`, so the figures are
 // reproducible.
 void write_pretraining_figures(Trainer& trainer, const torch::Tensor& window, const std::vector<std::string>& dirs,
-                               uint64_t seed = 0);
+                               uint64_t seed = 0, const torch::Tensor& roi = {});
 
 }  // namespace scopemia::train

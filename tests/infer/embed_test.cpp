@@ -4,12 +4,17 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "core/crop.h"
+#include "core/error.h"
 #include "io/csv.h"
 #include "support/refdata.h"
 #include "support/run_cli.h"
 #include "support/temp_dir.h"
 #include "synth/phantom.h"
+#include "train/config.h"
+#include "train/trainer.h"
 
 namespace scopemia::infer {
 namespace {
@@ -35,20 +40,74 @@ TEST(Embed, SameCaseWithMoreSurroundingGivesTheSameEmbedding) {
   EXPECT_NE(embedder.embed(other.image, other.mask), a);
 }
 
-TEST(Embed, RoiAndGlobalPoolsDifferAndNamesFollowTheStreams) {
+TEST(Embed, NamesFollowTapsStreamsRegionsAndStatistics) {
   synth::PhantomOptions p;
   const synth::PhantomCase c = synth::make_phantom_case(p, 2);
   EmbedOptions o;
   o.preprocess.height = o.preprocess.width = 32;
+  o.pooling.taps = {"pde0", "stage1"};
+  o.pooling.regions = {"roi", "global"};
   const Embedder embedder(o);
   const auto& names = embedder.names();
-  EXPECT_EQ(names.front(), "scope_A_0");
+  // nano: stage 0 has 32 channels (16 + 16 in the PDE streams), stage 1 64.
+  ASSERT_EQ(names.size(), size_t(2 * 2 * (16 + 16) + 2 * 2 * 64));
+  EXPECT_EQ(names[0], "scope_pde0A_roi_mean_0");
+  EXPECT_EQ(names[16], "scope_pde0A_roi_sd_0");
+  EXPECT_EQ(names[32], "scope_pde0A_global_mean_0");
+  EXPECT_EQ(names[64], "scope_pde0T_roi_mean_0");
+  EXPECT_EQ(names[128], "scope_stage1_roi_mean_0");
   const auto v = embedder.embed(c.image, c.mask);
-  const size_t third = v.size() / 3;
-  EXPECT_EQ(names[third].rfind("scope_A_sd_", 0), 0u);
-  EXPECT_EQ(names[2 * third].rfind("scope_A_global_", 0), 0u);
-  EXPECT_NE(std::vector<float>(v.begin(), v.begin() + third), std::vector<float>(v.begin() + 2 * third, v.end()));
-  for (size_t i = third; i < 2 * third; ++i) EXPECT_GE(v[i], 0.f) << names[i];  // standard deviations
+  ASSERT_EQ(v.size(), names.size());
+  for (size_t i = 0; i < v.size(); ++i) {
+    EXPECT_TRUE(std::isfinite(v[i])) << names[i];
+    if (names[i].find("_sd_") != std::string::npos) EXPECT_GE(v[i], 0.f) << names[i];
+  }
+  // The lesion and the whole crop are different populations.
+  EXPECT_NE(std::vector<float>(v.begin(), v.begin() + 16), std::vector<float>(v.begin() + 32, v.begin() + 48));
+}
+
+TEST(Embed, ExtraInputChannelsChangeTheNetworkAndItsEmbedding) {
+  synth::PhantomOptions p;
+  const synth::PhantomCase c = synth::make_phantom_case(p, 3);
+  EmbedOptions o;
+  o.preprocess.height = o.preprocess.width = 32;
+  const auto plain = Embedder(o).embed(c.image, c.mask);
+  o.input.windows = {{-1000, 400}};
+  o.input.roi = true;
+  const Embedder with_channels(o);
+  const auto v = with_channels.embed(c.image, c.mask);
+  ASSERT_EQ(v.size(), plain.size());  // the same taps and regions
+  EXPECT_NE(v, plain);
+  EXPECT_EQ(with_channels.embed(c.image, c.mask), v);  // and deterministic
+  o.preprocess.intensity = data::IntensityMode::kZScore;  // windows need HU
+  EXPECT_THROW(Embedder{o}, InputError);
+}
+
+TEST(Embed, RandomWeightsOfAConfigAreTheWeightsItsTrainingStartsFrom) {
+  // `embed --config C --seed S` is the baseline "same network, random
+  // weights": it must be exactly the model a pretraining run of C starts with.
+  train::TrainConfig c;
+  c.task = train::Task::kPretrain;
+  c.seed = 9;
+  c.model.pde_stages = {0, 1};
+  c.model.input.roi = true;
+  c.data.preprocess.height = c.data.preprocess.width = 32;
+  c.data.preprocess.spacing = {0, 0, 0};
+  EmbedOptions o;
+  o.model = c.model.backbone;
+  o.backbone = train::backbone_options(c.model);
+  o.seed = c.seed;
+  o.preprocess = c.data.preprocess;
+  o.input = c.model.input;
+  o.pooling = c.embedding;
+  const Embedder random(o);
+  torch::set_num_threads(1);
+  train::Trainer trainer(c, 1, 10);
+  const Embedder start(o, trainer.model().ptr(), trainer.model()->backbone());
+  const synth::PhantomCase p = synth::make_phantom_case(synth::PhantomOptions{}, 4);
+  EXPECT_EQ(random.embed(p.image, p.mask), start.embed(p.image, p.mask));
+  o.seed = 10;
+  EXPECT_NE(Embedder(o).embed(p.image, p.mask), start.embed(p.image, p.mask));
 }
 
 TEST(EmbedCli, LidcRowsJoinRadiomicsByIdAndRepeatByteForByte) {
@@ -62,7 +121,7 @@ TEST(EmbedCli, LidcRowsJoinRadiomicsByIdAndRepeatByteForByte) {
   ASSERT_EQ(e.rows.size(), 15u);  // 601 cases: rows 3, 43, ..., 563
   ASSERT_EQ(e.rows.size(), r.rows.size());
   for (size_t i = 0; i < e.rows.size(); ++i) EXPECT_EQ(e.rows[i][e.column("ID")], r.rows[i][r.column("ID")]);
-  EXPECT_GE(e.column("scope_T_0"), 0);
+  EXPECT_GE(e.column("scope_pde0T_roi_mean_0"), 0);
 }
 
 }  // namespace

@@ -136,6 +136,34 @@ TEST(TrainConfig, WritesItselfBackExactly) {
   EXPECT_EQ(b.model.dropout, 0.1);
 }
 
+TEST(TrainConfig, InputChannelsDescriptorsAndEmbeddingRoundTripAndAreChecked) {
+  const TrainConfig a = parse_config("task: pretrain\nmodel: {pde_stages: [0, 1], input: {windows: [-1000, 400, -160, 240], roi: true}}\n"
+                                     "descriptors: {enabled: true, weight: 0.5}\n"
+                                     "embedding: {taps: [pde0, stage2], regions: [roi, shell, global], shell_voxels: 3}\n",
+                                     "cfg.yaml");
+  ASSERT_EQ(a.model.input.windows.size(), 2u);
+  EXPECT_EQ(a.model.input.windows[1][0], -160);
+  EXPECT_EQ(a.model.input.windows[1][1], 240);
+  EXPECT_EQ(a.model.input.count(), 4);
+  EXPECT_EQ(backbone_options(a.model).in_channels, 4);
+  const TrainConfig b = parse_config(to_yaml(a), "written.yaml");
+  EXPECT_EQ(to_yaml(b), to_yaml(a));
+  EXPECT_TRUE(b.descriptors.enabled);
+  EXPECT_EQ(b.descriptors.weight, 0.5);
+  EXPECT_EQ(b.embedding.taps, (std::vector<std::string>{"pde0", "stage2"}));
+  EXPECT_EQ(b.embedding.regions, (std::vector<std::string>{"roi", "shell", "global"}));
+  EXPECT_EQ(b.embedding.shell_voxels, 3);
+
+  EXPECT_NE(error_of("model: {input: {windows: [-1000]}}\n").find("model.input.windows"), std::string::npos);
+  EXPECT_NE(error_of("model: {input: {windows: [400, -1000]}}\n").find("high > low"), std::string::npos);
+  EXPECT_NE(error_of("data: {preprocess: {intensity: zscore}}\nmodel: {input: {windows: [-1000, 400]}}\n").find("intensity: window"),
+            std::string::npos);
+  EXPECT_NE(error_of("task: segmentation\nmodel: {input: {roi: true}}\n").find("model.input.roi"), std::string::npos);
+  EXPECT_NE(error_of("descriptors: {enabled: true}\n").find("descriptors.enabled"), std::string::npos);
+  EXPECT_NE(error_of("embedding: {taps: [layer4]}\n").find("embedding.taps: 'layer4'"), std::string::npos);
+  EXPECT_NE(error_of("embedding: {regions: [edge]}\n").find("embedding.regions: 'edge'"), std::string::npos);
+}
+
 TEST(TrainConfig, LoadsAFileAndNamesItInErrors) {
   testing::TempDir dir;
   const std::string path = dir.file("c.yaml");
@@ -169,6 +197,11 @@ TEST(TrainConfig, ShippedPresetsParse) {
   EXPECT_EQ(pre.task, Task::kPretrain);
   EXPECT_EQ(pre.masking.ratios, (std::vector<double>{0.25, 0.5, 0.75}));
   EXPECT_TRUE(pre.data.cases_csv.empty());  // from the command line
+  EXPECT_TRUE(pre.descriptors.enabled);
+  EXPECT_EQ(pre.model.pde_stages, (std::vector<int>{0, 1}));
+  const TrainConfig plain = load_config((dir / "bench" / "plain-cnn.yaml").string());
+  EXPECT_TRUE(plain.model.pde_stages.empty());
+  EXPECT_TRUE(plain.model.input.roi);
   const TrainConfig mal = load_config((dir / "lidc-malignancy.yaml").string());
   EXPECT_EQ(mal.data.target_column, "malignant");
   EXPECT_EQ(mal.data.group_column, "patient_id");

@@ -1,0 +1,67 @@
+#include "train/descriptors.h"
+
+#include <cmath>
+
+#include <gtest/gtest.h>
+
+#include "batches.h"
+#include "train/trainer.h"
+
+namespace scopemia::train {
+namespace {
+
+// A 4x4 lesion of 100 HU in one slice of -1000 HU lung, window [-1000, 1000].
+TEST(Descriptors, SquareLesionGivesTheHandComputedValues) {
+  data::PreprocessOptions p;
+  p.window_low = -1000;
+  p.window_high = 1000;
+  auto image = torch::zeros({2, 1, 3, 12, 12});
+  auto roi = torch::zeros({2, 1, 3, 12, 12});
+  image[0].narrow(1, 1, 1).narrow(2, 4, 4).narrow(3, 4, 4).fill_(0.55);  // (100 + 1000) / 2000
+  roi[0].narrow(1, 1, 1).narrow(2, 4, 4).narrow(3, 4, 4).fill_(1);
+  roi[1][0][1][5][5] = roi[1][0][1][5][6] = 1;  // too little lesion to learn from
+  const auto t = input_descriptors(image, roi, torch::ones({2, 1, 3, 1, 1}), p);
+  ASSERT_EQ(t.values.sizes(), (std::vector<int64_t>{2, int64_t(descriptor_names().size())}));
+  const auto v = t.values[0];
+  auto at = [&](const std::string& name) {
+    const auto& n = descriptor_names();
+    return v[std::find(n.begin(), n.end(), name) - n.begin()].item<double>();
+  };
+  EXPECT_NEAR(at("roi_mean"), 0.1, 1e-5);
+  EXPECT_NEAR(at("roi_sd"), 0.0, 1e-3);
+  for (const char* q : {"roi_p10", "roi_p25", "roi_p50", "roi_p75", "roi_p90"}) EXPECT_NEAR(at(q), 0.1, 1e-5) << q;
+  // In-plane central differences: 8 edge voxels 0.55, 4 corners 0.55 * sqrt 2, 4 inside 0.
+  const double edge = 0.55, corner = 0.55 * std::sqrt(2.0);
+  EXPECT_NEAR(at("roi_gradient_mean"), (8 * edge + 4 * corner) / 16, 1e-5);
+  // |Laplacian|: edges 1.1, corners 2.2, inside 0.
+  EXPECT_NEAR(at("roi_laplacian_abs_mean"), (8 * 1.1 + 4 * 2.2) / 16, 1e-5);
+  // Band = dilation 6x6 minus erosion 2x2: 16 outer side voxels (0.55), 4
+  // outer corners (0), 8 inner edges (0.55), 4 inner corners.
+  EXPECT_NEAR(at("shell_gradient_mean"), (24 * edge + 4 * corner) / 32, 1e-5);
+  EXPECT_NEAR(at("ring_mean"), -1.0, 1e-5);
+  EXPECT_NEAR(at("ring_sd"), 0.0, 1e-3);
+  EXPECT_NEAR(at("contrast"), 1.1, 1e-5);
+  EXPECT_NEAR(at("log_roi_voxels"), std::log1p(16.0), 1e-5);
+  EXPECT_NEAR(at("boundary_fraction"), 12.0 / 16.0, 1e-6);
+  EXPECT_EQ(t.weight[0].item<float>(), 1.f);
+  EXPECT_EQ(t.weight[1].item<float>(), 0.f);
+}
+
+TEST(Descriptors, HeadLearnsThemOnAFixedBatch) {
+  TrainConfig c = testing::tiny_config(Task::kPretrain);
+  c.model.pde_stages = {0, 1};
+  c.model.input.roi = true;
+  c.model.input.windows = {{-1000, 400}};
+  c.descriptors.enabled = true;
+  c.embedding.taps = {"pde0", "pde1"};
+  c.optimizer.lr = 3e-3;
+  Trainer trainer(c, 1, 40);
+  const data::Batch b = testing::synthetic_batch(3, 0, 2, Task::kPretrain);
+  std::vector<double> loss;
+  for (int i = 0; i < 40; ++i) loss.push_back(trainer.train_step(b).terms.at("descriptors"));
+  const double first = (loss[0] + loss[1] + loss[2]) / 3, last = (loss[37] + loss[38] + loss[39]) / 3;
+  EXPECT_LT(last, 0.5 * first) << "first " << first << ", last " << last;
+}
+
+}  // namespace
+}  // namespace scopemia::train
