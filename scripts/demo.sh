@@ -21,7 +21,8 @@ $scopemia radiomics --batch "$out/cohort/cases.csv" -j "$(nproc)" -o "$out/radio
 $scopemia pretrain --config configs/demo-pretrain.yaml --cases "$out/cohort/cases.csv" --out "$out/pretrain" \
   --set data.cache_dir="$out/cache"
 $scopemia embed --cases "$out/cohort/cases.csv" --checkpoint "$out/pretrain" -j "$(nproc)" -o "$out/embeddings.csv"
-$scopemia embed --cases "$out/cohort/cases.csv" --model convnext3d_nano --seed 0 -j "$(nproc)" -o "$out/embeddings-random.csv"
+# The same network with the weights its pretraining started from.
+$scopemia embed --cases "$out/cohort/cases.csv" --config configs/demo-pretrain.yaml -j "$(nproc)" -o "$out/embeddings-random.csv"
 $scopemia evaluate --features "$out/radiomics.csv" --name radiomics \
   --features "$out/embeddings.csv" --name scope-mia-pretrained \
   --features "$out/embeddings-random.csv" --name scope-mia-random \

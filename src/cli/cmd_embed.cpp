@@ -28,6 +28,7 @@ struct EmbedCommandOptions {
   std::vector<std::string> taps, regions;
   std::optional<int64_t> shell_voxels;
   std::optional<int> pde_block;
+  bool spectra = false;
   std::optional<int64_t> k, stride;
   // Options that a checkpoint fixes (they may not be given with one).
   std::vector<CLI::Option*> model_options;
@@ -155,8 +156,16 @@ int run_embed(EmbedCommandOptions& o, const CLI::App& app, Context& ctx) {
     } give_back{pool, embedder};
     const Volume image = io::read_volume(c.image);
     const LabelMap mask = io::read_mask(c.mask_spec(), c.image);
-    const std::vector<float> row = embedder->embed(image, mask);
     CaseValues values;
+    if (o.spectra) {
+      const auto spectra = embedder->stream_spectra(image, mask);
+      for (size_t b = 0; b < spectra.size(); ++b) {
+        values.emplace_back(fmt::format("hf_share_pde{}A", b), fmt::format("{:.9g}", spectra[b].anatomical));
+        values.emplace_back(fmt::format("hf_share_pde{}T", b), fmt::format("{:.9g}", spectra[b].textural));
+      }
+      return values;
+    }
+    const std::vector<float> row = embedder->embed(image, mask);
     for (size_t i = 0; i < row.size(); ++i) values.emplace_back(names[i], fmt::format("{:.9g}", row[i]));
     return values;
   });
@@ -201,6 +210,9 @@ Command add_embed_command(CLI::App& parent) {
   app->add_option("--k", o->k, "Slices per window (default 16, or the checkpoint's)")->check(CLI::PositiveNumber);
   app->add_option("--stride", o->stride, "Window stride in slices (default 8, or the checkpoint's)")
       ->check(CLI::PositiveNumber);
+  app->add_flag("--spectra", o->spectra,
+                "Instead of embeddings: per PDE block, the share of in-plane spectral energy above half Nyquist of "
+                "the anatomical and the textural stream (hf_share_pde<b>A/T; the disentanglement measure)");
   app->add_option("-j,--jobs", o->jobs, "Cases processed in parallel")->check(CLI::PositiveNumber);
   app->add_option("--shard", o->shard, "I/N: only every N-th case starting at I (0-based)");
   return {app, [o, app](Context& ctx) { return run_embed(*o, *app, ctx); }};

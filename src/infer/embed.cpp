@@ -1,5 +1,8 @@
 #include "infer/embed.h"
 
+#include <array>
+#include <cmath>
+
 #include <torch/torch.h>
 
 #include "core/error.h"
@@ -7,6 +10,7 @@
 #include "core/windows.h"
 #include "data/subvolumes.h"
 #include "nn/backbone.h"
+#include "pde/spectrum.h"
 
 namespace scopemia::infer {
 
@@ -51,23 +55,30 @@ Embedder::~Embedder() = default;
 
 const std::vector<std::string>& Embedder::names() const { return state_->pooling->names(); }
 
-std::vector<float> Embedder::embed(const Volume& image, const LabelMap& mask) const {
+void Embedder::for_each_window(
+    const Volume& image, const LabelMap& mask,
+    const std::function<void(const nn::BackboneOutput&, const torch::Tensor&, const torch::Tensor&)>& visit) const {
   const State& s = *state_;
   torch::NoGradGuard no_grad;
   const data::PreparedCase prepared = data::prepare_case(image, mask, s.options.preprocess);
   const torch::Tensor volume = as_tensor(prepared.image);  // [D,H,W]
   const torch::Tensor roi = as_tensor(prepared.mask).to(torch::kFloat32);
   const int64_t D = volume.size(0), k = s.options.k;
-
-  // Moments summed over windows (in double), so the statistics are the whole lesion's.
-  std::vector<nn::PooledMoments> total;
   for (int64_t start : window_starts(D, k, s.options.stride)) {
     const data::SubvolumeRef ref{0, start, std::min(k, D - start)};
     const auto x = data::extract_subvolume(volume, ref, k).unsqueeze(0).unsqueeze(0);
     const auto m = data::extract_subvolume(roi, ref, k, data::DepthPadding::kZero).unsqueeze(0).unsqueeze(0);
     auto valid = torch::zeros({1, 1, k, 1, 1});
     valid.narrow(2, 0, ref.valid).fill_(1.f);
-    const auto out = s.model->forward(data::build_input(x, m, s.options.input, s.options.preprocess));
+    visit(s.model->forward(data::build_input(x, m, s.options.input, s.options.preprocess)), m, valid);
+  }
+}
+
+std::vector<float> Embedder::embed(const Volume& image, const LabelMap& mask) const {
+  const State& s = *state_;
+  // Moments summed over windows (in double), so the statistics are the whole lesion's.
+  std::vector<nn::PooledMoments> total;
+  for_each_window(image, mask, [&](const nn::BackboneOutput& out, const torch::Tensor& m, const torch::Tensor& valid) {
     const auto window = s.pooling->moments(out, m, valid);
     if (total.empty()) {
       for (const auto& w : window)
@@ -79,12 +90,36 @@ std::vector<float> Embedder::embed(const Volume& image, const LabelMap& mask) co
         total[i].sum_sq += window[i].sum_sq.to(torch::kFloat64);
       }
     }
-  }
+  });
   for (size_t i = 0; i < total.size(); ++i)
     if (s.options.pooling.regions[i % s.options.pooling.regions.size()] == "roi" && !(total[i].mass.item<double>() > 0))
       throw InputError("the ROI vanished after preprocessing (too small for the spacing?)");
   const auto row = nn::RoiPooling::statistics(total).squeeze(0).to(torch::kFloat32).contiguous();
   return std::vector<float>(row.data_ptr<float>(), row.data_ptr<float>() + row.numel());
+}
+
+std::vector<Embedder::StreamSpectrum> Embedder::stream_spectra(const Volume& image, const LabelMap& mask) const {
+  // Energies summed over windows; only the valid (non-padding) slices count.
+  std::vector<std::array<double, 4>> energy;  // high A, all A, high T, all T
+  for_each_window(image, mask, [&](const nn::BackboneOutput& out, const torch::Tensor&, const torch::Tensor& valid) {
+    if (energy.empty()) energy.resize(out.pde_states.size(), {0, 0, 0, 0});
+    for (size_t b = 0; b < out.pde_states.size(); ++b) {
+      const auto& st = out.pde_states[b];
+      const auto keep = [&](const torch::Tensor& f) {
+        const int64_t d = std::max<int64_t>(1, int64_t(std::llround(valid.mean().item<double>() * f.size(2))));
+        return f.narrow(2, 0, d);
+      };
+      const auto a = keep(st.f_A_new), t = keep(st.f_T_new);
+      const double ea = pde::in_plane_energy(a), et = pde::in_plane_energy(t);
+      energy[b][0] += pde::high_frequency_share(a) * ea;
+      energy[b][1] += ea;
+      energy[b][2] += pde::high_frequency_share(t) * et;
+      energy[b][3] += et;
+    }
+  });
+  std::vector<StreamSpectrum> r;
+  for (const auto& e : energy) r.push_back({e[1] > 0 ? e[0] / e[1] : 0.0, e[3] > 0 ? e[2] / e[3] : 0.0});
+  return r;
 }
 
 }  // namespace scopemia::infer

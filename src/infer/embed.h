@@ -7,6 +7,7 @@
 // as channel means and standard deviations (nn/roi_pooling.h). Windows add
 // up by moments, so the statistics are those of the whole lesion.
 // Deterministic for a given model, seed and thread count.
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -54,9 +55,22 @@ class Embedder {
   // `mask` on `image`'s grid, non-empty.
   std::vector<float> embed(const Volume& image, const LabelMap& mask) const;
 
+  // The disentanglement measure per PDE block on this case: the share of
+  // in-plane spectral energy above half Nyquist (pde/spectrum.h) of the
+  // anatomical stream f_A' and of the textural stream f_T', over all windows.
+  struct StreamSpectrum {
+    double anatomical = 0, textural = 0;
+  };
+  std::vector<StreamSpectrum> stream_spectra(const Volume& image, const LabelMap& mask) const;
+
  private:
   struct State;
   std::unique_ptr<State> state_;
+  // Runs every depth window of the prepared case through the backbone:
+  // visit(output, roi window, valid slices).
+  void for_each_window(const Volume& image, const LabelMap& mask,
+                       const std::function<void(const nn::BackboneOutput&, const torch::Tensor&, const torch::Tensor&)>&
+                           visit) const;
 };
 
 }  // namespace scopemia::infer
