@@ -40,29 +40,54 @@ python3 bench/results/lidc_labels.py "$cases" "$work"
 [ -s "$work/radiomics.csv" ] ||
   timed radiomics $scopemia radiomics --batch "$cases" -j "$jobs" -o "$work/radiomics.csv"
 
+# Pretraining runs, $PARALLEL at a time (each uses one compute thread).
+parallel=${PARALLEL:-2}
 pretrain() {  # name seed overrides...
   local name=$1 seed=$2
   shift 2
-  [ -s "$work/$name/model.pt" ] ||
-    timed "pretrain $name" $scopemia pretrain --config "$config" --cases "$cases" --out "$work/$name" \
-      --set seed="$seed" --set data.cache_dir="$work/cache" "$@"
-  [ -s "$work/$name.csv" ] ||
-    timed "embed $name" $scopemia embed --checkpoint "$work/$name" --cases "$cases" -j "$jobs" -o "$work/$name.csv"
+  [ -s "$work/$name/model.pt" ] && return 0
+  rm -rf "${work:?}/$name"
+  timed "pretrain $name" $scopemia pretrain --config "$config" --cases "$cases" --out "$work/$name" \
+    --set seed="$seed" --set data.cache_dir="$work/cache" "$@" >"$work/$name.log" 2>&1
 }
+# The prepared-volume cache is built once, before runs share it.
+[ -d "$work/cache" ] || timed "cache" $scopemia pretrain --config "$config" --cases "$cases" --out "$work/cache-run" \
+  --set data.cache_dir="$work/cache" --max-steps 1 >"$work/cache-run.log" 2>&1
+runs=()
+for s in $seeds; do runs+=("pretrained-s$s $s"); done
+for s in $nopde_seeds; do runs+=("nopde-s$s $s --set model.pde_stages=[] --set embedding.taps=[stage0,stage1]"); done
+for r in "${runs[@]}"; do
+  set -f  # the YAML lists in the overrides are not globs
+  # shellcheck disable=SC2086
+  pretrain $r &
+  set +f
+  while [ "$(jobs -rp | wc -l)" -ge "$parallel" ]; do wait -n; done
+done
+while [ "$(jobs -rp | wc -l)" -gt 0 ]; do wait -n; done
+for r in "${runs[@]}"; do
+  name=${r%% *}
+  [ -s "$work/$name/model.pt" ] || { echo "pretraining $name failed: $work/$name.log" >&2; exit 1; }
+done
 
+embed() {  # output-name embed-arguments...
+  local name=$1
+  shift
+  [ -s "$work/$name.csv" ] ||
+    timed "embed $name" $scopemia embed "$@" --cases "$cases" -j "$jobs" -o "$work/$name.csv"
+}
 sets=(--features "$work/radiomics.csv" --name radiomics)
 for s in $seeds; do
-  pretrain "pretrained-s$s" "$s"
-  [ -s "$work/random-s$s.csv" ] ||
-    timed "embed random-s$s" $scopemia embed --config "$config" --seed "$s" --cases "$cases" -j "$jobs" -o "$work/random-s$s.csv"
+  embed "pretrained-s$s" --checkpoint "$work/pretrained-s$s"
+  embed "random-s$s" --config "$config" --seed "$s"
+  # The disentanglement measure on the trained model (docs/results/lidc/embeddings).
+  embed "spectra-s$s" --checkpoint "$work/pretrained-s$s" --spectra
   sets+=(--features "$work/pretrained-s$s.csv" --name "pretrained-s$s" --features "$work/random-s$s.csv" --name "random-s$s")
 done
 for s in $nopde_seeds; do
-  pretrain "nopde-s$s" "$s" --set "model.pde_stages=[]" --set "embedding.taps=[stage0, stage1]"
+  embed "nopde-s$s" --checkpoint "$work/nopde-s$s"
   sets+=(--features "$work/nopde-s$s.csv" --name "nopde-s$s")
 done
-[ -s "$work/plain-cnn.csv" ] ||
-  timed "embed plain-cnn" $scopemia embed --config configs/bench/plain-cnn.yaml --cases "$cases" -j "$jobs" -o "$work/plain-cnn.csv"
+embed plain-cnn --config configs/bench/plain-cnn.yaml
 sets+=(--features "$work/plain-cnn.csv" --name plain-cnn)
 first=$(echo $seeds | cut -d' ' -f1)
 python3 bench/results/join_features.py "$work/radiomics.csv" "$work/pretrained-s$first.csv" "$work/radiomics+pretrained-s$first.csv"
@@ -75,5 +100,7 @@ for d in "$out"/*/; do
   [ -f "$d/oof_predictions.csv" ] && mv "$d/oof_predictions.csv" "$work/oof_$(basename "$d").csv"
 done
 cp "$work/times.txt" "$out/times.txt"
+for s in $seeds; do cp "$work/pretrained-s$s/metrics.csv" "$out/metrics-pretrained-s$s.csv"; done
+python3 bench/results/lidc_spectra_summary.py "$work"/spectra-s*.csv > "$out/spectra.md"
 python3 bench/results/lidc_embeddings_summary.py "$out" > "$out/summary.md"
-cat "$out/summary.md"
+cat "$out/summary.md" "$out/spectra.md"
