@@ -72,6 +72,15 @@ void apply_pooling_overrides(EmbedCommandOptions& o) {
   nn::validate(o.embed.pooling, "embed");
 }
 
+// What a configuration fixes, then the pooling and window options the
+// command line may still change.
+void use_config(EmbedCommandOptions& o, const train::TrainConfig& config) {
+  o.embed = infer::embed_options(config);
+  apply_pooling_overrides(o);
+  if (o.k) o.embed.k = *o.k;
+  o.embed.stride = o.stride.value_or(std::min(config.stride, o.embed.k));
+}
+
 // With a checkpoint: its backbone, trained weights, preprocessing and
 // window depth/stride (--k/--stride may still override the window).
 MakeEmbedder checkpoint_embedder(EmbedCommandOptions& o) {
@@ -81,12 +90,7 @@ MakeEmbedder checkpoint_embedder(EmbedCommandOptions& o) {
   const std::string path = train::resolve_checkpoint(o.checkpoint);
   const train::TrainConfig config =
       train::parse_config(train::read_checkpoint_info(path).config_yaml, path + " (its configuration)");
-  o.embed.preprocess = config.data.preprocess;
-  o.embed.input = config.model.input;
-  o.embed.pooling = config.embedding;
-  apply_pooling_overrides(o);
-  o.embed.k = o.k.value_or(config.k);
-  o.embed.stride = o.stride.value_or(std::min(config.stride, o.embed.k));
+  use_config(o, config);
   const infer::EmbedOptions options = o.embed;
   return [path, options] {
     train::LoadedModel loaded = train::load_model_from_checkpoint(path);
@@ -101,16 +105,9 @@ MakeEmbedder config_embedder(EmbedCommandOptions& o, const CLI::App& app) {
   for (const CLI::Option* opt : o.model_options)
     if (opt->count() > 0 && opt->get_name() != "--seed")
       throw InputError(opt->get_name() + " cannot be combined with --config (the configuration fixes it)");
-  const train::TrainConfig config = train::load_config(o.config);
-  o.embed.model = config.model.backbone;
-  o.embed.backbone = train::backbone_options(config.model);
-  if (app.get_option("--seed")->count() == 0) o.embed.seed = config.seed;
-  o.embed.preprocess = config.data.preprocess;
-  o.embed.input = config.model.input;
-  o.embed.pooling = config.embedding;
-  apply_pooling_overrides(o);
-  o.embed.k = o.k.value_or(config.k);
-  o.embed.stride = o.stride.value_or(std::min(config.stride, o.embed.k));
+  const uint64_t seed = o.embed.seed;
+  use_config(o, train::load_config(o.config));
+  if (app.get_option("--seed")->count() > 0) o.embed.seed = seed;
   const infer::EmbedOptions options = o.embed;
   return [options] { return std::make_unique<infer::Embedder>(options); };
 }

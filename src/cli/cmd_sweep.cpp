@@ -159,13 +159,7 @@ class Sweep {
     if (!fs::exists(run / "model.pt")) pretrain(run, train, c);
     spdlog::info("sweep: fold {} candidate {} ({}): embedding {} cases", fold, c, describe(c), base_.ids.size());
     train::LoadedModel loaded = train::load_model_from_checkpoint(run.string());
-    infer::EmbedOptions e;
-    e.preprocess = loaded.config.data.preprocess;
-    e.input = loaded.config.model.input;
-    e.pooling = loaded.config.embedding;
-    e.k = loaded.config.k;
-    e.stride = loaded.config.stride;
-    const infer::Embedder embedder(e, loaded.model.ptr(), loaded.model->backbone());
+    const infer::Embedder embedder(infer::embed_options(loaded.config), loaded.model.ptr(), loaded.model->backbone());
     eval::Dataset d = base_;
     d.feature_names = embedder.names();
     d.X.resize(Eigen::Index(d.ids.size()), Eigen::Index(d.feature_names.size()));

@@ -14,6 +14,19 @@
 
 namespace scopemia::infer {
 
+EmbedOptions embed_options(const train::TrainConfig& config) {
+  EmbedOptions o;
+  o.model = config.model.backbone;
+  o.backbone = train::backbone_options(config.model);
+  o.seed = config.seed;
+  o.preprocess = config.data.preprocess;
+  o.input = config.model.input;
+  o.pooling = config.embedding;
+  o.k = config.k;
+  o.stride = std::min(config.stride, config.k);
+  return o;
+}
+
 struct Embedder::State {
   EmbedOptions options;
   std::shared_ptr<torch::nn::Module> owner;

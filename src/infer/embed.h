@@ -19,6 +19,7 @@
 #include "data/preprocess.h"
 #include "nn/backbone.h"
 #include "nn/roi_pooling.h"
+#include "train/config.h"
 
 namespace scopemia::infer {
 
@@ -39,6 +40,11 @@ struct EmbedOptions {
     return b;
   }
 };
+
+// Everything a training configuration fixes for its embeddings: backbone
+// (name, options, seed), preprocessing, input channels, pooling, window depth
+// and stride. A checkpoint's embeddings use its saved configuration's.
+EmbedOptions embed_options(const train::TrainConfig& config);
 
 class Embedder {
  public:
