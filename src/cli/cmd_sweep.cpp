@@ -203,8 +203,7 @@ class Sweep {
     config.output_dir = run.string();
     if (o_.max_steps >= 0) config.max_steps = o_.max_steps;
     if (config.threads == 0 && threads_ > 0) config.threads = threads_;
-    spdlog::info("sweep: fold {} candidate {} ({}): pretraining on {} cases", run.filename().string(), c, describe(c),
-                 train.size());
+    spdlog::info("sweep: {} ({}): pretraining on {} cases", run.filename().string(), describe(c), train.size());
     train::RunOptions ro;
     ro.figures = false;
     ro.progress_bar = false;
