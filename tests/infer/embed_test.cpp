@@ -1,14 +1,19 @@
 #include "infer/embed.h"
 
 #include <filesystem>
+#include <fstream>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
 
 #include "core/crop.h"
 #include "core/error.h"
+#include "io/case_manifest.h"
 #include "io/csv.h"
+#include "io/dicom_mask.h"
+#include "io/image_io.h"
 #include "support/refdata.h"
 #include "support/run_cli.h"
 #include "support/temp_dir.h"
@@ -127,6 +132,47 @@ TEST(Embed, AfterTrainingTheTexturalStreamKeepsMoreFineScaleEnergy) {
     EXPECT_GT(spectra[b].textural, spectra[b].anatomical) << "block " << b;
     EXPECT_GT(spectra[b].anatomical, 0.0);
     EXPECT_LT(spectra[b].textural, 1.0);
+  }
+}
+
+TEST(EmbedCli, ConfigGivesItsUntrainedNetworkAndSpectraGiveOneShareAStream) {
+  TempDir dir;
+  ASSERT_EQ(testing::run_binary({"phantom", "-o", dir.file("cohort"), "--cases", "2", "--seed", "3"}).code, 0);
+  const std::string cases = dir.file("cohort/cases.csv"), config = dir.file("c.yaml");
+  {
+    std::ofstream(config) << "task: pretrain\ndata: {preprocess: {spacing: [0, 0, 0], height: 32, width: 32}}\n"
+                             "model: {pde_stages: [0, 1], input: {windows: [-1000, 400], roi: true}}\n"
+                             "embedding: {taps: [pde0], regions: [roi, shell]}\nseed: 4\n";
+  }
+  const auto r = testing::run_binary({"--threads", "1", "embed", "--config", config, "--seed", "6", "--cases", cases,
+                                      "-o", dir.file("e.csv")});
+  ASSERT_EQ(r.code, 0) << r.err;
+  // The same as the in-memory embedder of that configuration, seed 6.
+  EmbedOptions o = embed_options(train::load_config(config));
+  o.seed = 6;
+  torch::set_num_threads(1);
+  const Embedder embedder(o);
+  const io::CsvTable e = io::read_csv(dir.file("e.csv"));
+  const io::CaseManifest m = io::read_case_manifest(cases);
+  ASSERT_EQ(e.rows.size(), 2u);
+  for (size_t i = 0; i < 2; ++i) {
+    const auto row = embedder.embed(io::read_volume(m.cases[i].image), io::read_mask(m.cases[i].mask_spec(), m.cases[i].image));
+    ASSERT_EQ(row.size(), embedder.names().size());
+    for (size_t j = 0; j < row.size(); ++j)
+      ASSERT_EQ(e.rows[i][e.column(embedder.names()[j])], fmt::format("{:.9g}", row[j])) << embedder.names()[j];
+  }
+  // A configuration fixes the network and its preprocessing.
+  const auto bad = testing::run_binary({"embed", "--config", config, "--size", "64", "64", "--cases", cases});
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.err.find("--size cannot be combined with --config"), std::string::npos) << bad.err;
+
+  const auto s = testing::run_binary({"embed", "--config", config, "--spectra", "--cases", cases, "-o", dir.file("s.csv")});
+  ASSERT_EQ(s.code, 0) << s.err;
+  const io::CsvTable t = io::read_csv(dir.file("s.csv"));
+  for (const char* column : {"hf_share_pde0A", "hf_share_pde0T", "hf_share_pde1A", "hf_share_pde1T"}) {
+    const double v = std::stod(t.rows[0][t.column(column)]);
+    EXPECT_GT(v, 0.0) << column;
+    EXPECT_LT(v, 1.0) << column;
   }
 }
 
