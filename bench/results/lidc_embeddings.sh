@@ -96,9 +96,16 @@ sets+=(--features "$work/radiomics+pretrained-s$first.csv" --name "radiomics+pre
 timed evaluate $scopemia evaluate "${sets[@]}" --labels "$work/labels.csv" --group-column patient_id \
   --target malignant --target nonsolid --target poorly_defined_margin --target spiculated \
   --classifiers logreg,rf --folds 5 --repeats 5 --seed 0 -o "$out"
-for d in "$out"/*/; do
+# The same comparison with logistic regression's C chosen by nested CV inside
+# each training part (--tune: C in 0.01..100), so neither feature set is
+# judged by an untuned regularisation.
+timed "evaluate tuned" $scopemia evaluate "${sets[@]}" --labels "$work/labels.csv" --group-column patient_id \
+  --target malignant --target nonsolid --target poorly_defined_margin --target spiculated \
+  --classifiers logreg --tune --folds 5 --repeats 5 --seed 0 --no-plots -o "$out/tuned-logreg"
+for d in "$out"/*/ "$out"/tuned-logreg/*/; do
   [ -f "$d/oof_predictions.csv" ] && mv "$d/oof_predictions.csv" "$work/oof_$(basename "$d").csv"
 done
+python3 bench/results/lidc_embeddings_summary.py "$out/tuned-logreg" > "$out/tuned-logreg/summary.md"
 cp "$work/times.txt" "$out/times.txt"
 for s in $seeds; do cp "$work/pretrained-s$s/metrics.csv" "$out/metrics-pretrained-s$s.csv"; done
 python3 bench/results/lidc_spectra_summary.py "$work"/spectra-s*.csv > "$out/spectra.md"

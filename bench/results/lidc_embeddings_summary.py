@@ -36,6 +36,9 @@ for t in targets:
         oof[(t, r["classifier"], r["set_b"])] = (float(r["auc_b"]), float(r["auc_b_ci_low"]), float(r["auc_b_ci_high"]),
                                                   float(r["delong_p"]))
 
+present = {l for (_, l, _) in auc}
+learners = [(l, name) for l, name in learners if l in present]
+
 families = {}
 for s in order:
     m = re.fullmatch(r"(.+)-s(\d+)", s)
