@@ -88,22 +88,6 @@ std::vector<std::vector<size_t>> grid_points(const std::vector<GridAxis>& axes) 
   return points;
 }
 
-eval::Dataset rows_of(const eval::Dataset& d, const std::vector<int>& rows) {
-  eval::Dataset s;
-  s.task = d.task;
-  s.feature_names = d.feature_names;
-  s.class_names = d.class_names;
-  s.X.resize(Eigen::Index(rows.size()), d.X.cols());
-  s.y.resize(Eigen::Index(rows.size()));
-  for (size_t i = 0; i < rows.size(); ++i) {
-    s.ids.push_back(d.ids[rows[i]]);
-    if (!d.groups.empty()) s.groups.push_back(d.groups[rows[i]]);
-    s.X.row(Eigen::Index(i)) = d.X.row(rows[i]);
-    s.y(Eigen::Index(i)) = d.y(rows[i]);
-  }
-  return s;
-}
-
 class Sweep {
  public:
   Sweep(const SweepOptions& o, int threads) : o_(o), threads_(threads) {
@@ -300,7 +284,7 @@ void write_report(const SweepOptions& o, const Sweep& sweep, const eval::NestedS
 int run_sweep(const SweepOptions& o, Context& ctx) {
   Sweep sweep(o, ctx.threads);
   const auto inner = [&](int fold, const std::vector<int>& train, int c) {
-    const eval::Dataset part = rows_of(sweep.embedded(fold, train, c), train);
+    const eval::Dataset part = eval::subset(sweep.embedded(fold, train, c), train);
     const auto cv = sweep.cv_options(o.inner_folds);
     const eval::CvResult res = eval::cross_validate(part, o.classifier, eval::make_splits(part, cv), cv);
     double sum = 0;
@@ -311,7 +295,7 @@ int run_sweep(const SweepOptions& o, Context& ctx) {
   };
   const auto outer = [&](int fold, const std::vector<int>& train, const std::vector<int>& test, int c) {
     const eval::Dataset& all = sweep.embedded(fold, train, c);
-    const eval::Dataset tr = rows_of(all, train), te = rows_of(all, test);
+    const eval::Dataset tr = eval::subset(all, train), te = eval::subset(all, test);
     const Eigen::MatrixXd pred = eval::fit_predict(tr, te.X, o.classifier, sweep.cv_options(o.inner_folds));
     std::vector<double> y(te.y.data(), te.y.data() + te.y.size());
     const double score = eval::primary_score(eval::Task::Binary, y, pred);

@@ -12,8 +12,6 @@ void validate(const InputChannelOptions& channels, const PreprocessOptions& prep
     throw InputError(source, "model.input.windows: extra CT windows need data.preprocess.intensity: window");
   for (const auto& w : channels.windows)
     if (!(w[1] > w[0])) throw InputError(source, "model.input.windows: each window is [low, high] with high > low");
-  if (!(preprocess.window_high > preprocess.window_low))
-    throw InputError(source, "data.preprocess: window_high must be above window_low");
 }
 
 torch::Tensor build_input(const torch::Tensor& image, const torch::Tensor& roi, const InputChannelOptions& channels,

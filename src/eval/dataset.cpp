@@ -215,4 +215,22 @@ Dataset join(const Labels& labels, const FeatureTable& features, Task task,
   return d;
 }
 
+Dataset subset(const Dataset& data, const std::vector<int>& rows) {
+  Dataset s;
+  s.task = data.task;
+  s.feature_names = data.feature_names;
+  s.class_names = data.class_names;
+  s.X.resize(Eigen::Index(rows.size()), data.X.cols());
+  s.y.resize(Eigen::Index(rows.size()));
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const auto r = size_t(rows[i]);
+    s.ids.push_back(data.ids[r]);
+    if (!data.groups.empty()) s.groups.push_back(data.groups[r]);
+    if (!data.folds.empty()) s.folds.push_back(data.folds[r]);
+    s.X.row(Eigen::Index(i)) = data.X.row(rows[i]);
+    s.y(Eigen::Index(i)) = data.y(rows[i]);
+  }
+  return s;
+}
+
 }  // namespace scopemia::eval

@@ -51,6 +51,9 @@ struct Dataset {
   std::vector<int> labels() const;      // y as ints
 };
 
+// The cases `rows` (indices into `data`) of a dataset, in that order.
+Dataset subset(const Dataset& data, const std::vector<int>& rows);
+
 // Class names of a classification target: its distinct non-empty values,
 // numerically sorted when all are numbers (so 0 < 1 and the larger is the
 // positive class of a binary task), else lexicographically.

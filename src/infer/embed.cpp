@@ -76,6 +76,8 @@ void Embedder::for_each_window(
   const data::PreparedCase prepared = data::prepare_case(image, mask, s.options.preprocess);
   const torch::Tensor volume = as_tensor(prepared.image);  // [D,H,W]
   const torch::Tensor roi = as_tensor(prepared.mask).to(torch::kFloat32);
+  if (!(roi.sum().item<double>() > 0))
+    throw InputError("the ROI vanished after preprocessing (too small for the spacing?)");
   const int64_t D = volume.size(0), k = s.options.k;
   for (int64_t start : window_starts(D, k, s.options.stride)) {
     const data::SubvolumeRef ref{0, start, std::min(k, D - start)};
@@ -93,45 +95,39 @@ std::vector<float> Embedder::embed(const Volume& image, const LabelMap& mask) co
   std::vector<nn::PooledMoments> total;
   for_each_window(image, mask, [&](const nn::BackboneOutput& out, const torch::Tensor& m, const torch::Tensor& valid) {
     const auto window = s.pooling->moments(out, m, valid);
-    if (total.empty()) {
-      for (const auto& w : window)
-        total.push_back({w.mass.to(torch::kFloat64), w.sum.to(torch::kFloat64), w.sum_sq.to(torch::kFloat64)});
-    } else {
-      for (size_t i = 0; i < window.size(); ++i) {
-        total[i].mass += window[i].mass.to(torch::kFloat64);
-        total[i].sum += window[i].sum.to(torch::kFloat64);
-        total[i].sum_sq += window[i].sum_sq.to(torch::kFloat64);
-      }
+    const auto add = [](torch::Tensor& sum, const torch::Tensor& term) {
+      sum = sum.defined() ? sum + term.to(torch::kFloat64) : term.to(torch::kFloat64);
+    };
+    total.resize(window.size());
+    for (size_t i = 0; i < window.size(); ++i) {
+      add(total[i].mass, window[i].mass);
+      add(total[i].sum, window[i].sum);
+      add(total[i].sum_sq, window[i].sum_sq);
     }
   });
-  for (size_t i = 0; i < total.size(); ++i)
-    if (s.options.pooling.regions[i % s.options.pooling.regions.size()] == "roi" && !(total[i].mass.item<double>() > 0))
-      throw InputError("the ROI vanished after preprocessing (too small for the spacing?)");
   const auto row = nn::RoiPooling::statistics(total).squeeze(0).to(torch::kFloat32).contiguous();
   return std::vector<float>(row.data_ptr<float>(), row.data_ptr<float>() + row.numel());
 }
 
 std::vector<Embedder::StreamSpectrum> Embedder::stream_spectra(const Volume& image, const LabelMap& mask) const {
-  // Energies summed over windows; only the valid (non-padding) slices count.
-  std::vector<std::array<double, 4>> energy;  // high A, all A, high T, all T
+  // Spectral energies summed over windows; only the valid (non-padding) slices count.
+  std::vector<std::array<pde::SpectralEnergy, 2>> energy;  // per block: A, T
   for_each_window(image, mask, [&](const nn::BackboneOutput& out, const torch::Tensor&, const torch::Tensor& valid) {
-    if (energy.empty()) energy.resize(out.pde_states.size(), {0, 0, 0, 0});
+    if (energy.empty()) energy.resize(out.pde_states.size());
+    const double valid_fraction = valid.mean().item<double>();
     for (size_t b = 0; b < out.pde_states.size(); ++b) {
       const auto& st = out.pde_states[b];
-      const auto keep = [&](const torch::Tensor& f) {
-        const int64_t d = std::max<int64_t>(1, int64_t(std::llround(valid.mean().item<double>() * f.size(2))));
-        return f.narrow(2, 0, d);
-      };
-      const auto a = keep(st.f_A_new), t = keep(st.f_T_new);
-      const double ea = pde::in_plane_energy(a), et = pde::in_plane_energy(t);
-      energy[b][0] += pde::high_frequency_share(a) * ea;
-      energy[b][1] += ea;
-      energy[b][2] += pde::high_frequency_share(t) * et;
-      energy[b][3] += et;
+      const int64_t depth = std::max<int64_t>(1, std::llround(valid_fraction * double(st.f_A_new.size(2))));
+      const torch::Tensor streams[2] = {st.f_A_new, st.f_T_new};
+      for (int i = 0; i < 2; ++i) {
+        const pde::SpectralEnergy e = pde::in_plane_spectral_energy(streams[i].narrow(2, 0, depth));
+        energy[b][i].high += e.high;
+        energy[b][i].total += e.total;
+      }
     }
   });
   std::vector<StreamSpectrum> r;
-  for (const auto& e : energy) r.push_back({e[1] > 0 ? e[0] / e[1] : 0.0, e[3] > 0 ? e[2] / e[3] : 0.0});
+  for (const auto& e : energy) r.push_back({e[0].share(), e[1].share()});
   return r;
 }
 

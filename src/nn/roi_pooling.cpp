@@ -3,11 +3,10 @@
 #include <algorithm>
 
 #include "core/error.h"
+#include "nn/morphology.h"
 
 namespace scopemia::nn {
 namespace {
-
-namespace F = torch::nn::functional;
 
 bool parse_index(const std::string& text, const std::string& prefix, int& index) {
   if (text.rfind(prefix, 0) != 0 || text.size() == prefix.size()) return false;
@@ -21,11 +20,6 @@ bool parse_index(const std::string& text, const std::string& prefix, int& index)
 }
 
 bool known_region(const std::string& r) { return r == "roi" || r == "shell" || r == "global"; }
-
-// In-plane max filter of half-width r (the dilation of a 0/1 map).
-torch::Tensor dilate_in_plane(const torch::Tensor& m, int64_t r) {
-  return F::max_pool3d(m, F::MaxPool3dFuncOptions({1, 2 * r + 1, 2 * r + 1}).stride(1).padding({0, r, r}));
-}
 
 }  // namespace
 
@@ -90,7 +84,7 @@ std::vector<torch::Tensor> region_maps(const PoolingSpec& spec, const torch::Ten
       maps.push_back(inside);
     } else if (r == "shell") {
       const auto dilated = dilate_in_plane(inside, spec.shell_voxels);
-      const auto eroded = 1 - dilate_in_plane(1 - inside, spec.shell_voxels);
+      const auto eroded = erode_in_plane(inside, spec.shell_voxels);
       maps.push_back((dilated - eroded).clamp_min(0) * v);
     } else {
       maps.push_back(v);

@@ -6,7 +6,7 @@
 
 namespace scopemia::pde {
 
-double high_frequency_share(const torch::Tensor& f, double cutoff) {
+SpectralEnergy in_plane_spectral_energy(const torch::Tensor& f, double cutoff) {
   if (f.dim() != 5) throw InputError("high_frequency_share needs [N,C,D,H,W]");
   torch::NoGradGuard no_grad;
   const auto x = f.to(torch::kFloat64);
@@ -18,15 +18,11 @@ double high_frequency_share(const torch::Tensor& f, double cutoff) {
   const auto fx = torch::fft::fftfreq(W, torch::kFloat64).abs() / 0.5;
   const auto radius = (fy.view({H, 1}).square() + fx.view({1, W}).square()).sqrt();
   const auto high = (radius > cutoff).to(torch::kFloat64);
-  const double total = power.sum().item<double>();
-  if (!(total > 0)) return 0.0;
-  return (power * high).sum().item<double>() / total;
+  return {(power * high).sum().item<double>(), power.sum().item<double>()};
 }
 
-double in_plane_energy(const torch::Tensor& f) {
-  torch::NoGradGuard no_grad;
-  const auto x = f.to(torch::kFloat64);
-  return (x - x.mean({3, 4}, true)).square().sum().item<double>();
+double high_frequency_share(const torch::Tensor& f, double cutoff) {
+  return in_plane_spectral_energy(f, cutoff).share();
 }
 
 }  // namespace scopemia::pde

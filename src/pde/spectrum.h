@@ -13,8 +13,12 @@ namespace scopemia::pde {
 // [0, 1]; 0 for a map that is constant in-plane.
 double high_frequency_share(const torch::Tensor& f, double cutoff = 0.5);
 
-// The non-DC in-plane energy the share is taken of (sum of squares after
-// removing each channel's in-plane mean), to weight shares across windows.
-double in_plane_energy(const torch::Tensor& f);
+// The two energies the share is the ratio of (spectral units), so shares
+// over several maps can be pooled by adding them.
+struct SpectralEnergy {
+  double high = 0, total = 0;
+  double share() const { return total > 0 ? high / total : 0.0; }
+};
+SpectralEnergy in_plane_spectral_energy(const torch::Tensor& f, double cutoff = 0.5);
 
 }  // namespace scopemia::pde

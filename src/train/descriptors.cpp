@@ -2,15 +2,12 @@
 
 #include <torch/torch.h>
 
+#include "nn/morphology.h"
+
 namespace scopemia::train {
 namespace {
 
 namespace F = torch::nn::functional;
-
-torch::Tensor dilate(const torch::Tensor& m, int64_t r) {
-  return F::max_pool3d(m, F::MaxPool3dFuncOptions({1, 2 * r + 1, 2 * r + 1}).stride(1).padding({0, r, r}));
-}
-torch::Tensor erode(const torch::Tensor& m, int64_t r) { return 1 - dilate(1 - m, r); }
 
 // Per-sample weighted mean and sd over [N,1,D,H,W].
 std::pair<torch::Tensor, torch::Tensor> weighted_moments(const torch::Tensor& x, const torch::Tensor& w) {
@@ -38,9 +35,9 @@ DescriptorTargets input_descriptors(const torch::Tensor& image, const torch::Ten
     x = (x * (preprocess.window_high - preprocess.window_low) + preprocess.window_low) / 1000.0;
   const auto v = valid.expand_as(x).to(x.dtype());
   const auto inside = (roi > 0.5).to(x.dtype()) * v;
-  const auto ring = (dilate(inside, 2) - inside).clamp_min(0) * v;
-  const auto shell = (dilate(inside, 1) - erode(inside, 1)).clamp_min(0) * v;
-  const auto boundary = (inside - erode(inside, 1)).clamp_min(0);
+  const auto ring = (nn::dilate_in_plane(inside, 2) - inside).clamp_min(0) * v;
+  const auto shell = (nn::dilate_in_plane(inside, 1) - nn::erode_in_plane(inside, 1)).clamp_min(0) * v;
+  const auto boundary = (inside - nn::erode_in_plane(inside, 1)).clamp_min(0);
 
   // In-plane central differences and 4-neighbour Laplacian (replicated edges).
   const auto padded = F::pad(x, F::PadFuncOptions({1, 1, 1, 1, 0, 0}).mode(torch::kReplicate));

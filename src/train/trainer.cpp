@@ -237,8 +237,8 @@ Trainer::Losses Trainer::compute(const data::Batch& b, uint64_t mask_stream, boo
     if (!b.mask.defined()) throw InputError("descriptors.enabled: the batches carry no ROI masks");
     const auto valid_slices = b.valid.defined() ? b.valid : torch::ones({image.size(0), 1, image.size(2), 1, 1});
     const auto t = input_descriptors(image, b.mask, valid_slices, config_.data.preprocess);
-    // Only optimizer steps move the running statistics (validation reads them).
-    const auto target = model_->standardise_descriptors(t.values, t.weight, with_pde && model_->is_training());
+    // Only training steps move the running statistics (validation runs in eval mode and reads them).
+    const auto target = model_->standardise_descriptors(t.values, t.weight, model_->is_training());
     const auto pred = model_->predict_descriptors(L.out.backbone, b.mask, valid_slices);
     const auto per_sample = F::smooth_l1_loss(pred, target, F::SmoothL1LossFuncOptions().reduction(torch::kNone)).mean(1);
     const auto loss = (per_sample * t.weight).sum() / t.weight.sum().clamp_min(1.0);
