@@ -63,7 +63,9 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     err << "scopemia: error: " << e.what() << "\n";
     return kExitBadInput;
   } catch (const std::exception& e) {
-    err << "scopemia: internal error: " << e.what() << "\n";
+    // libtorch's messages carry a C++ backtrace after the first line.
+    const std::string what = e.what();
+    err << "scopemia: internal error: " << what.substr(0, what.find('\n')) << "\n";
     return kExitFailure;
   }
   return kExitFailure;

@@ -81,7 +81,7 @@ int finish_batch(const io::CaseManifest& manifest, const std::vector<CaseRow>& r
   const io::CsvTable table = batch_table(manifest.header, rows);
   if (output.empty()) ctx.out << io::to_csv(table);
   else io::write_csv(table, output);
-  return std::min(failed, 100);
+  return failed > 0 ? kExitSomeCasesFailed : kExitOk;
 }
 
 }  // namespace scopemia::cli

@@ -2,7 +2,7 @@
 // What every cohort command shares (radiomics, embed): the cases CSV with an
 // optional shard, cases run in parallel with a progress line, a failed case
 // becoming its row's `error` while the others go on, one row per case with the
-// input columns carried through, and the exit code = number failed (<= 100).
+// input columns carried through, and exit code 3 when some cases failed.
 #include <functional>
 #include <string>
 #include <utility>

@@ -33,6 +33,7 @@ Command add_convert_command(CLI::App& parent) {
     std::string input, output, type, series, reference, roi, segment;
     double slice_tolerance = -1, fraction_threshold = 0.5;
     bool resample_slices = false;
+    bool strict_frame_of_reference = false;
   };
   auto o = std::make_shared<Options>();
   CLI::App* app = parent.add_subcommand(
@@ -45,6 +46,9 @@ Command add_convert_command(CLI::App& parent) {
                 "DICOM series with missing / unevenly spaced / tilted slices: resample onto a regular grid");
   app->add_option("--reference", o->reference,
                   "RTSTRUCT/SEG: the DICOM folder with the referenced image series (its grid is the output grid)");
+  app->add_flag("--strict-frame-of-reference", o->strict_frame_of_reference,
+                "RTSTRUCT: refuse an ROI whose frame of reference differs from the image series' (default: warn and "
+                "rasterise when its structure set references the series' frame)");
   app->add_option("--roi", o->roi, "RTSTRUCT: ROI name, regular expression or number (default: the only ROI)");
   app->add_option("--segment", o->segment, "DICOM-SEG: segment number or label (default: all segments as labels)");
   app->add_option("--slice-tolerance", o->slice_tolerance,
@@ -66,6 +70,7 @@ Command add_convert_command(CLI::App& parent) {
                 io::RtStructReadOptions options;
                 options.rasterize.slice_tolerance_mm = o->slice_tolerance;
                 options.series_uid = o->series;
+                options.strict_frame_of_reference = o->strict_frame_of_reference;
                 const LabelMap mask = io::read_rtstruct_roi(o->input, o->reference, o->roi, options);
                 io::write_label_map(mask, o->output);
                 return 0;
@@ -86,6 +91,11 @@ Command add_convert_command(CLI::App& parent) {
             io::ReadOptions read;
             read.series_uid = o->series;
             read.resample_slices = o->resample_slices;
+            if (!std::filesystem::is_directory(o->input) && !fits_float32_exactly(io::read_info(o->input).pixel_type)) {
+              const Image<double> exact = io::read_volume_exact(o->input);
+              io::write_volume(exact, o->output, type);
+              return 0;
+            }
             const Volume v = io::read_volume(o->input, read);
             io::write_volume(v, o->output, type);
             return 0;

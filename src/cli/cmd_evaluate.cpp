@@ -1,15 +1,26 @@
 // scopemia evaluate: classical learners on feature tables with honest
 // cross-validation (docs/eval.md).
 #include <memory>
+#include <string>
 #include <thread>
 
 #include <fmt/format.h>
 
 #include "cli/command.h"
 #include "core/error.h"
+#include "core/staged_folder.h"
 #include "eval/evaluate.h"
 
 namespace scopemia::cli {
+
+namespace {
+// The report names where its files are once published, not the staging folder.
+std::string name_final_folder(std::string text, const StagedFolder& staged) {
+  const std::string from = staged.path().string(), to = staged.folder().string();
+  for (size_t at = 0; (at = text.find(from, at)) != std::string::npos; at += to.size()) text.replace(at, from.size(), to);
+  return text;
+}
+}  // namespace
 
 Command add_evaluate_command(CLI::App& parent) {
   struct Options {
@@ -84,12 +95,21 @@ Command add_evaluate_command(CLI::App& parent) {
               if (!e.models.empty()) p.model = e.models[0] == "svm" ? "svr" : e.models[0];
               p.cv = e.cv;
               p.plots = e.plots;
-              p.output = e.output;
-              ctx.out << eval::run_predict_features(p);
+              StagedFolder staged(e.output);
+              p.output = staged.path().string();
+              const std::string text = eval::run_predict_features(p);
+              staged.commit();
+              ctx.out << name_final_folder(text, staged);
               return 0;
             }
             if (e.labels.empty()) throw InputError("give --labels");
-            ctx.out << eval::run_evaluation(e);
+            // Every table and figure is published together, or none (a full
+            // disk or a late error leaves the folder as it was).
+            StagedFolder staged(e.output);
+            e.output = staged.path().string();
+            const std::string text = eval::run_evaluation(e);
+            staged.commit();
+            ctx.out << name_final_folder(text, staged);
             return 0;
           }};
 }

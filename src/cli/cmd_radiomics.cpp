@@ -54,6 +54,12 @@ int run_radiomics(const RadiomicsOptions& o, Context& ctx) {
     manifest.cases.push_back(c);
   }
   imaging::set_itk_threads(o.jobs > 1 ? 1 : (ctx.threads > 0 ? ctx.threads : hardware_threads()));
+  if (o.batch.empty()) {  // one case: its failure is the command's (one line, exit 2, no output)
+    CaseRow row;
+    row.inputs = manifest.cases[0].columns;
+    row.values = run_case(extractor, manifest.cases[0], o.label);
+    return finish_batch(manifest, {row}, o.output, ctx);
+  }
   const auto rows = run_batch(manifest, o.jobs, "radiomics",
                               [&](const io::Case& c) { return run_case(extractor, c, o.label); });
   return finish_batch(manifest, rows, o.output, ctx);

@@ -10,6 +10,7 @@ enum ExitCode : int {
   kExitOk = 0,
   kExitFailure = 1,   // an internal failure (a bug, out of memory)
   kExitBadInput = 2,  // bad input: missing, unreadable, inconsistent files or options
+  kExitSomeCasesFailed = 3,  // a batch finished, but some cases failed (their rows say why)
 };
 
 // Bad input from the user (a file, a setting, an option). what() is the whole

@@ -43,20 +43,23 @@ std::optional<Region> bounding_box(const LabelMap& labels, int label) {
   return Region{lo, Size3{hi.x - lo.x + 1, hi.y - lo.y + 1, hi.z - lo.z + 1}};
 }
 
+void check_same_grid(const Volume& image, const LabelMap& mask, const std::string& mask_path, double tolerance) {
+  const auto fail = [&](const std::string& cause) {
+    if (mask_path.empty()) throw InputError(cause);
+    throw InputError(mask_path, cause);
+  };
+  if (image.size() != mask.size())
+    fail(fmt::format("mask size {}x{}x{} differs from image size {}x{}x{}", mask.size().x, mask.size().y,
+                     mask.size().z, image.size().x, image.size().y, image.size().z));
+  const double diff = mask.geometry().max_difference(image.geometry());
+  if (diff > tolerance)
+    fail(fmt::format("mask geometry differs from the image by {:.3g} (tolerance {:.3g}): mask {} vs image {}", diff,
+                     tolerance, mask.geometry().describe(), image.geometry().describe()));
+}
+
 void check_mask(const Volume& image, const LabelMap& mask, int label, const std::string& mask_path,
                 double tolerance) {
-  if (image.size() != mask.size()) {
-    throw InputError(mask_path, fmt::format("mask size {}x{}x{} differs from image size {}x{}x{}",
-                                            mask.size().x, mask.size().y, mask.size().z,
-                                            image.size().x, image.size().y, image.size().z));
-  }
-  const double diff = mask.geometry().max_difference(image.geometry());
-  if (diff > tolerance) {
-    throw InputError(mask_path, fmt::format("mask geometry differs from the image by {:.3g} (tolerance "
-                                            "{:.3g}): mask {} vs image {}",
-                                            diff, tolerance, mask.geometry().describe(),
-                                            image.geometry().describe()));
-  }
+  check_same_grid(image, mask, mask_path, tolerance);
   const auto counts = label_counts(mask);
   int64_t foreground = 0;
   for (const auto& [value, n] : counts)

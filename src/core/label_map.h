@@ -26,6 +26,11 @@ std::optional<Region> bounding_box(const LabelMap& labels, int label = -1);
 // (PyRadiomics's geometryTolerance setting maps onto it).
 constexpr double kDefaultGeometryTolerance = 1e-3;
 
+// Checks that `mask` lies on `image`'s grid: same size, geometry within
+// `tolerance`. Throws InputError naming mask_path (no file when empty).
+void check_same_grid(const Volume& image, const LabelMap& mask, const std::string& mask_path = {},
+                     double tolerance = kDefaultGeometryTolerance);
+
 // Checks that `mask` can be used with `image` for `label`: same size, geometry
 // within `tolerance`, `label` present. Throws InputError naming mask_path.
 void check_mask(const Volume& image, const LabelMap& mask, int label, const std::string& mask_path,

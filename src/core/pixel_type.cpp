@@ -41,4 +41,15 @@ bool is_integer(PixelType type) { return type != PixelType::Float32 && type != P
 double lowest_value(PixelType type) { return find(type).lowest; }
 double highest_value(PixelType type) { return find(type).highest; }
 
+bool fits_float32_exactly(PixelType type) {
+  switch (type) {
+    case PixelType::UInt8:
+    case PixelType::Int8:
+    case PixelType::UInt16:
+    case PixelType::Int16:
+    case PixelType::Float32: return true;
+    default: return false;
+  }
+}
+
 }  // namespace scopemia

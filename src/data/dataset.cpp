@@ -274,7 +274,9 @@ bool prepare_one(const io::Case& c, const DatasetOptions& o, CaseRecord& rec) {
     try {
       write_cache(*entry, rec);
     } catch (const std::exception& e) {
-      throw InputError(entry->dir.string(), fmt::format("cannot write the data cache: {}", e.what()));
+      const std::string what = e.what();  // libtorch appends a backtrace
+      throw InputError(entry->dir.string(),
+                       fmt::format("cannot write the data cache: {}", what.substr(0, what.find('\n'))));
     }
   }
   return false;

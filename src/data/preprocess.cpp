@@ -38,6 +38,9 @@ imaging::Grid resampled_grid(const Geometry& g, const Size3& size, const Vec3& s
 }  // namespace
 
 PreparedCase prepare_case(const Volume& image, const LabelMap& mask, const PreprocessOptions& o) {
+  // The mask is taken by voxel index below: a mask on another grid (shifted,
+  // resampled, another series) would silently select the wrong voxels.
+  check_same_grid(image, mask);
   const auto box = bounding_box(mask);
   if (!box) throw InputError("mask is empty (no non-zero voxel)");
   const Vec3& s = image.geometry().spacing;

@@ -168,6 +168,24 @@ SliceLayout analyse_slices(const DicomSeries& series) {
   return layout;
 }
 
+void check_pixel_data_complete(const DicomSeries& series) {
+  for (const auto& path : series.files) {
+    const auto file = dcm::load(path);  // an InputError when DCMTK meets the end of the file early
+    DcmDataset* ds = file->getDataset();
+    DcmElement* pixels = nullptr;
+    if (ds->findAndGetElement(DCM_PixelData, pixels).bad() || !pixels)
+      throw InputError(path, "has no Pixel Data");
+    const E_TransferSyntax syntax = ds->getOriginalXfer();
+    if (!DcmXfer(syntax).isNotEncapsulated()) continue;
+    const double expected = dcm::number(ds, DCM_Rows, 0) * dcm::number(ds, DCM_Columns, 0) *
+                            dcm::number(ds, DCM_SamplesPerPixel, 1) * dcm::number(ds, DCM_NumberOfFrames, 1) *
+                            dcm::number(ds, DCM_BitsAllocated, 16) / 8.0;
+    const double have = double(pixels->getLength());
+    if (have < std::floor(expected))
+      throw InputError(path, fmt::format("truncated: Pixel Data has {} bytes, the header announces {}", have, expected));
+  }
+}
+
 void throw_slice_problem(const std::string& folder, const DicomSeries& series, const SliceLayout& layout) {
   const bool resamplable = layout.size.count() > 0;
   throw InputError(folder, fmt::format("series {}: {}{}", series.uid, layout.problem,

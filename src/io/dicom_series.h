@@ -44,6 +44,12 @@ struct SliceLayout {
 // 0.02 mm + 1e-3 of the distance along the normal.
 SliceLayout analyse_slices(const DicomSeries& series);
 
+// Every file's Pixel Data must hold what Rows x Columns x Bits Allocated x
+// Samples x Frames announce (uncompressed transfer syntaxes; encapsulated
+// data must at least load): GDCM reads a slice file cut short without error
+// and the missing voxels come out as garbage. InputError naming the file.
+void check_pixel_data_complete(const DicomSeries& series);
+
 // The InputError for a layout with a problem, naming the folder.
 [[noreturn]] void throw_slice_problem(const std::string& folder, const DicomSeries& series, const SliceLayout& layout);
 

@@ -13,11 +13,11 @@
 #include <itkImageIOFactory.h>
 #include <itkImageSeriesReader.h>
 #include <fmt/format.h>
-#include <zlib.h>
 
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "io/dicom_series.h"
+#include "io/image_file_checks.h"
 
 namespace scopemia::io {
 namespace fs = std::filesystem;
@@ -65,7 +65,8 @@ std::string describe(const itk::ExceptionObject& e) {
   return d.empty() ? std::string("unreadable file") : d;
 }
 
-Geometry geometry_of(const FloatImage* image) {
+template <typename ItkImage>
+Geometry geometry_of(const ItkImage* image) {
   Geometry g;
   for (int i = 0; i < 3; ++i) {
     g.spacing[i] = image->GetSpacing()[i];
@@ -105,94 +106,6 @@ Volume volume_of(const FloatImage* image, PixelType source) {
   return v;
 }
 
-// ITK's NIfTI reader zero-fills a truncated .nii.gz without complaint; zlib
-// reports the missing end of the stream, so gzip files are read through once.
-void check_gzip_complete(const std::string& path) {
-  unsigned char magic[2] = {0, 0};
-  if (std::FILE* f = std::fopen(path.c_str(), "rb")) {
-    const size_t n = std::fread(magic, 1, 2, f);
-    std::fclose(f);
-    if (n != 2 || magic[0] != 0x1f || magic[1] != 0x8b) return;
-  } else {
-    throw InputError(path, "cannot open for reading");
-  }
-  gzFile gz = gzopen(path.c_str(), "rb");
-  if (!gz) throw InputError(path, "cannot open for reading");
-  std::vector<char> buffer(1 << 20);
-  int got = 0;
-  while ((got = gzread(gz, buffer.data(), static_cast<unsigned>(buffer.size()))) > 0) {
-  }
-  // A truncated stream ends with Z_BUF_ERROR ("unexpected end of file").
-  int code = Z_OK;
-  const std::string message = gzerror(gz, &code);
-  gzclose(gz);
-  if (got < 0 || code != Z_OK) throw InputError(path, "truncated or corrupt compressed data (" + message + ")");
-}
-
-// ITK's NIfTI reader also reads a cut-short uncompressed .nii without error:
-// the header's vox_offset plus the voxel bytes must fit in the file.
-void check_nifti_complete(const std::string& path, const itk::ImageIOBase* io) {
-  if (format_name(io) != "NIfTI" || full_extension(path) != ".nii") return;
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) throw InputError(path, "cannot open for reading");
-  unsigned char header[112] = {};
-  const size_t n = std::fread(header, 1, sizeof header, f);
-  std::fclose(f);
-  if (n != sizeof header) throw InputError(path, "truncated NIfTI header");
-  int32_t sizeof_hdr;
-  float vox_offset;
-  std::memcpy(&sizeof_hdr, header, 4);
-  std::memcpy(&vox_offset, header + 108, 4);
-  if (sizeof_hdr != 348) {  // the other byte order
-    std::reverse(header + 108, header + 112);
-    std::memcpy(&vox_offset, header + 108, 4);
-  }
-  const double needed = double(vox_offset) + double(io->GetImageSizeInBytes());
-  const double have = double(fs::file_size(path));
-  if (have < needed)
-    throw InputError(path, fmt::format("truncated: {} bytes, the header announces {}", have, needed));
-}
-
-// ITK's MetaImage reader prints "Uncompress failed" and returns garbage for
-// a cut-short file; the header says how many data bytes must follow it.
-void check_metaimage_complete(const std::string& path, const itk::ImageIOBase* io) {
-  if (format_name(io) != "MetaImage") return;
-  std::ifstream f(path, std::ios::binary);
-  std::string line, data_file;
-  double compressed_size = -1;
-  bool compressed = false;
-  while (std::getline(f, line)) {
-    const auto eq = line.find('=');
-    if (eq == std::string::npos) continue;
-    std::string key = line.substr(0, eq), value = line.substr(eq + 1);
-    auto trim = [](std::string& t) {
-      t.erase(0, t.find_first_not_of(" \t\r"));
-      t.erase(t.find_last_not_of(" \t\r") + 1);
-    };
-    trim(key);
-    trim(value);
-    if (key == "CompressedData") compressed = value == "True";
-    if (key == "CompressedDataSize") compressed_size = std::atof(value.c_str());
-    if (key == "ElementDataFile") {
-      data_file = value;
-      break;
-    }
-  }
-  double have;
-  if (data_file == "LOCAL") {
-    have = double(fs::file_size(path)) - double(f.tellg());
-  } else {
-    const fs::path raw = fs::path(path).parent_path() / data_file;
-    std::error_code ec;
-    const auto size = fs::file_size(raw, ec);
-    if (ec) throw InputError(path, "data file " + raw.string() + " is missing");
-    have = double(size);
-  }
-  const double needed = compressed ? compressed_size : double(io->GetImageSizeInBytes());
-  if (needed > 0 && have < needed)
-    throw InputError(path, fmt::format("truncated: {} data bytes, the header announces {}", have, needed));
-}
-
 itk::ImageIOBase::Pointer file_io(const std::string& path) {
   if (fs::is_directory(path)) throw std::logic_error("file_io on a folder");
   auto io = itk::ImageIOFactory::CreateImageIO(path.c_str(), itk::IOFileModeEnum::ReadMode);
@@ -229,6 +142,7 @@ SeriesReading read_series(const std::string& folder, const ReadOptions& options,
   reader->SetFileNames(series.files);
   // Irregular slices were checked above (and are resampled): no ITK warning.
   if (!layout.problem.empty()) reader->SetSpacingWarningRelThreshold(1e30);
+  if (pixels) check_pixel_data_complete(series);
   try {
     if (pixels) reader->Update();
     else reader->UpdateOutputInformation();
@@ -255,7 +169,7 @@ ImageInfo read_info(const std::string& path, const ReadOptions& options) {
     const auto s = r.image->GetLargestPossibleRegion().GetSize();
     info.format = "DICOM series";
     info.size = Size3{int64_t(s[0]), int64_t(s[1]), int64_t(s[2])};
-    info.geometry = geometry_of(r.image);
+    info.geometry = geometry_of(r.image.GetPointer());
     if (!r.layout.problem.empty()) {
       info.size = r.layout.size;
       info.geometry = r.layout.geometry;
@@ -266,6 +180,7 @@ ImageInfo read_info(const std::string& path, const ReadOptions& options) {
     return info;
   }
   auto io = file_io(path);
+  check_image_header(path, format_name(io));
   try {
     io->SetFileName(path);
     io->ReadImageInformation();
@@ -286,8 +201,42 @@ ImageInfo read_info(const std::string& path, const ReadOptions& options) {
     const auto axis = io->GetDirection(i);  // column i
     for (unsigned r = 0; r < std::min<size_t>(axis.size(), 3); ++r) info.geometry.direction[r * 3 + i] = axis[r];
   }
+  check_direction(path, info.geometry);
   return info;
 }
+
+namespace {
+
+// One image file (not a DICOM folder) with every check of
+// io/image_file_checks.h, as Pixel (float for volumes, double where float
+// would round the values).
+template <typename Pixel>
+Image<Pixel> read_file(const std::string& path) {
+  using ItkImage = itk::Image<Pixel, 3>;
+  auto io = file_io(path);
+  check_image_header(path, format_name(io));
+  auto reader = itk::ImageFileReader<ItkImage>::New();
+  reader->SetImageIO(io);
+  reader->SetFileName(path);
+  try {
+    reader->UpdateOutputInformation();
+    check_dimensions(path, io);
+    check_direction(path, geometry_of(reader->GetOutput()));
+    check_image_payload(path, format_name(io), io->GetImageSizeInBytes());
+    reader->Update();
+  } catch (const itk::ExceptionObject& e) {
+    throw InputError(path, describe(e));
+  }
+  const ItkImage* out = reader->GetOutput();
+  const auto s = out->GetLargestPossibleRegion().GetSize();
+  Image<Pixel> image(Size3{int64_t(s[0]), int64_t(s[1]), int64_t(s[2])}, geometry_of(out));
+  std::copy_n(out->GetBufferPointer(), image.voxel_count(), image.data());
+  image.set_source_pixel_type(pixel_type_of(io->GetComponentType()));
+  check_finite_voxels(path, image.data(), image.voxel_count());
+  return image;
+}
+
+}  // namespace
 
 Volume read_volume(const std::string& path, const ReadOptions& options) {
   require_exists(path);
@@ -296,21 +245,13 @@ Volume read_volume(const std::string& path, const ReadOptions& options) {
     if (!r.layout.problem.empty()) return resample_slices(volume_of(r.image, r.pixel_type), r.layout);
     return volume_of(r.image, r.pixel_type);
   }
-  auto io = file_io(path);
-  check_gzip_complete(path);
-  auto reader = itk::ImageFileReader<FloatImage>::New();
-  reader->SetImageIO(io);
-  reader->SetFileName(path);
-  try {
-    reader->UpdateOutputInformation();
-    check_dimensions(path, io);
-    check_nifti_complete(path, io);
-    check_metaimage_complete(path, io);
-    reader->Update();
-  } catch (const itk::ExceptionObject& e) {
-    throw InputError(path, describe(e));
-  }
-  return volume_of(reader->GetOutput(), pixel_type_of(io->GetComponentType()));
+  return read_file<float>(path);
+}
+
+Image<double> read_volume_exact(const std::string& path) {
+  require_exists(path);
+  if (fs::is_directory(path)) throw InputError(path, "is a folder: exact reading is for image files");
+  return read_file<double>(path);
 }
 
 LabelMap read_label_map(const std::string& path, const ReadOptions& options) {
@@ -334,6 +275,22 @@ bool can_write(const std::string& path) {
 }
 
 namespace {
+
+// ITK's writers do not all report a failed write (niftilib ignores a full
+// disk): what was written is checked like an input before it is published.
+void verify_written(const std::string& written, const std::string& target) {
+  try {
+    auto io = itk::ImageIOFactory::CreateImageIO(written.c_str(), itk::IOFileModeEnum::ReadMode);
+    if (!io) throw InputError(written, "unreadable after writing");
+    io->SetFileName(written);
+    io->ReadImageInformation();
+    check_image_payload(written, format_name(io), io->GetImageSizeInBytes());
+  } catch (const InputError& e) {
+    throw InputError(target, "cannot write (disk full?): " + e.cause());
+  } catch (const itk::ExceptionObject& e) {
+    throw InputError(target, "cannot write (disk full?): " + describe(e));
+  }
+}
 
 template <typename T, typename Source>
 void write_as(const Image<Source>& source, const std::string& path) {
@@ -367,6 +324,7 @@ void write_as(const Image<Source>& source, const std::string& path) {
   } catch (const itk::ExceptionObject& e) {
     throw InputError(path, "cannot write: " + describe(e));
   }
+  verify_written(target.temp_path().string(), path);
   target.commit();
 }
 
@@ -389,6 +347,10 @@ void write_image(const Image<Source>& image, const std::string& path, PixelType 
 }  // namespace
 
 void write_volume(const Volume& volume, const std::string& path, std::optional<PixelType> pixel_type) {
+  write_image(volume, path, pixel_type.value_or(volume.source_pixel_type()));
+}
+
+void write_volume(const Image<double>& volume, const std::string& path, std::optional<PixelType> pixel_type) {
   write_image(volume, path, pixel_type.value_or(volume.source_pixel_type()));
 }
 

@@ -36,6 +36,11 @@ ImageInfo read_info(const std::string& path, const ReadOptions& options = {});
 // Intensities as float32 (CT in HU: DICOM rescale applied).
 Volume read_volume(const std::string& path, const ReadOptions& options = {});
 
+// An image file (not a DICOM folder) as float64: every int32/uint32 value and
+// every integer up to 2^53 exactly (float32 rounds those above 2^24). For
+// `convert`, which must not change a voxel.
+Image<double> read_volume_exact(const std::string& path);
+
 // A segmentation: integer labels 0..255. A file with other values (negative,
 // fractional, > 255) is an InputError.
 LabelMap read_label_map(const std::string& path, const ReadOptions& options = {});
@@ -43,6 +48,8 @@ LabelMap read_label_map(const std::string& path, const ReadOptions& options = {}
 // Writes by extension. `pixel_type` defaults to the volume's source pixel
 // type; values are rounded and clamped into integer types.
 void write_volume(const Volume& volume, const std::string& path,
+                  std::optional<PixelType> pixel_type = std::nullopt);
+void write_volume(const Image<double>& volume, const std::string& path,
                   std::optional<PixelType> pixel_type = std::nullopt);
 void write_label_map(const LabelMap& labels, const std::string& path);
 

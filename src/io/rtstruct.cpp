@@ -7,6 +7,7 @@
 #include <regex>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "core/error.h"
 #include "io/dicom_dcmtk.h"
@@ -242,16 +243,21 @@ LabelMap read_rtstruct_roi(const std::string& rtstruct_path, const std::string& 
                                                      rtstruct_path, uid, known));
     }
   }
-  // Same frame of reference (when both say).
-  const std::string roi_frame =
-      chosen.frame_of_reference_uid.empty() ? info.frame_of_reference_uid : chosen.frame_of_reference_uid;
-  if (!roi_frame.empty()) {
-    auto first = dcm::load(series->files.front(), /*header_only=*/true);
-    const std::string image_frame = dcm::text(first->getDataset(), DCM_FrameOfReferenceUID);
-    if (!image_frame.empty() && image_frame != roi_frame)
-      throw InputError(reference_folder,
-                       fmt::format("frame of reference {} differs from the one of ROI \"{}\" in {} ({})", image_frame,
-                                   chosen.name, rtstruct_path, roi_frame));
+  // Same frame of reference (when both say): the structure set's must be the
+  // series'; an ROI naming another one is a common copy error, rasterised on
+  // the series its structure set references unless strict.
+  auto first = dcm::load(series->files.front(), /*header_only=*/true);
+  const std::string image_frame = dcm::text(first->getDataset(), DCM_FrameOfReferenceUID);
+  const std::string& set_frame = info.frame_of_reference_uid;
+  const std::string& roi_frame = chosen.frame_of_reference_uid;
+  if (!image_frame.empty() && !set_frame.empty() && set_frame != image_frame)
+    throw InputError(reference_folder, fmt::format("frame of reference {} differs from the one of the structure set {} ({})",
+                                                   image_frame, rtstruct_path, set_frame));
+  if (!image_frame.empty() && !roi_frame.empty() && roi_frame != image_frame) {
+    const std::string what = fmt::format("frame of reference {} of ROI \"{}\" in {} differs from the image series' ({})",
+                                         roi_frame, chosen.name, rtstruct_path, image_frame);
+    if (options.strict_frame_of_reference || set_frame.empty()) throw InputError(reference_folder, what);
+    spdlog::warn("{}; its structure set references the series' frame, so it is rasterised on that series", what);
   }
   ReadOptions read;
   read.series_uid = series->uid;

@@ -73,12 +73,17 @@ struct RtStructReadOptions {
   // (prefix allowed) of the reference folder instead; empty = the one the
   // RTSTRUCT names, else the largest series in the folder.
   std::string series_uid;
+  // An ROI whose own ReferencedFrameOfReferenceUID differs from the image
+  // series' while its structure set references the series' frame (archives
+  // are full of such copies): false = rasterise with a warning, true = refuse.
+  bool strict_frame_of_reference = false;
 };
 
 // The ROI `roi` (see choose_roi) rasterised onto the referenced image series
 // found in `reference_folder`. InputError when the folder has no series
-// with the referenced SeriesInstanceUID, when frames of reference differ,
-// or when the ROI is unknown.
+// with the referenced SeriesInstanceUID, when the structure set's frame of
+// reference differs from the series' (the ROI's own: see
+// strict_frame_of_reference), or when the ROI is unknown.
 LabelMap read_rtstruct_roi(const std::string& rtstruct_path, const std::string& reference_folder,
                            const std::string& roi, const RtStructReadOptions& options = {});
 

@@ -524,6 +524,8 @@ std::vector<double> bin_edges(const std::vector<double>& values, const Settings&
   const bool nan_bound = s.binCount ? std::any_of(values.begin(), values.end(), [](double v) { return std::isnan(v); })
                                     : std::isnan(mn) || std::isnan(mx);
   if (nan_bound) throw InputError("the image has NaN in the ROI: no bin edges (as numpy in PyRadiomics)");
+  if (!std::isfinite(mn) || !std::isfinite(mx))
+    throw InputError(fmt::format("the image has an infinite value in the ROI (range [{}, {}]): no bin edges", mn, mx));
   if (s.binCount) {
     // numpy.histogram(values, binCount)[1]: linspace over [min, max].
     double first = mn, last = mx;
@@ -532,6 +534,7 @@ std::vector<double> bin_edges(const std::vector<double>& values, const Settings&
       last += 0.5;
     }
     const int n = *s.binCount;
+    if (n > kMaxBins) throw InputError(fmt::format("binCount {} is more than the {} gray levels allowed", n, kMaxBins));
     const double step = (last - first) / double(n);
     for (int i = 0; i <= n; ++i) edges.push_back(double(i) * step + first);
     edges.back() = last;
@@ -546,6 +549,13 @@ std::vector<double> bin_edges(const std::vector<double>& values, const Settings&
   // numpy.arange(low, high, w): length ceil((high - low) / w), filled as
   // low + i * ((low + w) - low).
   const double len_d = std::ceil((high - low) / w);
+  // Checked before allocating: one outlier (a 1e30 voxel, an overflowed
+  // float64) would otherwise ask for more bins than memory holds, and every
+  // texture class sizes arrays by the highest level.
+  if (!(len_d <= double(kMaxBins)))
+    throw InputError(fmt::format("binWidth {:g} over the ROI's intensity range [{:g}, {:g}] gives {:.3g} bins (at most {}): "
+                                 "check the image for outliers (resegmentRange excludes them), raise binWidth or use binCount",
+                                 w, mn, mx, len_d, kMaxBins));
   const int64_t len = len_d > 0 ? int64_t(len_d) : 0;
   const double delta = (low + w) - low;
   for (int64_t i = 0; i < len; ++i) edges.push_back(i == 0 ? low : i == 1 ? low + w : low + double(i) * delta);

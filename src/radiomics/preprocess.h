@@ -71,7 +71,13 @@ Region padded_box(const Region& bbox, int pad, const Size3& size);
 // ITK's cast of an interpolated value into `type` (clamped, truncated).
 double cast_to_pixel_type(double value, PixelType type);
 
-// getBinEdges: edges from the ROI's values.
+// The most gray levels a discretization may give. PyRadiomics has no limit
+// (one outlier voxel makes numpy allocate gigabytes); 2^20 is far above any
+// real setting (a 16-bit image at binWidth 1 gives 65,536).
+inline constexpr int64_t kMaxBins = int64_t(1) << 20;
+
+// getBinEdges: edges from the ROI's values; an InputError for NaN or
+// infinite bounds and for more than kMaxBins bins.
 std::vector<double> bin_edges(const std::vector<double>& values, const Settings& settings);
 // numpy.digitize(value, edges): the number of edges <= value.
 int32_t digitize(double value, const std::vector<double>& edges);

@@ -509,11 +509,21 @@ data::TargetKind target_kind(Task task) {
 std::string cell(double v) { return std::isfinite(v) ? fmt::format("{:.6g}", v) : std::string(); }
 
 // metrics.csv: one row per epoch (and one for a run stopped mid-epoch by
-// max_steps). A fresh run starts the file; a resumed run appends.
+// max_steps). A fresh run starts the file; a resumed run appends, except the
+// row the file already ends with (a checkpoint at an epoch's last step is
+// resumed with that epoch done: its row was written before the stop).
 class MetricsLog {
  public:
   MetricsLog(const fs::path& path, Task task, bool append) : path_(path), names_(Metrics::names(task)) {
-    if (append && fs::exists(path_)) return;
+    if (append && fs::exists(path_)) {
+      std::ifstream in(path_);
+      std::string line, last;
+      while (std::getline(in, line))
+        if (!line.empty()) last = line;
+      const auto comma = last.find(',');
+      if (comma != std::string::npos) last_key_ = last.substr(0, last.find(',', comma + 1));
+      return;
+    }
     std::ofstream out(path_, std::ios::trunc);
     out << "epoch,step,lr,train_loss,train_task,train_pde";
     for (const auto& n : names_) out << "," << n;
@@ -522,6 +532,9 @@ class MetricsLog {
   }
   void row(int64_t epoch, int64_t step, double lr, double loss, double task, double pde,
            const std::map<std::string, double>& validation, double seconds, double wait) {
+    const std::string key = fmt::format("{},{}", epoch, step);
+    if (key == last_key_) return;
+    last_key_ = key;
     std::ofstream out(path_, std::ios::app);
     out << epoch << "," << step << "," << cell(lr) << "," << cell(loss) << "," << cell(task) << "," << cell(pde);
     for (const auto& n : names_) {
@@ -535,6 +548,7 @@ class MetricsLog {
  private:
   fs::path path_;
   std::vector<std::string> names_;
+  std::string last_key_;  // "epoch,step" of the last row
 };
 
 }  // namespace
@@ -639,7 +653,7 @@ RunSummary run_training(const TrainConfig& config_in, const RunOptions& options)
     for (int64_t i = 0; i < at.position; ++i) loader.next();  // resumed mid-epoch: the same batches follow
     Progress bar(fmt::format("epoch {}", at.epoch + 1), loader.num_batches() - at.position, stderr,
                  options.progress_bar && main_rank ? -1 : 0);
-    double loss_sum = 0, task_sum = 0, pde_sum = 0, lr = 0;
+    double loss_sum = 0, task_sum = 0, pde_sum = 0, lr = std::numeric_limits<double>::quiet_NaN();
     int64_t steps = 0;
     while (at.global_step < last_step) {
       auto batch = loader.next();

@@ -1,0 +1,352 @@
+#include "io/image_file_checks.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <vector>
+
+#include <fmt/format.h>
+#include <zlib.h>
+
+#include "core/atomic_file.h"
+#include "core/error.h"
+
+namespace scopemia::io {
+namespace fs = std::filesystem;
+
+namespace {
+
+// ------------------------------------------------------------------ gzip
+
+// A gzip (or, transparently, plain) stream read in chunks from `offset` of
+// a file: zlib's gzread handles both, so NIfTI .nii and .nii.gz share one path.
+class ChunkReader {
+ public:
+  ChunkReader(const std::string& path, uint64_t offset) : path_(path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw InputError(path, "cannot open for reading");
+    if (offset > 0 && ::lseek(fd, off_t(offset), SEEK_SET) < 0) {
+      ::close(fd);
+      throw InputError(path, "cannot seek to the data");
+    }
+    gz_ = gzdopen(fd, "rb");  // takes the descriptor
+    if (!gz_) {
+      ::close(fd);
+      throw InputError(path, "cannot open for reading");
+    }
+  }
+  ~ChunkReader() {
+    if (gz_) gzclose(gz_);
+  }
+  ChunkReader(const ChunkReader&) = delete;
+  ChunkReader& operator=(const ChunkReader&) = delete;
+
+  // Up to `n` bytes; fewer only at the end of the data.
+  size_t read(char* out, size_t n) {
+    size_t done = 0;
+    while (done < n) {
+      const unsigned want = unsigned(std::min<size_t>(n - done, 1u << 30));
+      const int got = gzread(gz_, out + done, want);
+      if (got < 0) fail();
+      if (got == 0) break;
+      done += size_t(got);
+    }
+    return done;
+  }
+  // Reads to the end, so a cut-short or corrupt gzip stream is reported.
+  uint64_t drain() {
+    std::vector<char> buffer(1 << 20);
+    uint64_t total = 0;
+    for (size_t got; (got = read(buffer.data(), buffer.size())) > 0;) total += got;
+    int code = Z_OK;
+    gzerror(gz_, &code);
+    if (code != Z_OK) fail();
+    return total;
+  }
+
+ private:
+  [[noreturn]] void fail() {
+    int code = Z_OK;
+    const std::string message = gzerror(gz_, &code);
+    throw InputError(path_, "truncated or corrupt compressed data (" + message + ")");
+  }
+  std::string path_;
+  gzFile gz_ = nullptr;
+};
+
+bool starts_with_gzip_magic(const std::string& path, uint64_t offset = 0) {
+  std::ifstream f(path, std::ios::binary);
+  f.seekg(std::streamoff(offset));
+  unsigned char magic[2] = {0, 0};
+  f.read(reinterpret_cast<char*>(magic), 2);
+  return f.gcount() == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+}
+
+void require_bytes(const std::string& path, uint64_t have, uint64_t needed, const char* what) {
+  if (have < needed)
+    throw InputError(path, fmt::format("truncated: {} {} bytes, the header announces {}", have, what, needed));
+}
+
+// ------------------------------------------------------------------ NIfTI
+
+struct NiftiHeader {
+  int version = 0;          // 1 or 2
+  bool single_file = true;  // n+1 / n+2 (else .hdr + .img)
+  int header_bytes = 348;
+  int64_t dim[8] = {};
+  double pixdim[8] = {};
+  double vox_offset = 0;
+  int datatype = 0;
+  bool swapped = false;
+};
+
+template <typename T>
+T field(const unsigned char* h, size_t offset, bool swapped) {
+  unsigned char b[sizeof(T)];
+  std::memcpy(b, h + offset, sizeof(T));
+  if (swapped) std::reverse(b, b + sizeof(T));
+  T v;
+  std::memcpy(&v, b, sizeof(T));
+  return v;
+}
+
+NiftiHeader parse_nifti(const std::string& path) {
+  unsigned char h[544] = {};
+  ChunkReader reader(path, 0);
+  const size_t n = reader.read(reinterpret_cast<char*>(h), sizeof h);
+  if (n < 348) throw InputError(path, "truncated NIfTI header");
+  NiftiHeader hd;
+  const int32_t size_native = field<int32_t>(h, 0, false);
+  const int32_t size_swapped = field<int32_t>(h, 0, true);
+  if (size_native == 348 || size_swapped == 348) {
+    hd.version = 1;
+    hd.swapped = size_native != 348;
+    hd.header_bytes = 348;
+    for (int i = 0; i < 8; ++i) hd.dim[i] = field<int16_t>(h, 40 + 2 * i, hd.swapped);
+    for (int i = 0; i < 8; ++i) hd.pixdim[i] = field<float>(h, 76 + 4 * i, hd.swapped);
+    hd.datatype = field<int16_t>(h, 70, hd.swapped);
+    hd.vox_offset = field<float>(h, 108, hd.swapped);
+    hd.single_file = std::memcmp(h + 344, "n+1", 3) == 0;
+  } else if (size_native == 540 || size_swapped == 540) {
+    if (n < 540) throw InputError(path, "truncated NIfTI-2 header");
+    hd.version = 2;
+    hd.swapped = size_native != 540;
+    hd.header_bytes = 540;
+    for (int i = 0; i < 8; ++i) hd.dim[i] = field<int64_t>(h, 16 + 8 * i, hd.swapped);
+    for (int i = 0; i < 8; ++i) hd.pixdim[i] = field<double>(h, 104 + 8 * i, hd.swapped);
+    hd.datatype = field<int16_t>(h, 12, hd.swapped);
+    hd.vox_offset = double(field<int64_t>(h, 168, hd.swapped));
+    hd.single_file = std::memcmp(h + 4, "n+2", 3) == 0;
+  } else {
+    throw InputError(path, "not a NIfTI file (sizeof_hdr is neither 348 nor 540)");
+  }
+  return hd;
+}
+
+void check_nifti_header(const std::string& path) {
+  const NiftiHeader hd = parse_nifti(path);
+  const int64_t nd = hd.dim[0];
+  if (nd < 1 || nd > 7) throw InputError(path, fmt::format("NIfTI dim[0] is {} (1 to 7 dimensions)", nd));
+  for (int i = 1; i <= std::min<int64_t>(nd, 3); ++i) {
+    if (hd.dim[i] < 1) throw InputError(path, fmt::format("NIfTI dim[{}] is {}: no voxels", i, hd.dim[i]));
+    if (!(std::isfinite(hd.pixdim[i]) && hd.pixdim[i] > 0))
+      throw InputError(path, fmt::format("NIfTI pixdim[{}] (the voxel spacing along axis {}) is {}: it must be a "
+                                         "positive number of mm",
+                                         i, i - 1, hd.pixdim[i]));
+  }
+  if (hd.single_file && !(hd.vox_offset >= hd.header_bytes + 4))
+    throw InputError(path, fmt::format("NIfTI vox_offset {} points into the header (the data start at byte {} or later)",
+                                       hd.vox_offset, hd.header_bytes + 4));
+}
+
+template <typename T>
+int64_t first_non_finite(const char* bytes, size_t count, bool swapped) {
+  for (size_t i = 0; i < count; ++i) {
+    const T v = field<T>(reinterpret_cast<const unsigned char*>(bytes), i * sizeof(T), swapped);
+    if (!std::isfinite(v)) return int64_t(i);
+  }
+  return -1;
+}
+
+void check_nifti_payload(const std::string& path, uint64_t image_bytes) {
+  const NiftiHeader hd = parse_nifti(path);
+  if (!hd.single_file) return;  // .hdr + .img: ITK reads the .img; its size is checked by ITK
+  ChunkReader reader(path, 0);
+  std::vector<char> buffer(1 << 20);  // a multiple of every element size
+  uint64_t skip = uint64_t(hd.vox_offset);
+  while (skip > 0) {
+    const size_t got = reader.read(buffer.data(), size_t(std::min<uint64_t>(skip, buffer.size())));
+    if (got == 0) break;
+    skip -= got;
+  }
+  require_bytes(path, uint64_t(hd.vox_offset) - skip, uint64_t(hd.vox_offset), "header");
+  const int element = hd.datatype == 16 ? 4 : hd.datatype == 64 ? 8 : 0;  // FLOAT32, FLOAT64
+  uint64_t have = 0;
+  while (have < image_bytes) {
+    const size_t want = size_t(std::min<uint64_t>(image_bytes - have, buffer.size()));
+    const size_t got = reader.read(buffer.data(), want);
+    if (element > 0) {
+      const int64_t bad = element == 4 ? first_non_finite<float>(buffer.data(), got / 4, hd.swapped)
+                                       : first_non_finite<double>(buffer.data(), got / 8, hd.swapped);
+      if (bad >= 0)
+        throw InputError(path, fmt::format("voxel {} is NaN or infinite: images must hold finite values",
+                                           int64_t(have / uint64_t(element)) + bad));
+    }
+    have += got;
+    if (got < want) break;
+  }
+  require_bytes(path, have, image_bytes, "voxel");
+  reader.drain();
+}
+
+// ------------------------------------------------------------------ NRRD
+
+std::string trimmed(std::string t) {
+  t.erase(0, t.find_first_not_of(" \t\r"));
+  t.erase(t.find_last_not_of(" \t\r") + 1);
+  return t;
+}
+
+void check_nrrd_payload(const std::string& path, uint64_t image_bytes) {
+  std::ifstream f(path, std::ios::binary);
+  std::string line, encoding = "raw", data_file;
+  int64_t line_skip = 0, byte_skip = 0;
+  while (std::getline(f, line)) {
+    if (trimmed(line).empty()) break;
+    if (line[0] == '#') continue;
+    auto colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    const std::string key = trimmed(line.substr(0, colon));
+    std::string value = line.substr(colon + 1);
+    if (!value.empty() && value[0] == '=') value.erase(0, 1);  // key:=value pairs
+    value = trimmed(value);
+    if (key == "encoding") encoding = value;
+    else if (key == "data file" || key == "datafile") data_file = value;
+    else if (key == "line skip" || key == "lineskip") line_skip = std::atoll(value.c_str());
+    else if (key == "byte skip" || key == "byteskip") byte_skip = std::atoll(value.c_str());
+  }
+  std::string data = path;
+  uint64_t offset = f ? uint64_t(f.tellg()) : 0;
+  if (!data_file.empty()) {
+    // A single detached file; lists and printf-style patterns are left to ITK.
+    if (data_file.find('%') != std::string::npos || data_file.rfind("LIST", 0) == 0) return;
+    const fs::path p = fs::path(data_file).is_absolute() ? fs::path(data_file) : fs::path(path).parent_path() / data_file;
+    std::error_code ec;
+    if (!fs::is_regular_file(p, ec)) throw InputError(path, "data file " + p.string() + " is missing");
+    data = p.string();
+    offset = 0;
+  } else if (!f) {
+    throw InputError(path, "NRRD header without data");
+  }
+  if (line_skip > 0 || byte_skip < 0) return;  // rare layouts: ITK's own checks
+  offset += uint64_t(byte_skip);
+  const uint64_t file_bytes = fs::file_size(data);
+  const uint64_t available = file_bytes > offset ? file_bytes - offset : 0;
+  if (encoding == "raw") {
+    require_bytes(path, available, image_bytes, "data");
+  } else if (encoding == "gzip" || encoding == "gz") {
+    if (!starts_with_gzip_magic(data, offset)) throw InputError(path, "NRRD data are not gzip-compressed as the header says");
+    ChunkReader reader(data, offset);
+    require_bytes(path, reader.drain(), image_bytes, "decompressed data");
+  } else if (encoding == "ascii" || encoding == "text" || encoding == "txt") {
+    // At least one character per value (there are >= image_bytes / 8 values).
+    require_bytes(path, available, image_bytes / 8, "text data");
+  } else if (encoding == "hex") {
+    require_bytes(path, available, 2 * image_bytes, "hex data");
+  }
+}
+
+// ------------------------------------------------------------------ MetaImage
+
+void check_metaimage_payload(const std::string& path, uint64_t image_bytes) {
+  std::ifstream f(path, std::ios::binary);
+  std::string line, data_file;
+  double compressed_size = -1;
+  bool compressed = false;
+  while (std::getline(f, line)) {
+    const auto eq = line.find('=');
+    if (eq == std::string::npos) continue;
+    const std::string key = trimmed(line.substr(0, eq)), value = trimmed(line.substr(eq + 1));
+    if (key == "CompressedData") compressed = value == "True";
+    if (key == "CompressedDataSize") compressed_size = std::atof(value.c_str());
+    if (key == "ElementDataFile") {
+      data_file = value;
+      break;
+    }
+  }
+  uint64_t have;
+  std::string data = path;
+  uint64_t offset = 0;
+  if (data_file == "LOCAL") {
+    offset = uint64_t(f.tellg());
+    have = fs::file_size(path) - offset;
+  } else {
+    if (data_file.find('%') != std::string::npos || data_file == "LIST") return;
+    const fs::path raw = fs::path(path).parent_path() / data_file;
+    std::error_code ec;
+    const auto size = fs::file_size(raw, ec);
+    if (ec) throw InputError(path, "data file " + raw.string() + " is missing");
+    have = size;
+    data = raw.string();
+  }
+  if (!compressed) return require_bytes(path, have, image_bytes, "data");
+  if (compressed_size > 0) require_bytes(path, have, uint64_t(compressed_size), "compressed data");
+}
+
+}  // namespace
+
+void check_image_header(const std::string& path, const std::string& format) {
+  if (format == "NIfTI" && full_extension(path) != ".hdr" && full_extension(path) != ".img") check_nifti_header(path);
+}
+
+void check_image_payload(const std::string& path, const std::string& format, uint64_t image_bytes) {
+  if (format == "NIfTI") {
+    check_nifti_payload(path, image_bytes);
+  } else if (format == "NRRD") {
+    check_nrrd_payload(path, image_bytes);
+  } else if (format == "MetaImage") {
+    check_metaimage_payload(path, image_bytes);
+  } else if (starts_with_gzip_magic(path)) {
+    ChunkReader(path, 0).drain();
+  }
+}
+
+namespace {
+template <typename T>
+void check_finite(const std::string& path, const T* data, int64_t count, const char* infinite) {
+  for (int64_t i = 0; i < count; ++i)
+    if (!std::isfinite(data[i]))
+      throw InputError(path, fmt::format("voxel {} is {}: images must hold finite values", i,
+                                         std::isnan(data[i]) ? "NaN" : infinite));
+}
+}  // namespace
+
+void check_finite_voxels(const std::string& path, const float* data, int64_t count) {
+  check_finite(path, data, count, "infinite (or beyond float32's range)");
+}
+
+void check_finite_voxels(const std::string& path, const double* data, int64_t count) {
+  check_finite(path, data, count, "infinite");
+}
+
+void check_direction(const std::string& path, const Geometry& g) {
+  // Columns of g.direction are the axes' unit vectors.
+  for (int a = 0; a < 3; ++a)
+    for (int b = a; b < 3; ++b) {
+      double dot = 0;
+      for (int r = 0; r < 3; ++r) dot += g.direction[r * 3 + a] * g.direction[r * 3 + b];
+      const double expected = a == b ? 1.0 : 0.0;
+      if (!(std::abs(dot - expected) <= 1e-4))
+        throw InputError(path, a == b ? fmt::format("direction of axis {} is not a unit vector", a)
+                                      : fmt::format("axes {} and {} are not perpendicular (skewed grid, cosine {:.4g}): "
+                                                    "resample the image onto an orthogonal grid first",
+                                                    a, b, dot));
+    }
+}
+
+}  // namespace scopemia::io
