@@ -212,9 +212,17 @@ std::string trimmed(std::string t) {
   return t;
 }
 
-void check_nrrd_payload(const std::string& path, uint64_t image_bytes) {
+struct NrrdLayout {
+  std::string encoding = "raw";
+  std::string data;        // the file holding the data ("" when ITK must find it: lists, patterns)
+  uint64_t offset = 0;     // where the data start in it
+  bool simple = true;      // false: line skip / byte skip -1, left to ITK
+};
+
+NrrdLayout parse_nrrd(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
-  std::string line, encoding = "raw", data_file;
+  std::string line, data_file;
+  NrrdLayout layout;
   int64_t line_skip = 0, byte_skip = 0;
   while (std::getline(f, line)) {
     if (trimmed(line).empty()) break;
@@ -225,33 +233,40 @@ void check_nrrd_payload(const std::string& path, uint64_t image_bytes) {
     std::string value = line.substr(colon + 1);
     if (!value.empty() && value[0] == '=') value.erase(0, 1);  // key:=value pairs
     value = trimmed(value);
-    if (key == "encoding") encoding = value;
+    if (key == "encoding") layout.encoding = value;
     else if (key == "data file" || key == "datafile") data_file = value;
     else if (key == "line skip" || key == "lineskip") line_skip = std::atoll(value.c_str());
     else if (key == "byte skip" || key == "byteskip") byte_skip = std::atoll(value.c_str());
   }
-  std::string data = path;
-  uint64_t offset = f ? uint64_t(f.tellg()) : 0;
-  if (!data_file.empty()) {
-    // A single detached file; lists and printf-style patterns are left to ITK.
-    if (data_file.find('%') != std::string::npos || data_file.rfind("LIST", 0) == 0) return;
-    const fs::path p = fs::path(data_file).is_absolute() ? fs::path(data_file) : fs::path(path).parent_path() / data_file;
-    std::error_code ec;
-    if (!fs::is_regular_file(p, ec)) throw InputError(path, "data file " + p.string() + " is missing");
-    data = p.string();
-    offset = 0;
-  } else if (!f) {
-    throw InputError(path, "NRRD header without data");
+  layout.simple = line_skip <= 0 && byte_skip >= 0;
+  if (data_file.empty()) {
+    if (!f) throw InputError(path, "NRRD header without data");
+    layout.data = path;
+    layout.offset = uint64_t(f.tellg()) + uint64_t(std::max<int64_t>(byte_skip, 0));
+    return layout;
   }
-  if (line_skip > 0 || byte_skip < 0) return;  // rare layouts: ITK's own checks
-  offset += uint64_t(byte_skip);
-  const uint64_t file_bytes = fs::file_size(data);
-  const uint64_t available = file_bytes > offset ? file_bytes - offset : 0;
+  // A single detached file; lists and printf-style patterns are left to ITK.
+  if (data_file.find('%') != std::string::npos || data_file.rfind("LIST", 0) == 0) return layout;
+  const fs::path p = fs::path(data_file).is_absolute() ? fs::path(data_file) : fs::path(path).parent_path() / data_file;
+  std::error_code ec;
+  if (!fs::is_regular_file(p, ec)) throw InputError(path, "data file " + p.string() + " is missing");
+  layout.data = p.string();
+  layout.offset = uint64_t(std::max<int64_t>(byte_skip, 0));
+  return layout;
+}
+
+void check_nrrd_payload(const std::string& path, uint64_t image_bytes) {
+  const NrrdLayout layout = parse_nrrd(path);
+  if (layout.data.empty() || !layout.simple) return;
+  const uint64_t file_bytes = fs::file_size(layout.data);
+  const uint64_t available = file_bytes > layout.offset ? file_bytes - layout.offset : 0;
+  const std::string& encoding = layout.encoding;
   if (encoding == "raw") {
     require_bytes(path, available, image_bytes, "data");
   } else if (encoding == "gzip" || encoding == "gz") {
-    if (!starts_with_gzip_magic(data, offset)) throw InputError(path, "NRRD data are not gzip-compressed as the header says");
-    ChunkReader reader(data, offset);
+    if (!starts_with_gzip_magic(layout.data, layout.offset))
+      throw InputError(path, "NRRD data are not gzip-compressed as the header says");
+    ChunkReader reader(layout.data, layout.offset);
     require_bytes(path, reader.drain(), image_bytes, "decompressed data");
   } else if (encoding == "ascii" || encoding == "text" || encoding == "txt") {
     // At least one character per value (there are >= image_bytes / 8 values).
@@ -302,6 +317,7 @@ void check_metaimage_payload(const std::string& path, uint64_t image_bytes) {
 
 void check_image_header(const std::string& path, const std::string& format) {
   if (format == "NIfTI" && full_extension(path) != ".hdr" && full_extension(path) != ".img") check_nifti_header(path);
+  if (format == "NRRD") parse_nrrd(path);  // a missing data file, before ITK's long message
 }
 
 void check_image_payload(const std::string& path, const std::string& format, uint64_t image_bytes) {

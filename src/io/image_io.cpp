@@ -1,7 +1,10 @@
 #include "io/image_io.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -13,6 +16,7 @@
 #include <itkImageIOFactory.h>
 #include <itkImageSeriesReader.h>
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "core/atomic_file.h"
 #include "core/error.h"
@@ -276,6 +280,37 @@ bool can_write(const std::string& path) {
 
 namespace {
 
+// niftilib prints its own complaints ("** ERROR: NWAD: wrote only ...") on
+// stderr; they are held back while a writer runs and shown only with -v (the
+// failure itself is reported by verify_written, in one line).
+class HeldStderr {
+ public:
+  HeldStderr() {
+    std::fflush(stderr);
+    held_ = std::tmpfile();
+    saved_ = held_ ? ::dup(STDERR_FILENO) : -1;
+    if (saved_ >= 0) ::dup2(::fileno(held_), STDERR_FILENO);
+  }
+  ~HeldStderr() {
+    if (saved_ < 0) return;
+    std::fflush(stderr);
+    ::dup2(saved_, STDERR_FILENO);
+    ::close(saved_);
+    std::rewind(held_);
+    std::string text;
+    char buffer[4096];
+    for (size_t n; (n = std::fread(buffer, 1, sizeof buffer, held_)) > 0;) text.append(buffer, n);
+    std::fclose(held_);
+    if (!text.empty()) spdlog::debug("image writer said: {}", text);
+  }
+  HeldStderr(const HeldStderr&) = delete;
+  HeldStderr& operator=(const HeldStderr&) = delete;
+
+ private:
+  std::FILE* held_ = nullptr;
+  int saved_ = -1;
+};
+
 // ITK's writers do not all report a failed write (niftilib ignores a full
 // disk): what was written is checked like an input before it is published.
 void verify_written(const std::string& written, const std::string& target) {
@@ -320,6 +355,7 @@ void write_as(const Image<Source>& source, const std::string& path) {
   const std::string ext = full_extension(path);
   writer->SetUseCompression(ext != ".nii" && ext != ".mhd" && ext != ".nhdr");
   try {
+    HeldStderr quiet;
     writer->Update();
   } catch (const itk::ExceptionObject& e) {
     throw InputError(path, "cannot write: " + describe(e));

@@ -3,7 +3,9 @@
 // run through the real program, and held to one contract: the expected exit
 // code (2 bad input, 3 some batch cases failed, docs/reliability.md), one
 // line on stderr naming the cause, no file left behind, and no input touched.
+#include <algorithm>
 #include <cmath>
+#include <set>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -15,6 +17,7 @@
 #include "bad_inputs/bad_input_files.h"
 #include "io/csv.h"
 #include "io/image_io.h"
+#include "support/refdata.h"
 #include "support/run_cli.h"
 #include "support/temp_dir.h"
 
@@ -157,7 +160,7 @@ std::vector<BadInput> table() {
          const std::string gz = gzip_bytes(testing::nifti_bytes(image_spec()));
          testing::write_bytes((d / "image.nii.gz").string(), gz.substr(0, gz.size() - 12));
        },
-       kRadiomics, 2, "truncated or corrupt"},
+       kRadiomics, 2, "truncated"},
       {"gzip_corrupt",
        [](const fs::path& d) {
          good_mask(d);
@@ -195,8 +198,8 @@ std::vector<BadInput> table() {
        "not a label map"},
       {"mask_spacing_differs", mask_with([](NiftiSpec& s) { s.pixdim[0] = 2; }), kRadiomics, 2, ""},
       {"mask_size_differs", mask_with([](NiftiSpec& s) { s.dims[0] = 5; }), kRadiomics, 2, "size"},
-      {"mask_empty", mask_with([](NiftiSpec& s) { s.values.assign(216, 0.0); }), kRadiomics, 2, "empty"},
-      {"mask_label_absent", mask_with([](NiftiSpec&) {}), with(kRadiomics, {"--label", "2"}), 2, "label 2"},
+      {"mask_empty", mask_with([](NiftiSpec& s) { s.values.assign(216, 0.0); }), kRadiomics, 2, "No labels"},
+      {"mask_label_absent", mask_with([](NiftiSpec&) {}), with(kRadiomics, {"--label", "2"}), 2, "Label (2)"},
       {"mask_truncated", mask_with([](NiftiSpec& s) { s.keep_bytes = 400; }), kRadiomics, 2, "truncated"},
       {"mask_pixdim_zero", mask_with([](NiftiSpec& s) { s.pixdim[2] = 0; }), kRadiomics, 2, "pixdim[3]"},
       // ---- NRRD
@@ -353,6 +356,50 @@ TEST(BadInputBatch, TheGoodCaseKeepsItsFeaturesBesideTheFailedOne) {
   EXPECT_FALSE(t.rows[0][column("original_firstorder_Mean")].empty());
   EXPECT_NE(t.rows[1][column("error")].find("bins"), std::string::npos);
   EXPECT_TRUE(t.rows[1][column("original_firstorder_Mean")].empty());
+}
+
+TEST(BadInputDicom, ASliceFileCutInHalfIsRefusedNamingIt) {
+  SCOPEMIA_REFDATA(series, "ibsi/ct_phantom/dicom/image");
+  TempDir dir;
+  fs::copy(series, dir.path() / "series");
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(dir.path() / "series")) files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  const fs::path cut = files[files.size() / 2];
+  fs::resize_file(cut, fs::file_size(cut) / 2);
+  const auto r = run_binary({"convert", (dir.path() / "series").string(), dir.file("out.nii.gz")});
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find(cut.filename().string()), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_FALSE(fs::exists(dir.file("out.nii.gz")));
+}
+
+TEST(BadInputEmbed, AMaskOnAnotherGridIsTheCaseErrorNotSilentData) {
+  TempDir dir;
+  ASSERT_EQ(run_binary({"phantom", "-o", dir.file("cohort"), "--cases", "2", "--seed", "3", "--size", "48", "48", "16"}).code, 0);
+  const io::CsvTable cases = io::read_csv(dir.file("cohort/cases.csv"));
+  const size_t mask_column = size_t(std::find(cases.header.begin(), cases.header.end(), "Mask") - cases.header.begin());
+  ASSERT_LT(mask_column, cases.header.size());
+  fs::path mask = cases.rows[1][mask_column];
+  if (mask.is_relative()) mask = dir.path() / "cohort" / mask;
+  LabelMap shifted = io::read_label_map(mask.string());
+  Geometry g = shifted.geometry();
+  g.origin[0] += 40;  // 40 mm off: the same voxels would be another place
+  LabelMap moved(shifted.size(), g);
+  std::copy_n(shifted.data(), shifted.voxel_count(), moved.data());
+  io::write_label_map(moved, mask.string());
+  std::ofstream(dir.file("c.yaml")) << "task: pretrain\ndata: {preprocess: {spacing: [0, 0, 0], height: 32, width: 32}}\n"
+                                       "model: {pde_stages: [0]}\nembedding: {taps: [pde0], regions: [roi]}\n";
+  const auto r = run_binary({"--threads", "1", "embed", "--config", dir.file("c.yaml"), "--seed", "1", "--cases",
+                             dir.file("cohort/cases.csv"), "-o", dir.file("e.csv")});
+  EXPECT_EQ(r.code, 3) << r.err;
+  EXPECT_NE(r.err.find("geometry"), std::string::npos) << r.err;
+  const io::CsvTable e = io::read_csv(dir.file("e.csv"));
+  ASSERT_EQ(e.rows.size(), 2u);
+  const size_t error = size_t(std::find(e.header.begin(), e.header.end(), "error") - e.header.begin());
+  ASSERT_LT(error, e.header.size());
+  EXPECT_EQ(e.rows[0][error], "");
+  EXPECT_NE(e.rows[1][error].find("geometry"), std::string::npos);
 }
 
 TEST(BadInputConvert, Int32AboveTwoToTheTwentyFourKeepsEveryValue) {
