@@ -40,6 +40,9 @@ struct BadInput {
   std::vector<std::string> outputs = {};  // files the command may leave (relative)
 };
 
+// gtest prints a parameter with this (else as raw bytes).
+void PrintTo(const BadInput& c, std::ostream* os) { *os << c.name; }
+
 NiftiSpec image_spec() {
   NiftiSpec s;
   s.values = testing::test_image_values();
