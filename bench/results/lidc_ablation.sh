@@ -25,16 +25,9 @@ scopemia=${SCOPEMIA:-./build/scopemia}
 groups=("full no_stability no_entropy" "no_hessian no_scale no_attention")
 mkdir -p "$work" "$out"
 
-timed() {
-  local name=$1
-  shift
-  local TIMEFORMAT="$name: wall %R s, user %U s, sys %S s"
-  { time "$@" 2>&3; } 3>&2 2>>"$work/times.txt"
-}
-
-python3 bench/results/lidc_labels.py "$cases" "$work"
-[ -s "$work/radiomics.csv" ] ||
-  timed radiomics $scopemia radiomics --batch "$cases" -j "$jobs" -o "$work/radiomics.csv"
+# shellcheck source=bench/results/common.sh
+source bench/results/common.sh  # timed, lidc_inputs
+lidc_inputs
 [ -d "$work/cache" ] || timed "cache" $scopemia pretrain --config "$config" --cases "$cases" --out "$work/cache-run" \
   --set data.cache_dir="$work/cache" --max-steps 1 >"$work/cache-run.log" 2>&1
 

@@ -28,17 +28,9 @@ jobs=${JOBS:-2}
 scopemia=${SCOPEMIA:-./build/scopemia}
 mkdir -p "$work" "$out"
 
-# Each step's wall and CPU time go to times.txt.
-timed() {
-  local name=$1
-  shift
-  local TIMEFORMAT="$name: wall %R s, user %U s, sys %S s"
-  { time "$@" 2>&3; } 3>&2 2>>"$work/times.txt"
-}
-
-python3 bench/results/lidc_labels.py "$cases" "$work"
-[ -s "$work/radiomics.csv" ] ||
-  timed radiomics $scopemia radiomics --batch "$cases" -j "$jobs" -o "$work/radiomics.csv"
+# shellcheck source=bench/results/common.sh
+source bench/results/common.sh  # timed, lidc_inputs
+lidc_inputs
 
 # Pretraining runs, $PARALLEL at a time (each uses one compute thread).
 parallel=${PARALLEL:-2}
