@@ -145,6 +145,9 @@ NiftiHeader parse_nifti(const std::string& path) {
   } else {
     throw InputError(path, "not a NIfTI file (sizeof_hdr is neither 348 nor 540)");
   }
+  // Found by fuzzing: a NaN, negative or 1e31 offset is no byte position.
+  if (!(std::isfinite(hd.vox_offset) && hd.vox_offset >= 0 && hd.vox_offset <= 1e15))
+    throw InputError(path, fmt::format("NIfTI vox_offset {} is not a position in the file", hd.vox_offset));
   return hd;
 }
 

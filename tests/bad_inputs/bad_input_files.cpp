@@ -38,10 +38,8 @@ std::string nifti_bytes(const NiftiSpec& s) {
   for (int r = 0; r < 3; ++r)
     for (int c = 0; c < 4; ++c) put<float>(b, 280 + 16 * r + 4 * c, c == r ? s.pixdim[r] : 0.0f);
   std::memcpy(&b[344], "n+1\0", 4);
-  if (s.vox_offset > 352) b.resize(size_t(s.vox_offset), '\0');
-  if (s.vox_offset < 352 && s.vox_offset >= 0) {
-    // The data still follow the 352 bytes; only the offset lies.
-  }
+  if (s.vox_offset > 352 && s.vox_offset < 1e6) b.resize(size_t(s.vox_offset), '\0');
+  // An offset below 352 (or absurd) lies: the data still follow the header.
   const size_t n = size_t(s.dims[0]) * s.dims[1] * s.dims[2] * size_t(std::max(1, s.dim4));
   for (size_t i = 0; i < n; ++i) {
     const double v = i < s.values.size() ? s.values[i] : 0.0;

@@ -179,6 +179,8 @@ std::vector<BadInput> table() {
       {"vox_offset_zero", image_with([](NiftiSpec& s) { s.vox_offset = 0; }, "image.nii"),
        radiomics_on("{d}/image.nii"), 2, "vox_offset"},
       {"vox_offset_in_header", image_with([](NiftiSpec& s) { s.vox_offset = 100; }), kRadiomics, 2, "vox_offset"},
+      {"vox_offset_nan", image_with([](NiftiSpec& s) { s.vox_offset = float(kNaN); }), kRadiomics, 2, "vox_offset"},
+      {"vox_offset_1e31", image_with([](NiftiSpec& s) { s.vox_offset = 2.8e31f; }), kRadiomics, 2, "vox_offset"},
       {"vox_offset_past_the_end", image_with([](NiftiSpec& s) { s.vox_offset = 100000; s.keep_bytes = 2000; }),
        kRadiomics, 2, "truncated"},
       {"dim_zero", image_with([](NiftiSpec& s) { s.dims[0] = 0; }), kRadiomics, 2, "dim[1]"},
