@@ -171,7 +171,7 @@ std::vector<BadInput> table() {
          for (size_t i = gz.size() / 2; i < gz.size() / 2 + 8; ++i) gz[i] = char(~gz[i]);
          testing::write_bytes((d / "image.nii.gz").string(), gz);
        },
-       kRadiomics, 2, ""},
+       kRadiomics, 2, "image.nii.gz: "},  // ITK no longer recognises it: "unknown image format"
       {"pixdim_x_zero", image_with([](NiftiSpec& s) { s.pixdim[0] = 0; }), kRadiomics, 2, "pixdim[1]"},
       {"pixdim_y_nan", image_with([](NiftiSpec& s) { s.pixdim[1] = float(kNaN); }), kRadiomics, 2, "pixdim[2]"},
       {"pixdim_z_inf", image_with([](NiftiSpec& s) { s.pixdim[2] = float(kInf); }), kRadiomics, 2, "pixdim[3]"},
@@ -187,11 +187,11 @@ std::vector<BadInput> table() {
       {"ndim_zero", image_with([](NiftiSpec& s) { s.ndim = 0; }), kRadiomics, 2, "dim[0]"},
       {"four_dimensional", image_with([](NiftiSpec& s) { s.dim4 = 2; }), kRadiomics, 2, "3D images only"},
       {"header_only", image_with([](NiftiSpec& s) { s.keep_bytes = 348; }, "image.nii"),
-       radiomics_on("{d}/image.nii"), 2, ""},
-      {"empty_nii", text_file("image.nii", "", good_mask), radiomics_on("{d}/image.nii"), 2, ""},
+       radiomics_on("{d}/image.nii"), 2, "truncated"},
+      {"empty_nii", text_file("image.nii", "", good_mask), radiomics_on("{d}/image.nii"), 2, "unknown image format"},
       {"random_bytes_nii", text_file("image.nii", std::string(700, '\x5a'), good_mask),
-       radiomics_on("{d}/image.nii"), 2, ""},
-      {"sizeof_hdr_wrong", image_with([](NiftiSpec& s) { s.sizeof_hdr = 349; }), kRadiomics, 2, ""},
+       radiomics_on("{d}/image.nii"), 2, "unknown image format"},
+      {"sizeof_hdr_wrong", image_with([](NiftiSpec& s) { s.sizeof_hdr = 349; }), kRadiomics, 2, "image.nii.gz: "},
       {"missing_image", good_mask, kRadiomics, 2, "no such file"},
       // ---- masks
       {"mask_nan", mask_with([](NiftiSpec& s) { s.datatype = 16; s.values[0] = kNaN; }), kRadiomics, 2, "NaN"},
@@ -201,7 +201,7 @@ std::vector<BadInput> table() {
        "not a label map"},
       {"mask_negative", mask_with([](NiftiSpec& s) { s.datatype = 4; s.values[0] = -1; }), kRadiomics, 2,
        "not a label map"},
-      {"mask_spacing_differs", mask_with([](NiftiSpec& s) { s.pixdim[0] = 2; }), kRadiomics, 2, ""},
+      {"mask_spacing_differs", mask_with([](NiftiSpec& s) { s.pixdim[0] = 2; }), kRadiomics, 2, "geometry"},
       {"mask_size_differs", mask_with([](NiftiSpec& s) { s.dims[0] = 5; }), kRadiomics, 2, "size"},
       {"mask_empty", mask_with([](NiftiSpec& s) { s.values.assign(216, 0.0); }), kRadiomics, 2, "No labels"},
       {"mask_label_absent", mask_with([](NiftiSpec&) {}), with(kRadiomics, {"--label", "2"}), 2, "Label (2)"},
@@ -226,7 +226,7 @@ std::vector<BadInput> table() {
       {"nrrd_missing_data_file", text_file("image.nhdr", nrrd_header("data file: image.raw\n"), good_mask),
        radiomics_on("{d}/image.nhdr"), 2, "missing"},
       {"nrrd_bad_type", text_file("image.nrrd", nrrd_header("", "6 6 6", "banana") + image_floats(), good_mask),
-       radiomics_on("{d}/image.nrrd"), 2, ""},
+       radiomics_on("{d}/image.nrrd"), 2, "type"},
       {"nrrd_nan", text_file("image.nrrd", nrrd_header("") + image_floats(kNaN, testing::kRoiVoxel), good_mask),
        radiomics_on("{d}/image.nrrd"), 2, "NaN"},
       // ---- MetaImage
