@@ -1,26 +1,40 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets in fuzz/ with clang (Debian's clang + its
-# libFuzzer runtime, with ASan and UBSan) and runs each for $SECONDS_EACH
-# seconds (default 600) on the corpus in fuzz/corpus/<target>/ (seeded from
-# tests' tiny files, grown by the run, kept out of git).
-#   bash scripts/fuzz.sh            # every target, 10 minutes each
-#   SECONDS_EACH=60 bash scripts/fuzz.sh image_header
+# Builds the libFuzzer targets of fuzz/ with clang (Debian's clang +
+# libclang-rt-dev: libFuzzer, ASan, UBSan) into build-fuzz/ and runs each for
+# $SECONDS_EACH seconds (default 600) on its corpus: fuzz/corpus/<target>/
+# (grown by the runs, kept out of git), first seeded from fuzz/seeds/<target>/.
+# Prints each target's executions, rate and findings; exits non-zero when a
+# target found a crash (the reproducer is left in build-fuzz/findings/).
+#   bash scripts/fuzz.sh                      # every target, 10 minutes each
+#   SECONDS_EACH=60 bash scripts/fuzz.sh csv  # one target, one minute
+#   FUZZ_CORPUS=/tmp/c SECONDS_EACH=20 ...    # another corpus root (the tests' short runs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${SECONDS_EACH:-600}
-targets=${*:-image_header}
-out=build-fuzz
-mkdir -p "$out"
-flags=(-std=c++17 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Isrc)
+all_targets="image_header image_read csv params_yaml train_config rtstruct"
+targets=${*:-$all_targets}
+out=${FUZZ_BUILD_DIR:-build-fuzz}
+corpus_root=${FUZZ_CORPUS:-fuzz/corpus}
+
+cmake -S fuzz -B "$out" -G Ninja -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ >/dev/null
+ninja -C "$out" -j "${SCOPEMIA_JOBS:-$(nproc)}" $(for t in $targets; do echo "${t}_fuzz"; done) >/dev/null
+
+status=0
+mkdir -p "$out/findings"
 for t in $targets; do
-  case $t in
-    image_header) sources=(src/io/image_file_checks.cpp src/core/error.cpp src/core/atomic_file.cpp) ;;
-    *) echo "unknown fuzz target $t" >&2; exit 2 ;;
-  esac
-  clang++ "${flags[@]}" "fuzz/${t}_fuzz.cpp" "${sources[@]}" -lfmt -lz -o "$out/${t}_fuzz"
-  corpus=fuzz/corpus/$t
+  corpus=$corpus_root/$t
   mkdir -p "$corpus"
-  [ -n "$(ls -A "$corpus")" ] || for f in fuzz/seeds/$t/*; do [ -f "$f" ] && cp "$f" "$corpus/"; done
-  "$out/${t}_fuzz" -max_total_time="$seconds" -rss_limit_mb=2048 -print_final_stats=1 "$corpus" 2>&1 |
-    tee "$out/${t}.log" | grep -E "^#[0-9]+ +DONE|stat::|ERROR|SUMMARY" || true
+  if [ -z "$(ls -A "$corpus")" ] && [ -d "fuzz/seeds/$t" ]; then cp fuzz/seeds/$t/* "$corpus/"; fi
+  # -timeout: one input taking over 10 s is a finding (a hang); the RSS limit
+  # catches allocations a header announced but the file does not back.
+  if "$out/${t}_fuzz" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+       -artifact_prefix="$out/findings/${t}-" "$corpus" > "$out/${t}.log" 2>&1; then
+    result="0 crashes"
+  else
+    result="FINDING (see $out/${t}.log and $out/findings/)"
+    status=1
+  fi
+  runs=$(grep -Eo "stat::number_of_executed_units: *[0-9]+" "$out/${t}.log" | grep -Eo "[0-9]+$" || echo "?")
+  echo "fuzz $t: ${runs} executions in ${seconds} s, corpus $(ls "$corpus" | wc -l) inputs: $result"
 done
+exit $status

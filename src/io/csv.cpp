@@ -99,6 +99,9 @@ std::string csv_escape(const std::string& field) {
 }
 
 std::string csv_line(const std::vector<std::string>& fields) {
+  // A record of one empty field written bare is a blank line, which readers
+  // (this one, pandas) skip: quote it so the row survives.
+  if (fields.size() == 1 && fields.front().empty()) return "\"\"\n";
   std::string out;
   for (size_t i = 0; i < fields.size(); ++i) {
     if (i) out += ',';

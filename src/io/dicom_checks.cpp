@@ -52,8 +52,8 @@ SliceLayout analyse_slices(const DicomSeries& series) {
         layout.spacing_y = spacing[0];
         layout.spacing_x = spacing[1];
       }
-      layout.rows = int(dcm::number(ds, DCM_Rows, 0));
-      layout.columns = int(dcm::number(ds, DCM_Columns, 0));
+      layout.rows = dcm::integer(ds, DCM_Rows, 0);
+      layout.columns = dcm::integer(ds, DCM_Columns, 0);
     }
     layout.origins.push_back({ipp[0], ipp[1], ipp[2]});
     orientations.push_back(iop);

@@ -1,6 +1,8 @@
 #include "io/dicom_dcmtk.h"
 
+#include <cmath>
 #include <cstdlib>
+#include <limits>
 
 #include <dcmtk/dcmdata/dcrledrg.h>
 
@@ -124,6 +126,13 @@ std::vector<double> numbers(DcmItem* item, const DcmTagKey& tag) {
 double number(DcmItem* item, const DcmTagKey& tag, double fallback) {
   const auto v = numbers(item, tag);
   return v.empty() ? fallback : v.front();
+}
+
+int integer(DcmItem* item, const DcmTagKey& tag, int fallback) {
+  const auto v = numbers(item, tag);
+  if (v.empty() || !(std::abs(v.front()) <= double(std::numeric_limits<int>::max())) || v.front() != std::trunc(v.front()))
+    return fallback;
+  return static_cast<int>(v.front());
 }
 
 std::vector<DcmItem*> items(DcmItem* item, const DcmTagKey& tag) {

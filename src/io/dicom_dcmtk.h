@@ -28,6 +28,11 @@ std::vector<double> numbers(DcmItem* item, const DcmTagKey& tag);
 // First numeric value, or `fallback`.
 double number(DcmItem* item, const DcmTagKey& tag, double fallback);
 
+// First numeric value when it is a whole number that fits an int (IS, US,
+// SS, UL, SL attributes), else `fallback`: a file's "99999999999" or "1.5"
+// is treated as absent, never converted with overflow.
+int integer(DcmItem* item, const DcmTagKey& tag, int fallback);
+
 // Items of a sequence attribute (empty when absent).
 std::vector<DcmItem*> items(DcmItem* item, const DcmTagKey& tag);
 

@@ -104,8 +104,8 @@ std::vector<DicomPatientEntry> scan_dicom_folder(const std::string& folder) {
       e.modality = dcm::text(ds, DCM_Modality);
       e.description = dcm::text(ds, DCM_SeriesDescription);
       e.folder = fs::path(path).parent_path().string();
-      e.columns = int(dcm::number(ds, DCM_Columns, 0));
-      e.rows = int(dcm::number(ds, DCM_Rows, 0));
+      e.columns = dcm::integer(ds, DCM_Columns, 0);
+      e.rows = dcm::integer(ds, DCM_Rows, 0);
       auto spacing = dcm::numbers(ds, DCM_PixelSpacing);
       DcmItem* shared = dcm::first_item(ds, DCM_SharedFunctionalGroupsSequence);
       if (spacing.size() != 2)
@@ -146,7 +146,7 @@ std::vector<DicomPatientEntry> scan_dicom_folder(const std::string& folder) {
       slice.path = path;
       slice.position = dcm::numbers(ds, DCM_ImagePositionPatient);
       slice.orientation = dcm::numbers(ds, DCM_ImageOrientationPatient);
-      slice.frames = std::max(1, int(dcm::number(ds, DCM_NumberOfFrames, 1)));
+      slice.frames = std::max(1, dcm::integer(ds, DCM_NumberOfFrames, 1));
       const auto per_frame = dcm::items(ds, DCM_PerFrameFunctionalGroupsSequence);
       if (!per_frame.empty()) {
         // Enhanced multi-frame: one plane per frame, from the functional groups.

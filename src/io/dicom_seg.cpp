@@ -70,10 +70,10 @@ Parsed parse(const std::string& path, bool pixels) {
   info.fractional_type = dcm::text(ds, DCM_SegmentationFractionalType);
   info.max_fractional_value = dcm::number(ds, DCM_MaximumFractionalValue, 255);
   if (info.max_fractional_value <= 0) info.max_fractional_value = 255;
-  info.rows = int(dcm::number(ds, DCM_Rows, 0));
-  info.columns = int(dcm::number(ds, DCM_Columns, 0));
-  info.frames = int(dcm::number(ds, DCM_NumberOfFrames, 1));
-  info.bits_allocated = int(dcm::number(ds, DCM_BitsAllocated, 0));
+  info.rows = dcm::integer(ds, DCM_Rows, 0);
+  info.columns = dcm::integer(ds, DCM_Columns, 0);
+  info.frames = dcm::integer(ds, DCM_NumberOfFrames, 1);
+  info.bits_allocated = dcm::integer(ds, DCM_BitsAllocated, 0);
   const auto padding = dcm::numbers(ds, DCM_PixelPaddingValue);
   if (!padding.empty()) info.padding_value = int(padding.front());
   info.frame_of_reference_uid = dcm::text(ds, DCM_FrameOfReferenceUID);
@@ -88,7 +88,7 @@ Parsed parse(const std::string& path, bool pixels) {
 
   for (DcmItem* s : dcm::items(ds, DCM_SegmentSequence)) {
     SegSegment seg;
-    seg.number = int(dcm::number(s, DCM_SegmentNumber, -1));
+    seg.number = dcm::integer(s, DCM_SegmentNumber, -1);
     seg.label = dcm::text(s, DCM_SegmentLabel);
     seg.description = dcm::text(s, DCM_SegmentDescription);
     if (DcmItem* type = dcm::first_item(s, DCM_SegmentedPropertyTypeCodeSequence))
@@ -137,7 +137,7 @@ Parsed parse(const std::string& path, bool pixels) {
       frame.segment = -1;
     } else {
       DcmItem* id = functional_group(shared, pf, DCM_SegmentIdentificationSequence);
-      frame.segment = int(dcm::number(id, DCM_ReferencedSegmentNumber, -1));
+      frame.segment = dcm::integer(id, DCM_ReferencedSegmentNumber, -1);
       if (frame.segment < 0) throw InputError(path, fmt::format("frame {} names no segment", f + 1));
     }
     ++frames_per_segment[frame.segment];

@@ -5,9 +5,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <regex>
+#include <set>
+#include <sstream>
 #include <vector>
 
 #include <fmt/format.h>
@@ -103,6 +108,9 @@ struct NiftiHeader {
   double vox_offset = 0;
   int datatype = 0;
   bool swapped = false;
+  int qform_code = 0, sform_code = 0;
+  double quatern[6] = {};  // b, c, d, qoffset x, y, z
+  double srow[12] = {};    // srow_x, srow_y, srow_z
 };
 
 template <typename T>
@@ -132,6 +140,10 @@ NiftiHeader parse_nifti(const std::string& path) {
     hd.datatype = field<int16_t>(h, 70, hd.swapped);
     hd.vox_offset = field<float>(h, 108, hd.swapped);
     hd.single_file = std::memcmp(h + 344, "n+1", 3) == 0;
+    hd.qform_code = field<int16_t>(h, 252, hd.swapped);
+    hd.sform_code = field<int16_t>(h, 254, hd.swapped);
+    for (int i = 0; i < 6; ++i) hd.quatern[i] = field<float>(h, 256 + 4 * i, hd.swapped);
+    for (int i = 0; i < 12; ++i) hd.srow[i] = field<float>(h, 280 + 4 * i, hd.swapped);
   } else if (size_native == 540 || size_swapped == 540) {
     if (n < 540) throw InputError(path, "truncated NIfTI-2 header");
     hd.version = 2;
@@ -142,6 +154,10 @@ NiftiHeader parse_nifti(const std::string& path) {
     hd.datatype = field<int16_t>(h, 12, hd.swapped);
     hd.vox_offset = double(field<int64_t>(h, 168, hd.swapped));
     hd.single_file = std::memcmp(h + 4, "n+2", 3) == 0;
+    hd.qform_code = field<int32_t>(h, 344, hd.swapped);
+    hd.sform_code = field<int32_t>(h, 348, hd.swapped);
+    for (int i = 0; i < 6; ++i) hd.quatern[i] = field<double>(h, 352 + 8 * i, hd.swapped);
+    for (int i = 0; i < 12; ++i) hd.srow[i] = field<double>(h, 400 + 8 * i, hd.swapped);
   } else {
     throw InputError(path, "not a NIfTI file (sizeof_hdr is neither 348 nor 540)");
   }
@@ -162,6 +178,16 @@ void check_nifti_header(const std::string& path) {
                                          "positive number of mm",
                                          i, i - 1, hd.pixdim[i]));
   }
+  // A NaN in the orientation ITK uses makes VNL abort() the process (found by fuzzing).
+  const bool finite_qform = std::all_of(std::begin(hd.quatern), std::end(hd.quatern), [](double v) { return std::isfinite(v); });
+  const bool finite_sform = std::all_of(std::begin(hd.srow), std::end(hd.srow), [](double v) { return std::isfinite(v); });
+  if ((hd.qform_code > 0 && !finite_qform) || (hd.sform_code > 0 && !finite_sform))
+    throw InputError(path, fmt::format("NIfTI {} holds NaN or infinite values: the orientation is unusable",
+                                       hd.sform_code > 0 && !finite_sform ? "sform (srow_x/y/z)" : "qform (quatern/qoffset)"));
+  // niftilib refuses other codes only after printing to stderr (fuzzing).
+  static const int kDatatypes[] = {2, 4, 8, 16, 32, 64, 128, 256, 512, 768, 1024, 1280, 1536, 1792, 2048, 2304};
+  if (std::find(std::begin(kDatatypes), std::end(kDatatypes), hd.datatype) == std::end(kDatatypes))
+    throw InputError(path, fmt::format("NIfTI datatype {} is not a NIfTI data type", hd.datatype));
   if (hd.single_file && !(hd.vox_offset >= hd.header_bytes + 4))
     throw InputError(path, fmt::format("NIfTI vox_offset {} points into the header (the data start at byte {} or later)",
                                        hd.vox_offset, hd.header_bytes + 4));
@@ -178,7 +204,18 @@ int64_t first_non_finite(const char* bytes, size_t count, bool swapped) {
 
 void check_nifti_payload(const std::string& path, uint64_t image_bytes) {
   const NiftiHeader hd = parse_nifti(path);
-  if (!hd.single_file) return;  // .hdr + .img: ITK reads the .img; its size is checked by ITK
+  if (!hd.single_file) {
+    // A .nii without the n+1 magic is read by niftilib as Analyze data after
+    // the header (found by fuzzing: 384 bytes announcing 5 GB were allocated
+    // first). Whatever its offset, the data cannot start before the header's end.
+    const std::string extension = full_extension(path);
+    if (extension == ".nii" || extension == ".nii.gz") {
+      const uint64_t file_bytes = ChunkReader(path, 0).drain();
+      require_bytes(path, file_bytes > uint64_t(hd.header_bytes) ? file_bytes - hd.header_bytes : 0, image_bytes,
+                    "voxel");
+    }
+    return;  // .hdr + .img: ITK reads the .img; its size is checked by ITK
+  }
   ChunkReader reader(path, 0);
   std::vector<char> buffer(1 << 20);  // a multiple of every element size
   uint64_t skip = uint64_t(hd.vox_offset);
@@ -281,6 +318,61 @@ void check_nrrd_payload(const std::string& path, uint64_t image_bytes) {
 
 // ------------------------------------------------------------------ MetaImage
 
+// "slice%03d.raw 1 40 1": MetaIO hands the pattern to printf and divides by
+// the step, so both are checked here (found by fuzzing: step 0 raised SIGFPE).
+void check_metaimage_file_pattern(const std::string& path, const std::string& value) {
+  static const std::regex kPattern(R"(([^%\s]*%0?[0-9]*[di][^%\s]*)\s+(-?[0-9]{1,9})\s+(-?[0-9]{1,9})(\s+(-?[0-9]{1,9}))?)");
+  std::smatch m;
+  const auto refuse = [&] {
+    throw InputError(path, fmt::format("MetaImage ElementDataFile '{}' is no file pattern '<name with one %d> <first> "
+                                       "<last> [<step>]' with first <= last and step >= 1", value));
+  };
+  if (!std::regex_match(value, m, kPattern)) refuse();
+  const long first = std::stol(m[2]), last = std::stol(m[3]), step = m[5].matched ? std::stol(m[5]) : 1;
+  if (first > last || step < 1) refuse();
+}
+
+// The header's grid, before MetaIO sizes its buffers by it: found by
+// fuzzing, "NDims = 0" with "DimSize = 2 2 2" makes MetaIO write past the
+// buffer ITK allocated.
+void check_metaimage_header(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::string line;
+  std::vector<std::string> dim_size;
+  std::set<std::string> seen;
+  int64_t dims = -1, channels = 1;
+  auto integer = [&](const std::string& key, const std::string& value) {
+    char* end = nullptr;
+    const long long v = std::strtoll(value.c_str(), &end, 10);
+    if (value.empty() || *end != '\0') throw InputError(path, fmt::format("MetaImage {} is '{}', not a whole number", key, value));
+    return int64_t(v);
+  };
+  while (std::getline(f, line)) {
+    const auto eq = line.find('=');
+    if (eq == std::string::npos) continue;
+    const std::string key = trimmed(line.substr(0, eq)), value = trimmed(line.substr(eq + 1));
+    // MetaIO and ITK read a repeated key differently (found by fuzzing: a
+    // second NDims made MetaIO write past ITK's buffer).
+    if (!seen.insert(key).second) throw InputError(path, fmt::format("MetaImage header sets {} twice", key));
+    if (key == "NDims") dims = integer(key, value);
+    if (key == "ElementNumberOfChannels") channels = integer(key, value);
+    if (key == "DimSize") {
+      std::istringstream words(value);
+      dim_size.assign(std::istream_iterator<std::string>(words), std::istream_iterator<std::string>());
+    }
+    if (key == "ElementDataFile") {
+      if (value.find('%') != std::string::npos) check_metaimage_file_pattern(path, value);
+      break;
+    }
+  }
+  if (dims < 1 || dims > 10) throw InputError(path, fmt::format("MetaImage NDims is {} (1 to 10 dimensions)", dims));
+  if (int64_t(dim_size.size()) != dims)
+    throw InputError(path, fmt::format("MetaImage DimSize has {} sizes for NDims = {}", dim_size.size(), dims));
+  for (const std::string& d : dim_size)
+    if (integer("DimSize", d) < 1) throw InputError(path, fmt::format("MetaImage DimSize {} is not a voxel count", d));
+  if (channels < 1) throw InputError(path, fmt::format("MetaImage ElementNumberOfChannels is {}", channels));
+}
+
 void check_metaimage_payload(const std::string& path, uint64_t image_bytes) {
   std::ifstream f(path, std::ios::binary);
   std::string line, data_file;
@@ -319,8 +411,9 @@ void check_metaimage_payload(const std::string& path, uint64_t image_bytes) {
 }  // namespace
 
 void check_image_header(const std::string& path, const std::string& format) {
-  if (format == "NIfTI" && full_extension(path) != ".hdr" && full_extension(path) != ".img") check_nifti_header(path);
+  if (format == "NIfTI" && full_extension(path) != ".img") check_nifti_header(path);
   if (format == "NRRD") parse_nrrd(path);  // a missing data file, before ITK's long message
+  if (format == "MetaImage") check_metaimage_header(path);
 }
 
 void check_image_payload(const std::string& path, const std::string& format, uint64_t image_bytes) {

@@ -69,6 +69,25 @@ std::string describe(const itk::ExceptionObject& e) {
   return d.empty() ? std::string("unreadable file") : d;
 }
 
+// Runs an ITK read step; whatever it throws becomes one InputError naming
+// `path`. ITK's readers do not only throw itk::ExceptionObject: a malformed
+// MetaImage header reaches std::string's length_error through MetaIO, and an
+// announced size can end in bad_alloc (found by fuzz/image_read_fuzz.cpp).
+template <typename Step>
+void read_step(const std::string& path, const std::string& context, Step&& step) {
+  try {
+    step();
+  } catch (const InputError&) {
+    throw;
+  } catch (const itk::ExceptionObject& e) {
+    throw InputError(path, context + describe(e));
+  } catch (const std::bad_alloc&) {
+    throw InputError(path, context + "the reader ran out of memory (a header announcing more than the file holds?)");
+  } catch (const std::exception& e) {
+    throw InputError(path, context + "malformed content (the reader failed with: " + e.what() + ")");
+  }
+}
+
 template <typename ItkImage>
 Geometry geometry_of(const ItkImage* image) {
   Geometry g;
@@ -114,6 +133,10 @@ itk::ImageIOBase::Pointer file_io(const std::string& path) {
   if (fs::is_directory(path)) throw std::logic_error("file_io on a folder");
   auto io = itk::ImageIOFactory::CreateImageIO(path.c_str(), itk::IOFileModeEnum::ReadMode);
   if (!io) throw InputError(path, "unknown image format (readable: .nii, .nii.gz, .nrrd, .nhdr, .mha, .mhd, a DICOM folder)");
+  // ITK takes any file with PNG's signature for a PNG whatever its name, and
+  // its PNG reader lets libpng abort() the process on a corrupt chunk (found
+  // by fuzzing): a 2D picture is no input here anyway.
+  if (format_name(io) == "PNG") throw InputError(path, "is a PNG picture, not a 3D image (readable: .nii, .nii.gz, .nrrd, .nhdr, .mha, .mhd, a DICOM folder)");
   return io;
 }
 
@@ -147,12 +170,10 @@ SeriesReading read_series(const std::string& folder, const ReadOptions& options,
   // Irregular slices were checked above (and are resampled): no ITK warning.
   if (!layout.problem.empty()) reader->SetSpacingWarningRelThreshold(1e30);
   if (pixels) check_pixel_data_complete(series);
-  try {
+  read_step(folder, "cannot read DICOM series " + series.uid + ": ", [&] {
     if (pixels) reader->Update();
     else reader->UpdateOutputInformation();
-  } catch (const itk::ExceptionObject& e) {
-    throw InputError(folder, "cannot read DICOM series " + series.uid + ": " + describe(e));
-  }
+  });
   // GDCM's identifier appends acquisition details to the UID; report the UID.
   std::string uid;
   if (gdcm->GetValueFromTag("0020|000e", uid)) {
@@ -185,12 +206,10 @@ ImageInfo read_info(const std::string& path, const ReadOptions& options) {
   }
   auto io = file_io(path);
   check_image_header(path, format_name(io));
-  try {
+  read_step(path, "", [&] {
     io->SetFileName(path);
     io->ReadImageInformation();
-  } catch (const itk::ExceptionObject& e) {
-    throw InputError(path, describe(e));
-  }
+  });
   check_dimensions(path, io);
   info.format = format_name(io);
   info.pixel_type = pixel_type_of(io->GetComponentType());
@@ -222,15 +241,13 @@ Image<Pixel> read_file(const std::string& path) {
   auto reader = itk::ImageFileReader<ItkImage>::New();
   reader->SetImageIO(io);
   reader->SetFileName(path);
-  try {
+  read_step(path, "", [&] {
     reader->UpdateOutputInformation();
     check_dimensions(path, io);
     check_direction(path, geometry_of(reader->GetOutput()));
     check_image_payload(path, format_name(io), io->GetImageSizeInBytes());
     reader->Update();
-  } catch (const itk::ExceptionObject& e) {
-    throw InputError(path, describe(e));
-  }
+  });
   const ItkImage* out = reader->GetOutput();
   const auto s = out->GetLargestPossibleRegion().GetSize();
   Image<Pixel> image(Size3{int64_t(s[0]), int64_t(s[1]), int64_t(s[2])}, geometry_of(out));

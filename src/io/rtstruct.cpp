@@ -63,11 +63,11 @@ RtStructInfo read_rtstruct_info(const std::string& path) {
   }
   std::map<int, int> contours_per_roi;
   for (DcmItem* rc : dcm::items(ds, DCM_ROIContourSequence))
-    contours_per_roi[int(dcm::number(rc, DCM_ReferencedROINumber, -1))] +=
+    contours_per_roi[dcm::integer(rc, DCM_ReferencedROINumber, -1)] +=
         int(dcm::items(rc, DCM_ContourSequence).size());
   for (DcmItem* roi : dcm::items(ds, DCM_StructureSetROISequence)) {
     RtRoi r;
-    r.number = int(dcm::number(roi, DCM_ROINumber, -1));
+    r.number = dcm::integer(roi, DCM_ROINumber, -1);
     r.name = dcm::text(roi, DCM_ROIName);
     r.frame_of_reference_uid = dcm::text(roi, DCM_ReferencedFrameOfReferenceUID);
     auto it = contours_per_roi.find(r.number);
@@ -121,7 +121,7 @@ std::vector<Contour> read_roi_contours(const std::string& path, int roi_number) 
   DcmItem* ds = require_rtstruct(*file, path);
   std::vector<Contour> out;
   for (DcmItem* rc : dcm::items(ds, DCM_ROIContourSequence)) {
-    if (int(dcm::number(rc, DCM_ReferencedROINumber, -1)) != roi_number) continue;
+    if (dcm::integer(rc, DCM_ReferencedROINumber, -1) != roi_number) continue;
     for (DcmItem* c : dcm::items(rc, DCM_ContourSequence)) {
       const std::string type = dcm::text(c, DCM_ContourGeometricType);
       if (!type.empty() && type != "CLOSED_PLANAR") continue;

@@ -542,20 +542,27 @@ bool matches_float(const std::string& s) {
   return true;
 }
 
-PyValue from_yaml(const YAML::Node& n) {
+PyValue from_yaml(const YAML::Node& n, const std::string& source) {
   switch (n.Type()) {
     case YAML::NodeType::Null:
     case YAML::NodeType::Undefined: return PyValue::none();
     case YAML::NodeType::Sequence: {
       PyValue v;
       v.kind = PyValue::Kind::List;
-      for (const auto& x : n) v.list.push_back(from_yaml(x));
+      for (const auto& x : n) v.list.push_back(from_yaml(x, source));
       return v;
     }
     case YAML::NodeType::Map: {
       PyValue v;
       v.kind = PyValue::Kind::Dict;
-      for (const auto& kv : n) v.dict.emplace_back(kv.first.as<std::string>(), from_yaml(kv.second));
+      for (const auto& kv : n) {
+        // PyRadiomics's keys are names; a list or mapping as a key (legal
+        // YAML) has no setting to name.
+        if (!kv.first.IsScalar())
+          throw InputError(source, fmt::format("line {}: a key must be a name, not a list or mapping",
+                                               kv.first.Mark().line + 1));
+        v.dict.emplace_back(kv.first.Scalar(), from_yaml(kv.second, source));
+      }
       return v;
     }
     case YAML::NodeType::Scalar: {
@@ -641,7 +648,7 @@ Params parse_params_yaml(const std::string& text, const std::string& source) {
   p.source = source;
   if (root.IsNull()) return default_params();
   if (!root.IsMap()) throw InputError(source, "a parameter file must be a mapping");
-  const PyValue top = from_yaml(root);
+  const PyValue top = from_yaml(root, source);
   PyValue settings, voxel, types, classes;
   for (const auto& [key, value] : top.dict) {
     if (key == "setting") settings = value;
