@@ -8,16 +8,26 @@
 #   bash scripts/fuzz.sh                      # every target, 10 minutes each
 #   SECONDS_EACH=60 bash scripts/fuzz.sh csv  # one target, one minute
 #   FUZZ_CORPUS=/tmp/c SECONDS_EACH=20 ...    # another corpus root (the tests' short runs)
+#   bash scripts/fuzz.sh --build-only         # build every target, run none
+# Without clang it exits 77 (ctest's skip), except under CI=true, where it fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+build_only=0
+if [ "${1:-}" = "--build-only" ]; then build_only=1; shift; fi
 seconds=${SECONDS_EACH:-600}
 all_targets="image_header image_read csv params_yaml train_config rtstruct"
 targets=${*:-$all_targets}
 out=${FUZZ_BUILD_DIR:-build-fuzz}
 corpus_root=${FUZZ_CORPUS:-fuzz/corpus}
 
+if ! command -v clang++ >/dev/null || ! ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1; then
+  echo "fuzz: clang++ with libFuzzer (Debian: clang libclang-rt-dev) is not installed" >&2
+  [ "${CI:-}" = "true" ] && exit 1
+  exit 77
+fi
 cmake -S fuzz -B "$out" -G Ninja -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ >/dev/null
 ninja -C "$out" -j "${SCOPEMIA_JOBS:-$(nproc)}" $(for t in $targets; do echo "${t}_fuzz"; done) >/dev/null
+[ "$build_only" -eq 1 ] && exit 0
 
 status=0
 mkdir -p "$out/findings"

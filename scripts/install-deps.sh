@@ -25,6 +25,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libjemalloc-dev libpng-dev zlib1g-dev
   gnuplot-nox
+  clang libclang-rt-dev
 )
 # Optional: the PyTorch side of bench/pytorch_compare.sh.
 bench_packages=(python3-torch)

@@ -13,6 +13,7 @@
 #include <itkImage.h>
 #include <itkImageFileReader.h>
 #include <itkImageFileWriter.h>
+#include <itkOutputWindow.h>
 #include <itkImageIOFactory.h>
 #include <itkImageSeriesReader.h>
 #include <fmt/format.h>
@@ -67,6 +68,31 @@ std::string format_name(const itk::ImageIOBase* io) {
 std::string describe(const itk::ExceptionObject& e) {
   std::string d = e.GetDescription();
   return d.empty() ? std::string("unreadable file") : d;
+}
+
+// ITK's warnings ("... is Analyze file and it's deprecated", slice spacing
+// notes) are printed to stderr by its OutputWindow; here they go to the debug
+// log, shown with -v, so a failing command still prints its one line.
+class LogOutputWindow : public itk::OutputWindow {
+ public:
+  using Self = LogOutputWindow;
+  using Pointer = itk::SmartPointer<Self>;
+  itkNewMacro(Self);
+  void DisplayText(const char* text) override {
+    std::string t = text ? text : "";
+    while (!t.empty() && (t.back() == '\n' || t.back() == ' ')) t.pop_back();
+    for (char& c : t)
+      if (c == '\n') c = ' ';
+    spdlog::debug("ITK: {}", t);
+  }
+};
+
+void route_itk_messages_to_log() {
+  static const bool routed = [] {
+    itk::OutputWindow::SetInstance(LogOutputWindow::New());
+    return true;
+  }();
+  (void)routed;
 }
 
 // Runs an ITK read step; whatever it throws becomes one InputError naming
@@ -131,6 +157,7 @@ Volume volume_of(const FloatImage* image, PixelType source) {
 
 itk::ImageIOBase::Pointer file_io(const std::string& path) {
   if (fs::is_directory(path)) throw std::logic_error("file_io on a folder");
+  route_itk_messages_to_log();
   auto io = itk::ImageIOFactory::CreateImageIO(path.c_str(), itk::IOFileModeEnum::ReadMode);
   if (!io) throw InputError(path, "unknown image format (readable: .nii, .nii.gz, .nrrd, .nhdr, .mha, .mhd, a DICOM folder)");
   // ITK takes any file with PNG's signature for a PNG whatever its name, and
@@ -158,6 +185,7 @@ struct SeriesReading {
 };
 
 SeriesReading read_series(const std::string& folder, const ReadOptions& options, bool pixels) {
+  route_itk_messages_to_log();
   const auto all = find_dicom_series(folder);
   DicomSeries series = choose_dicom_series(folder, options.series_uid);
   SliceLayout layout = analyse_slices(series);
@@ -346,6 +374,7 @@ void verify_written(const std::string& written, const std::string& target) {
 
 template <typename T, typename Source>
 void write_as(const Image<Source>& source, const std::string& path) {
+  route_itk_messages_to_log();
   if (!can_write(path))
     throw InputError(path, "unknown output format (writable: .nii, .nii.gz, .nrrd, .nhdr, .mha, .mhd)");
   using ItkImage = itk::Image<T, 3>;

@@ -5,6 +5,7 @@
 // line on stderr naming the cause, no file left behind, and no input touched.
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <set>
 #include <filesystem>
 #include <fstream>
@@ -125,6 +126,24 @@ std::function<void(const fs::path&)> batch_with(std::function<void(NiftiSpec&)> 
                                               << (d / "mask.nii.gz").string() << "\nbad," << (d / "bad.nii.gz").string()
                                               << "," << (d / "mask.nii.gz").string() << "\n";
   };
+}
+
+// A good image.nii (uncompressed) with header bytes changed by `patch`.
+std::function<void(const fs::path&)> nifti_patched(std::function<void(std::string&)> patch) {
+  return [patch](const fs::path& d) {
+    NiftiSpec spec = image_spec();
+    std::string bytes = testing::nifti_bytes(spec);
+    patch(bytes);
+    testing::write_bytes((d / "image.nii").string(), bytes);
+    good_mask(d);
+  };
+}
+template <typename T>
+void put(std::string& bytes, size_t offset, T value) {
+  std::memcpy(&bytes[offset], &value, sizeof value);
+}
+std::function<void(const fs::path&)> with_good_case(std::string name, std::string content) {
+  return text_file(std::move(name), std::move(content), [](const fs::path& d) { good_image(d); good_mask(d); });
 }
 
 const std::vector<std::string> kRadiomics = {"radiomics", "{d}/image.nii.gz", "{d}/mask.nii.gz"};
@@ -282,6 +301,29 @@ std::vector<BadInput> table() {
                      image_floats()),
        {"info", "{d}/image.nrrd"}, 2, "perpendicular"},
       {"mci_nan", voxel(kNaN), {"mci", "{d}/image.nii.gz", "-o", "{d}/out.nii.gz"}, 2, "NaN"},
+      // ---- found by fuzzing (fuzz/*_fuzz.cpp, docs/reliability.md): each crashed or misread before
+      {"fuzz_nifti_unknown_datatype", nifti_patched([](std::string& b) { put<int16_t>(b, 70, 17); }),
+       radiomics_on("{d}/image.nii"), 2, "datatype 17"},
+      {"fuzz_nifti_nan_in_sform", nifti_patched([](std::string& b) { put<float>(b, 284, float(kNaN)); }),
+       radiomics_on("{d}/image.nii"), 2, "sform"},
+      {"fuzz_nii_without_magic_announcing_4gb", nifti_patched([](std::string& b) {
+         std::memset(&b[344], 0, 4);
+         for (int axis = 1; axis <= 3; ++axis) put<int16_t>(b, 40 + 2 * axis, 1000);
+       }),
+       radiomics_on("{d}/image.nii"), 2, "truncated"},
+      {"fuzz_png_signature_named_nii",
+       text_file("image.nii", std::string("\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR", 16) + std::string(64, '\x7f'), good_mask),
+       radiomics_on("{d}/image.nii"), 2, "PNG"},
+      {"fuzz_mha_ndims_zero",
+       text_file("image.mha", "ObjectType = Image\nNDims = 0\nDimSize = 2 2 2\nElementType = MET_FLOAT\n"
+                              "ElementDataFile = LOCAL\n" + std::string(32, '\0'), good_mask),
+       radiomics_on("{d}/image.mha"), 2, "NDims is 0"},
+      {"fuzz_mha_key_twice", text_file("image.mha", mha("6 6 6", "NDims = 2\n") + image_floats(), good_mask),
+       radiomics_on("{d}/image.mha"), 2, "NDims twice"},
+      {"fuzz_mhd_file_pattern_step_zero", text_file("image.mhd", mha("6 6 6", "", "slice%02d.raw 1 6 0"), good_mask),
+       radiomics_on("{d}/image.mhd"), 2, "file pattern"},
+      {"fuzz_params_list_as_key", with_good_case("params.yaml", "setting:\n  [2]: 5\n"),
+       with(kRadiomics, {"--params", "{d}/params.yaml"}), 2, "a key must be a name"},
       // ---- controls: the same files without the fault pass
       {"control_good_case", [](const fs::path& d) { good_image(d); good_mask(d); }, kRadiomics, 0, ""},
       {"control_1e30_outside_roi", voxel(1e30, 0), kRadiomics, 0, ""},

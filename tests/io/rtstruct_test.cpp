@@ -206,6 +206,34 @@ TEST(RtStruct, SyntheticFileRoundTripsThroughDcmtk) {
   EXPECT_EQ(mask.at(3, 3, 2), 1);
 }
 
+// Found by fuzz/rtstruct_fuzz.cpp: ROINumber "99999999999" overflowed an
+// int (undefined behaviour, caught by UBSan). A number that is no int is
+// taken as absent: the ROI lists with -1 and has no contours.
+TEST(RtStruct, RoiNumberBeyondIntIsTakenAsAbsent) {
+  testing::TempDir dir;
+  const std::string path = dir.file("rs.dcm");
+  DcmFileFormat file;
+  DcmDataset* ds = file.getDataset();
+  ds->putAndInsertString(DCM_SOPClassUID, UID_RTStructureSetStorage);
+  ds->putAndInsertString(DCM_Modality, "RTSTRUCT");
+  for (int r = 0; r < 2; ++r) {
+    DcmItem* roi = nullptr;
+    ds->findOrCreateSequenceItem(DCM_StructureSetROISequence, roi, r);
+    roi->putAndInsertString(DCM_ROINumber, r == 0 ? "99999999999" : "1.5");
+    roi->putAndInsertString(DCM_ROIName, r == 0 ? "huge" : "fraction");
+  }
+  DcmItem* rc = nullptr;
+  ds->findOrCreateSequenceItem(DCM_ROIContourSequence, rc, 0);
+  rc->putAndInsertString(DCM_ReferencedROINumber, "99999999999");
+  ASSERT_TRUE(file.saveFile(path.c_str(), EXS_LittleEndianExplicit).good());
+  const RtStructInfo info = read_rtstruct_info(path);
+  ASSERT_EQ(info.rois.size(), 2u);
+  for (const RtRoi& roi : info.rois) {
+    EXPECT_EQ(roi.number, -1) << roi.name;
+    EXPECT_EQ(roi.contour_count, 0) << roi.name;
+  }
+}
+
 // The image series the synthetic RTSTRUCT references: 10x10x4 on test_geometry().
 void write_image_series(const std::string& folder, const Geometry& g) {
   std::filesystem::create_directories(folder);
