@@ -404,7 +404,12 @@ void write_as(const Image<Source>& source, const std::string& path) {
     HeldStderr quiet;
     writer->Update();
   } catch (const itk::ExceptionObject& e) {
-    throw InputError(path, "cannot write: " + describe(e));
+    // NrrdIO and MetaIO report a short write without its cause: name the
+    // likely one when the file system has less room left than the voxels.
+    std::error_code ec;
+    const auto space = fs::space(target.temp_path().parent_path(), ec);
+    const bool full = !ec && space.available < uint64_t(n) * sizeof(T);
+    throw InputError(path, std::string(full ? "cannot write (disk full?): " : "cannot write: ") + describe(e));
   }
   verify_written(target.temp_path().string(), path);
   target.commit();

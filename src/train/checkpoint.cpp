@@ -1,8 +1,10 @@
 #include "train/checkpoint.h"
 
 #include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <set>
+#include <sstream>
 
 #include <ATen/CPUGeneratorImpl.h>
 
@@ -94,11 +96,24 @@ void save_checkpoint(const std::string& path, ScopeModelImpl& model, torch::opti
   }
   const fs::path target(path);
   if (target.has_parent_path()) fs::create_directories(target.parent_path());
-  AtomicOutput out(target);
+  // Serialised in memory first: libtorch's file writer finishes the zip in
+  // its destructor, and on a full disk that throws from the destructor, which
+  // terminates the process with a c10 backtrace. Memory cannot fail that way;
+  // the file write below reports a full disk as one line.
+  std::ostringstream bytes;
   try {
-    archive.save_to(out.temp_path().string());
+    archive.save_to(bytes);
   } catch (const c10::Error& e) {
-    throw InputError(path, "cannot write the checkpoint");
+    throw InputError(path, std::string("cannot serialise the checkpoint: ") + e.what_without_backtrace());
+  }
+  const std::string content = bytes.str();
+  AtomicOutput out(target);
+  {
+    std::ofstream f(out.temp_path(), std::ios::binary);
+    if (!f) throw InputError(path, "cannot open the checkpoint for writing");
+    f.write(content.data(), static_cast<std::streamsize>(content.size()));
+    f.close();
+    if (!f) throw InputError(path, "write failed (disk full?)");
   }
   if (before_commit) before_commit(out.temp_path().string());
   out.commit();

@@ -170,6 +170,8 @@ void expect_clean_failure(const testing::CliResult& r, const FullDisk& disk, con
   EXPECT_NE(r.code, 0) << "a full disk was not reported";
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
   EXPECT_EQ(r.err.find("Exception raised from"), std::string::npos) << r.err;
+  EXPECT_TRUE(r.err.find("No space left") != std::string::npos || r.err.find("disk full") != std::string::npos)
+      << "failed for another reason: " << r.err;
   auto left = disk.leftovers();
   for (const auto& a : allowed) left.erase(std::remove(left.begin(), left.end(), a), left.end());
   EXPECT_TRUE(left.empty()) << "left on the full disk: " << left.front();
@@ -242,17 +244,26 @@ TEST(FullDiskOutputs, TrainingStopsWithOneLineAndNoCheckpoint) {
   REQUIRE_FULL_DISK(disk);
   TempDir dir;
   ASSERT_EQ(run_binary({"phantom", "-o", dir.file("cohort"), "--cases", "4", "--seed", "3", "--size", "48", "48", "16"}).code, 0);
-  const std::string config = dir.file("c.yaml");
-  std::ofstream(config) << "task: pretrain\ndata: {preprocess: {spacing: [0, 0, 0], height: 32, width: 32}}\n"
-                           "model: {pde_stages: [0]}\nbatch_size: 1\nk: 16\nstride: 16\nworkers: 0\nthreads: 1\n";
-  const auto r = run_binary({"pretrain", "--config", config, "--cases", dir.file("cohort/cases.csv"), "--out",
-                             disk.path("run").string(), "--max-steps", "1"});
-  EXPECT_NE(r.code, 0);
-  EXPECT_EQ(r.err.find("Exception raised from"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("scopemia: "), std::string::npos) << r.err;
-  EXPECT_FALSE(fs::exists(disk.path("run/model.pt")));
-  EXPECT_FALSE(fs::exists(disk.path("run/checkpoint.pt")));
-  EXPECT_FALSE(has_temporaries(disk.path("")));
+  const std::string common = "data: {preprocess: {spacing: [0, 0, 0], height: 32, width: 32}, target_column: heterogeneous}\n"
+                             "model: {pde_stages: [0]}\npde_loss: {scale: 0}\nbatch_size: 1\nk: 16\nstride: 16\nworkers: 0\nthreads: 1\n";
+  // Self-supervised pretraining and supervised training share the run loop
+  // but not the task heads and metrics: both are run.
+  for (const std::string task : {"pretrain", "classification"}) {
+    SCOPED_TRACE(task);
+    const std::string config = dir.file(task + ".yaml");
+    std::ofstream(config) << "task: " << task << "\n" << common;
+    const std::string run = "run-" + task;
+    const auto r = run_binary({task == "pretrain" ? "pretrain" : "train", "--config", config, "--cases",
+                               dir.file("cohort/cases.csv"), "--out", disk.path(run).string(), "--max-steps", "1"});
+    EXPECT_NE(r.code, 0);
+    EXPECT_EQ(r.err.find("Exception raised from"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("scopemia: "), std::string::npos) << r.err;
+    EXPECT_TRUE(r.err.find("No space left") != std::string::npos || r.err.find("disk full") != std::string::npos)
+        << "failed for another reason: " << r.err;
+    EXPECT_FALSE(fs::exists(disk.path(run + "/model.pt")));
+    EXPECT_FALSE(fs::exists(disk.path(run + "/checkpoint.pt")));
+    EXPECT_FALSE(has_temporaries(disk.path("")));
+  }
 }
 
 }  // namespace
