@@ -336,8 +336,12 @@ void check_metaimage_file_pattern(const std::string& path, const std::string& va
 // fuzzing, "NDims = 0" with "DimSize = 2 2 2" makes MetaIO write past the
 // buffer ITK allocated.
 void check_metaimage_header(const std::string& path) {
+  // Read as MetaIO reads it: a key is everything up to the next '=' (line
+  // breaks included), its value the rest of that line.
   std::ifstream f(path, std::ios::binary);
-  std::string line;
+  std::string header(1 << 20, '\0');
+  f.read(header.data(), std::streamsize(header.size()));
+  header.resize(size_t(f.gcount()));
   std::vector<std::string> dim_size;
   std::set<std::string> seen;
   int64_t dims = -1, channels = 1;
@@ -347,10 +351,18 @@ void check_metaimage_header(const std::string& path) {
     if (value.empty() || *end != '\0') throw InputError(path, fmt::format("MetaImage {} is '{}', not a whole number", key, value));
     return int64_t(v);
   };
-  while (std::getline(f, line)) {
-    const auto eq = line.find('=');
-    if (eq == std::string::npos) continue;
-    const std::string key = trimmed(line.substr(0, eq)), value = trimmed(line.substr(eq + 1));
+  for (size_t at = 0; at < header.size();) {
+    const size_t eq = header.find('=', at);
+    if (eq == std::string::npos) break;
+    // MetaIO copies a key into a 255-byte field (found by fuzzing: a longer
+    // one overflowed it and the process aborted).
+    if (eq - at > 254) throw InputError(path, fmt::format("MetaImage header has a key of {} characters", eq - at));
+    const size_t end = std::min(header.find('\n', eq), header.size());
+    std::string key = header.substr(at, eq - at);
+    key.erase(0, key.find_first_not_of(" \t\r\n"));
+    key.erase(key.find_last_not_of(" \t\r\n") + 1);
+    const std::string value = trimmed(header.substr(eq + 1, end - eq - 1));
+    at = end + 1;
     // MetaIO and ITK read a repeated key differently (found by fuzzing: a
     // second NDims made MetaIO write past ITK's buffer).
     if (!seen.insert(key).second) throw InputError(path, fmt::format("MetaImage header sets {} twice", key));
