@@ -13,6 +13,7 @@ const char* __ubsan_default_options() { return "print_stacktrace=1:halt_on_error
 
 // Leaks whose whole allocation stack lies in Debian's uninstrumented
 // libraries, never in scopemia's code; each was added for such a report.
-// ITK's MetaIO keeps the field records of a header it failed to parse.
-const char* __lsan_default_suppressions() { return "leak:libITKMetaIO\n"; }
+// ITK's MetaIO keeps the field records of a header it failed to parse;
+// ITK's NrrdIO drops its nrrd and gzip state when a write fails (disk full).
+const char* __lsan_default_suppressions() { return "leak:libITKMetaIO\nleak:libITKNrrdIO\n"; }
 }
