@@ -126,6 +126,8 @@ std::vector<Contour> read_roi_contours(const std::string& path, int roi_number) 
       const std::string type = dcm::text(c, DCM_ContourGeometricType);
       if (!type.empty() && type != "CLOSED_PLANAR") continue;
       const auto xyz = dcm::numbers(c, DCM_ContourData);
+      if (std::any_of(xyz.begin(), xyz.end(), [](double v) { return !std::isfinite(v); }))
+        throw InputError(path, fmt::format("ROI {}: ContourData holds a NaN or infinite coordinate", roi_number));
       if (xyz.size() % 3 != 0)
         throw InputError(path, fmt::format("ROI {}: ContourData holds {} values, not triples", roi_number, xyz.size()));
       Contour contour;
@@ -148,9 +150,12 @@ void fill_polygons_even_odd(const std::vector<std::vector<std::array<double, 2>>
       ymin = std::min(ymin, v[1]);
       ymax = std::max(ymax, v[1]);
     }
-  if (ymin > ymax) return;
-  const int64_t y_first = std::max<int64_t>(0, int64_t(std::ceil(ymin)));
-  const int64_t y_last = std::min<int64_t>(ny - 1, int64_t(std::floor(ymax)));
+  if (!(ymin <= ymax)) return;
+  // Clamped before the conversion to an integer: a vertex far off the slice
+  // (1e300, found by fuzzing) must not overflow it.
+  const auto to_index = [](double v, int64_t lo, int64_t hi) { return int64_t(std::clamp(v, double(lo), double(hi))); };
+  const int64_t y_first = to_index(std::ceil(ymin), 0, ny);
+  const int64_t y_last = to_index(std::floor(ymax), -1, ny - 1);
   std::vector<double> xs;
   for (int64_t y = y_first; y <= y_last; ++y) {
     const double yc = double(y);
@@ -161,16 +166,16 @@ void fill_polygons_even_odd(const std::vector<std::vector<std::array<double, 2>>
         const auto& a = p[i];
         const auto& b = p[(i + 1) % n];
         if ((a[1] <= yc) == (b[1] <= yc)) continue;
-        xs.push_back(a[0] + (yc - a[1]) * (b[0] - a[0]) / (b[1] - a[1]));
+        const double x = a[0] + (yc - a[1]) * (b[0] - a[0]) / (b[1] - a[1]);
+        if (!std::isnan(x)) xs.push_back(x);  // sorting needs an order; NaN has none
       }
     }
     std::sort(xs.begin(), xs.end());
     uint8_t* row = slice + y * nx;
     for (size_t k = 0; k + 1 < xs.size(); k += 2) {
       // Centres x with xs[k] <= x < xs[k+1].
-      const int64_t x0 = std::max<int64_t>(0, int64_t(std::ceil(xs[k])));
-      int64_t x1 = int64_t(std::ceil(xs[k + 1])) - 1;
-      x1 = std::min<int64_t>(nx - 1, x1);
+      const int64_t x0 = to_index(std::ceil(xs[k]), 0, nx);
+      const int64_t x1 = to_index(std::ceil(xs[k + 1]), 0, nx) - 1;
       for (int64_t x = x0; x <= x1; ++x) row[x] = value;
     }
   }
@@ -188,6 +193,9 @@ LabelMap rasterize_contours(const std::vector<Contour>& contours, const Size3& s
     std::vector<double> zs;
     for (const auto& p : contour.points) {
       const Vec3 index = geometry.physical_to_index(Vec3{p[0], p[1], p[2]});
+      if (!(std::isfinite(index[0]) && std::isfinite(index[1]) && std::isfinite(index[2])))
+        throw InputError(fmt::format("a contour point ({:g}, {:g}, {:g}) mm cannot be placed on the image grid", p[0],
+                                     p[1], p[2]));
       polygon.push_back({index[0], index[1]});
       zs.push_back(index[2]);
       zsum += index[2];

@@ -201,7 +201,12 @@ class Reader {
 
   void check_unknown(const Level& level) const {
     for (const auto& kv : level.node) {
-      const std::string key = kv.first.as<std::string>();
+      // A list or mapping as a key is legal YAML but names no setting (found
+      // by fuzz/train_config_fuzz.cpp: as<std::string> threw past the parser).
+      if (!kv.first.IsScalar())
+        throw InputError(source_, fmt::format("line {}: a key must be a name, not a list or mapping",
+                                              kv.first.Mark().line + 1));
+      const std::string key = kv.first.Scalar();
       if (!level.seen.count(key))
         throw InputError(source_, "unknown key '" + level.prefix + key + "'");
     }

@@ -327,6 +327,8 @@ std::vector<BadInput> table() {
        radiomics_on("{d}/image.mhd"), 2, "file pattern"},
       {"fuzz_params_list_as_key", with_good_case("params.yaml", "setting:\n  [2]: 5\n"),
        with(kRadiomics, {"--params", "{d}/params.yaml"}), 2, "a key must be a name"},
+      {"fuzz_config_list_as_key", text_file("c.yaml", "task: pretrain\ndata:\n  [1]: 2\n"),
+       {"pretrain", "--config", "{d}/c.yaml", "--out", "{d}/run"}, 2, "a key must be a name"},
       // ---- controls: the same files without the fault pass
       {"control_good_case", [](const fs::path& d) { good_image(d); good_mask(d); }, kRadiomics, 0, ""},
       {"control_1e30_outside_roi", voxel(1e30, 0), kRadiomics, 0, ""},

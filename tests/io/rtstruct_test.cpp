@@ -5,6 +5,8 @@
 
 #include <dcmtk/config/osconfig.h>
 #include <dcmtk/dcmdata/dctk.h>
+#include <limits>
+
 #include <gtest/gtest.h>
 
 #include "core/error.h"
@@ -80,6 +82,19 @@ TEST(FillPolygons, TriangleMatchesAnalyticCount) {
   EXPECT_EQ(got, expected);
 }
 
+// Found by fuzz/rtstruct_fuzz.cpp: a vertex 1e300 voxels away overflowed the
+// conversion to an index (undefined behaviour); it is clamped, so a polygon
+// enclosing the slice fills all of it.
+TEST(FillPolygons, VerticesFarOffTheSliceAreClampedNotOverflowed) {
+  const int64_t nx = 4, ny = 3;
+  std::vector<uint8_t> slice(nx * ny, 0);
+  fill_polygons_even_odd({square(-1e300, -1e300, 1e300, 1e300)}, nx, ny, slice.data());
+  EXPECT_EQ(std::count(slice.begin(), slice.end(), 1), nx * ny);
+  std::fill(slice.begin(), slice.end(), 0);
+  fill_polygons_even_odd({square(1e300, 1e300, 2e300, 2e300)}, nx, ny, slice.data());
+  EXPECT_EQ(std::count(slice.begin(), slice.end(), 1), 0);
+}
+
 Geometry test_geometry() {
   Geometry g;
   g.spacing = {0.5, 0.5, 2.0};
@@ -115,6 +130,13 @@ TEST(RasterizeContours, PlacesContoursOnTheirSlicesWithHoles) {
   EXPECT_EQ(mask.at(4, 4, 1), 0);  // the hole
   EXPECT_EQ(mask.at(2, 2, 1), 1);
   EXPECT_TRUE(mask.geometry().is_close(g, 1e-12));
+}
+
+TEST(RasterizeContours, NonFiniteContourPointIsAnInputError) {
+  const Geometry g = test_geometry();
+  Contour c = physical_square(g, 1, 1, 5, 5, 1);
+  c.points[1][0] = std::numeric_limits<double>::quiet_NaN();
+  EXPECT_THROW(rasterize_contours({c}, Size3{10, 10, 4}, g), InputError);
 }
 
 TEST(RasterizeContours, ContourBetweenSlicesOrOutsideIsAnInputError) {
