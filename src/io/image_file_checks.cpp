@@ -377,6 +377,10 @@ void check_metaimage_header(const std::string& path) {
       break;
     }
   }
+  // MetaIO's required fields: without them it prints its complaints and ITK
+  // reports an unrelated errno ("Inappropriate ioctl for device").
+  for (const char* required : {"NDims", "DimSize", "ElementType", "ElementDataFile"})
+    if (!seen.count(required)) throw InputError(path, fmt::format("MetaImage header has no {}", required));
   if (dims < 1 || dims > 10) throw InputError(path, fmt::format("MetaImage NDims is {} (1 to 10 dimensions)", dims));
   if (int64_t(dim_size.size()) != dims)
     throw InputError(path, fmt::format("MetaImage DimSize has {} sizes for NDims = {}", dim_size.size(), dims));

@@ -8,6 +8,10 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
+#include <mutex>
+#include <sstream>
+#include <utility>
 
 #include <itkGDCMImageIO.h>
 #include <itkImage.h>
@@ -95,12 +99,73 @@ void route_itk_messages_to_log() {
   (void)routed;
 }
 
+// MetaIO and GDCM print their complaints to std::cerr themselves ("MetaImage:
+// Read: Cannot parse file", "Warning: In gdcmReader.cxx ..."; seen by
+// fuzzing) before ITK throws. While ITK reads, std::cerr goes to a buffer
+// whose text is logged at debug level (-v), so a failing command prints its
+// one line. Shared by concurrent readers (batch workers): the first one in
+// swaps the buffer, the last one out restores it.
+class LockedTextBuffer : public std::streambuf {
+ public:
+  std::string take() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return std::exchange(text_, {});
+  }
+
+ protected:
+  int overflow(int c) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (c != traits_type::eof()) text_.push_back(char(c));
+    return c;
+  }
+  std::streamsize xsputn(const char* s, std::streamsize n) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    text_.append(s, size_t(n));
+    return n;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::string text_;
+};
+
+class CerrToDebugLog {
+ public:
+  CerrToDebugLog() {
+    std::lock_guard<std::mutex> lock(state().mutex);
+    if (state().depth++ == 0) state().saved = std::cerr.rdbuf(&state().buffer);
+  }
+  ~CerrToDebugLog() {
+    std::lock_guard<std::mutex> lock(state().mutex);
+    if (--state().depth > 0) return;
+    std::cerr.rdbuf(state().saved);
+    std::istringstream lines(state().buffer.take());
+    for (std::string line; std::getline(lines, line);)
+      if (!line.empty()) spdlog::debug("image reader said: {}", line);
+  }
+  CerrToDebugLog(const CerrToDebugLog&) = delete;
+  CerrToDebugLog& operator=(const CerrToDebugLog&) = delete;
+
+ private:
+  struct State {
+    std::mutex mutex;
+    int depth = 0;
+    std::streambuf* saved = nullptr;
+    LockedTextBuffer buffer;
+  };
+  static State& state() {
+    static State s;
+    return s;
+  }
+};
+
 // Runs an ITK read step; whatever it throws becomes one InputError naming
 // `path`. ITK's readers do not only throw itk::ExceptionObject: a malformed
 // MetaImage header reaches std::string's length_error through MetaIO, and an
 // announced size can end in bad_alloc (found by fuzz/image_read_fuzz.cpp).
 template <typename Step>
 void read_step(const std::string& path, const std::string& context, Step&& step) {
+  CerrToDebugLog quiet;
   try {
     step();
   } catch (const InputError&) {
@@ -158,7 +223,11 @@ Volume volume_of(const FloatImage* image, PixelType source) {
 itk::ImageIOBase::Pointer file_io(const std::string& path) {
   if (fs::is_directory(path)) throw std::logic_error("file_io on a folder");
   route_itk_messages_to_log();
-  auto io = itk::ImageIOFactory::CreateImageIO(path.c_str(), itk::IOFileModeEnum::ReadMode);
+  itk::ImageIOBase::Pointer io;
+  {
+    CerrToDebugLog quiet;  // every reader's CanReadFile probes the file, GDCM's loudly
+    io = itk::ImageIOFactory::CreateImageIO(path.c_str(), itk::IOFileModeEnum::ReadMode);
+  }
   if (!io) throw InputError(path, "unknown image format (readable: .nii, .nii.gz, .nrrd, .nhdr, .mha, .mhd, a DICOM folder)");
   // ITK takes any file with PNG's signature for a PNG whatever its name, and
   // its PNG reader lets libpng abort() the process on a corrupt chunk (found
@@ -359,6 +428,7 @@ class HeldStderr {
 // ITK's writers do not all report a failed write (niftilib ignores a full
 // disk): what was written is checked like an input before it is published.
 void verify_written(const std::string& written, const std::string& target) {
+  CerrToDebugLog quiet;
   try {
     auto io = itk::ImageIOFactory::CreateImageIO(written.c_str(), itk::IOFileModeEnum::ReadMode);
     if (!io) throw InputError(written, "unreadable after writing");

@@ -318,6 +318,10 @@ std::vector<BadInput> table() {
        text_file("image.mha", "ObjectType = Image\nNDims = 0\nDimSize = 2 2 2\nElementType = MET_FLOAT\n"
                               "ElementDataFile = LOCAL\n" + std::string(32, '\0'), good_mask),
        radiomics_on("{d}/image.mha"), 2, "NDims is 0"},
+      {"fuzz_mha_without_element_type",
+       text_file("image.mha", "ObjectType = Image\nNDims = 3\nDimSize = 6 6 6\nElementDataFile = LOCAL\n" + image_floats(),
+                 good_mask),
+       radiomics_on("{d}/image.mha"), 2, "has no ElementType"},
       {"fuzz_mha_key_twice", text_file("image.mha", mha("6 6 6", "NDims = 2\n") + image_floats(), good_mask),
        radiomics_on("{d}/image.mha"), 2, "NDims twice"},
       {"fuzz_mha_key_of_300_characters",

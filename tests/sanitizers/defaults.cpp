@@ -9,6 +9,9 @@ extern "C" {
 // code turns into a one-line error) instead of ASan aborting the process: the
 // bad-input tests check exactly that behaviour.
 const char* __asan_default_options() { return "allocator_may_return_null=1:detect_leaks=1"; }
+// Without the table of used suppressions LSan prints at exit: a command's
+// stderr stays its one line.
+const char* __lsan_default_options() { return "print_suppressions=0"; }
 const char* __ubsan_default_options() { return "print_stacktrace=1:halt_on_error=1"; }
 
 // Leaks whose whole allocation stack lies in Debian's uninstrumented
