@@ -7,21 +7,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
-#include <unistd.h>
 
 #include "core/error.h"
 #include "io/case_manifest.h"
 #include "io/csv.h"
+#include "scratch_file.h"
 
 namespace {
-const std::string& scratch_folder() {
-  static const std::string dir = [] {
-    char pattern[] = "/tmp/scopemia-fuzz-csv-XXXXXX";
-    return std::string(mkdtemp(pattern));
-  }();
-  return dir;
-}
-
 void check_round_trip(const scopemia::io::CsvTable& table) {
   // A leading UTF-8 BOM is taken as the file's, not the first field's: a
   // header whose first field starts with one cannot round-trip by design.
@@ -41,11 +33,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     check_round_trip(io::parse_csv(text, "fuzz.csv"));
   } catch (const InputError&) {
   }
-  const std::string path = scratch_folder() + "/cases.csv";
-  if (std::FILE* f = std::fopen(path.c_str(), "wb")) {
-    std::fwrite(data, 1, size, f);
-    std::fclose(f);
-  }
+  const std::string path = fuzz::write_scratch_file("cases.csv", data, size);
   try {
     const io::CaseManifest manifest = io::read_case_manifest(path);
     for (const io::Case& c : manifest.cases)

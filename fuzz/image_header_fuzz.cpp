@@ -4,14 +4,13 @@
 // clean return or an InputError (a crash, a sanitizer report, an exception
 // of another type, a huge allocation) is a finding. Built and run by
 // scripts/fuzz.sh (docs/reliability.md).
-#include <unistd.h>
-
 #include <cstdint>
 #include <cstdio>
 #include <string>
 
 #include "core/error.h"
 #include "io/image_file_checks.h"
+#include "scratch_file.h"
 
 namespace {
 struct Format {
@@ -27,15 +26,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const Format& format = kFormats[data[0] % (sizeof kFormats / sizeof kFormats[0])];
   // The announced voxel bytes: as ITK would compute them, bounded like a header's.
   const uint64_t image_bytes = uint64_t(data[1]) << (data[2] % 40);
-  static const std::string dir = [] {
-    char pattern[] = "/tmp/scopemia-fuzz-XXXXXX";
-    return std::string(mkdtemp(pattern));
-  }();
-  const std::string path = dir + "/input" + format.extension;
-  if (std::FILE* f = std::fopen(path.c_str(), "wb")) {
-    std::fwrite(data + 3, 1, size - 3, f);
-    std::fclose(f);
-  }
+  const std::string path = scopemia::fuzz::write_scratch_file(std::string("input") + format.extension, data + 3, size - 3);
   try {
     scopemia::io::check_image_header(path, format.name);
     scopemia::io::check_image_payload(path, format.name, image_bytes);

@@ -10,30 +10,19 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
-#include <unistd.h>
 
 #include "core/error.h"
 #include "io/image_io.h"
+#include "scratch_file.h"
 
 namespace {
 constexpr const char* kExtensions[] = {".nii", ".nii.gz", ".nrrd", ".mha", ".nhdr", ".mhd", ".hdr"};
-
-const std::string& scratch_folder() {
-  static const std::string dir = [] {
-    char pattern[] = "/tmp/scopemia-fuzz-read-XXXXXX";
-    return std::string(mkdtemp(pattern));
-  }();
-  return dir;
-}
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 2) return 0;
-  const std::string path = scratch_folder() + "/input" + kExtensions[data[0] % (sizeof kExtensions / sizeof *kExtensions)];
-  if (std::FILE* f = std::fopen(path.c_str(), "wb")) {
-    std::fwrite(data + 1, 1, size - 1, f);
-    std::fclose(f);
-  }
+  const std::string path = scopemia::fuzz::write_scratch_file(
+      std::string("input") + kExtensions[data[0] % (sizeof kExtensions / sizeof *kExtensions)], data + 1, size - 1);
   using namespace scopemia;
   try {
     const io::ImageInfo info = io::read_info(path);

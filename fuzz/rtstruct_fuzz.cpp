@@ -9,7 +9,6 @@
 // Findings: a crash or sanitizer report, an exception other than
 // InputError, a mask that is not 0/1. Built and run by scripts/fuzz.sh.
 #include <fuzzer/FuzzedDataProvider.h>
-#include <unistd.h>
 
 #include <cstdint>
 #include <cstdio>
@@ -24,16 +23,9 @@
 
 #include "core/error.h"
 #include "io/rtstruct.h"
+#include "scratch_file.h"
 
 namespace {
-const std::string& scratch_folder() {
-  static const std::string dir = [] {
-    char pattern[] = "/tmp/scopemia-fuzz-rtstruct-XXXXXX";
-    return std::string(mkdtemp(pattern));
-  }();
-  return dir;
-}
-
 std::string pick(FuzzedDataProvider& in, std::initializer_list<const char*> usual) {
   const size_t choice = in.ConsumeIntegralInRange<size_t>(0, usual.size());
   if (choice < usual.size()) return usual.begin()[choice];
@@ -145,7 +137,7 @@ void read_everything(FuzzedDataProvider& in, const std::string& path) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FuzzedDataProvider in(data, size);
-  const std::string path = scratch_folder() + "/rtstruct.dcm";
+  const std::string path = scopemia::fuzz::scratch_folder() + "/rtstruct.dcm";
   write_structure_set(in, path);
   if (in.ConsumeBool()) corrupt_some_bytes(in, path);
   read_everything(in, path);
