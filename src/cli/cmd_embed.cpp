@@ -10,10 +10,10 @@
 #include "cli/command.h"
 #include "core/error.h"
 #include "core/runtime.h"
+#include "infer/checkpoint_embedder.h"
 #include "infer/embed.h"
 #include "io/dicom_mask.h"
 #include "io/image_io.h"
-#include "train/checkpoint.h"
 #include "train/config.h"
 
 namespace scopemia::cli {
@@ -74,11 +74,11 @@ void apply_pooling_overrides(EmbedCommandOptions& o) {
 
 // What a configuration fixes, then the pooling and window options the
 // command line may still change.
-void use_config(EmbedCommandOptions& o, const train::TrainConfig& config) {
-  o.embed = infer::embed_options(config);
+void apply_window_and_pooling_overrides(EmbedCommandOptions& o) {
   apply_pooling_overrides(o);
   if (o.k) o.embed.k = *o.k;
-  o.embed.stride = o.stride.value_or(std::min(config.stride, o.embed.k));
+  if (o.stride) o.embed.stride = *o.stride;
+  else o.embed.stride = std::min(o.embed.stride, o.embed.k);
 }
 
 // With a checkpoint: its backbone, trained weights, preprocessing and
@@ -87,15 +87,11 @@ MakeEmbedder checkpoint_embedder(EmbedCommandOptions& o) {
   for (const CLI::Option* opt : o.model_options)
     if (opt->count() > 0)
       throw InputError(opt->get_name() + " cannot be combined with --checkpoint (the checkpoint fixes it)");
-  const std::string path = train::resolve_checkpoint(o.checkpoint);
-  const train::TrainConfig config =
-      train::parse_config(train::read_checkpoint_info(path).config_yaml, path + " (its configuration)");
-  use_config(o, config);
+  const infer::CheckpointEmbedding checkpoint = infer::read_checkpoint_embedding(o.checkpoint);
+  o.embed = checkpoint.options;
+  apply_window_and_pooling_overrides(o);
   const infer::EmbedOptions options = o.embed;
-  return [path, options] {
-    train::LoadedModel loaded = train::load_model_from_checkpoint(path);
-    return std::make_unique<infer::Embedder>(options, loaded.model.ptr(), loaded.model->backbone());
-  };
+  return [path = checkpoint.path, options] { return infer::load_checkpoint_embedder(path, options); };
 }
 
 // --config: the untrained network a training configuration describes, with
@@ -106,7 +102,8 @@ MakeEmbedder config_embedder(EmbedCommandOptions& o, const CLI::App& app) {
     if (opt->count() > 0 && opt->get_name() != "--seed")
       throw InputError(opt->get_name() + " cannot be combined with --config (the configuration fixes it)");
   const uint64_t seed = o.embed.seed;
-  use_config(o, train::load_config(o.config));
+  o.embed = infer::embed_options(train::load_config(o.config));
+  apply_window_and_pooling_overrides(o);
   if (app.get_option("--seed")->count() > 0) o.embed.seed = seed;
   const infer::EmbedOptions options = o.embed;
   return [options] { return std::make_unique<infer::Embedder>(options); };

@@ -644,11 +644,19 @@ Params parse_params_yaml(const std::string& text, const std::string& source) {
   } catch (const YAML::Exception& e) {
     throw InputError(source, std::string("invalid YAML: ") + e.what());
   }
+  if (root.IsNull()) {
+    Params p = default_params();
+    p.source = source;
+    return p;
+  }
+  if (!root.IsMap()) throw InputError(source, "a parameter file must be a mapping");
+  return params_from_dict(from_yaml(root, source), source);
+}
+
+Params params_from_dict(const PyValue& top, const std::string& source) {
+  if (top.kind != PyValue::Kind::Dict) throw InputError(source, "parameters must be a mapping");
   Params p;
   p.source = source;
-  if (root.IsNull()) return default_params();
-  if (!root.IsMap()) throw InputError(source, "a parameter file must be a mapping");
-  const PyValue top = from_yaml(root, source);
   PyValue settings, voxel, types, classes;
   for (const auto& [key, value] : top.dict) {
     if (key == "setting") settings = value;

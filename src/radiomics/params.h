@@ -143,6 +143,10 @@ Params default_params();
 // Parses a PyRadiomics YAML parameter file.
 Params load_params(const std::string& path);
 Params parse_params_yaml(const std::string& text, const std::string& source);
+// The same from the mapping itself ({'setting': {...}, 'imageType': {...},
+// 'featureClass': {...}, 'voxelSetting': {...}}), as PyRadiomics's extractor
+// takes a params dict: what the Python package passes.
+Params params_from_dict(const PyValue& params, const std::string& source);
 // Configures from the two diagnostics rows PyRadiomics writes (Python dict
 // reprs of its settings and enabled image types); classes default to all.
 Params params_from_diagnostics(const std::string& settings_repr, const std::string& image_types_repr,
