@@ -25,7 +25,7 @@ __all__ = ["Image", "InputError", "InputFileNotFoundError", "as_image", "read_im
 
 
 def read_image(path):
-    """An image file or DICOM series folder as a scopemia.Image (voxels in the file's type)."""
+    """An image file or DICOM series folder (in HU) as a scopemia.Image, voxels in the file's type."""
     from . import _radiomics
     array, spacing, origin, direction, _ = _radiomics.read_image(_os.fspath(path))
     return Image(array, spacing, origin, direction)
