@@ -8,6 +8,8 @@
 #include <fmt/format.h>
 
 #include "core/error.h"
+#include "io/dicom_mask.h"
+#include "io/image_io.h"
 
 namespace scopemia::python {
 namespace {
@@ -147,6 +149,27 @@ py::array array_of(const LabelMap& labels) {
   py::array_t<uint8_t> out({s.z, s.y, s.x});
   std::copy(labels.data(), labels.data() + labels.voxel_count(), out.mutable_data());
   return std::move(out);
+}
+
+ImageArg image_arg(py::handle value, const std::string& what) {
+  ImageArg a;
+  if (py::isinstance<py::str>(value)) {
+    a.path = value.cast<std::string>();
+    return a;
+  }
+  const py::tuple t = value.cast<py::tuple>();
+  if (t.size() != 4) throw std::invalid_argument(what + ": expected (array, spacing, origin, direction)");
+  a.array = py::array::ensure(t[0]);
+  if (!a.array) throw InputError(what, "the voxels are not an array");
+  a.geometry = geometry_from(t[1], t[2], t[3], what);
+  return a;
+}
+
+LabelMap read_mask_file(const std::string& spec, const std::optional<std::string>& image_path) {
+  if (image_path) return io::read_mask(spec, *image_path);
+  if (spec.find('#') != std::string::npos)
+    throw InputError(spec, "a DICOM RTSTRUCT/SEG mask needs its image as a path (its DICOM series)");
+  return io::read_label_map(spec);
 }
 
 void register_errors() {

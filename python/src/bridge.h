@@ -3,6 +3,7 @@
 // array in SimpleITK's [z, y, x] order with spacing, origin and direction),
 // converted to and from the library's images with their geometry, and the
 // library's InputError raised as scopemia.InputError.
+#include <optional>
 #include <string>
 
 #include <pybind11/numpy.h>
@@ -33,6 +34,19 @@ LabelMap labels_from_array(const py::array& array, const Geometry& geometry, con
 // The voxels as a new numpy array [z, y, x] of `dtype`'s type.
 py::array array_of(const Image<double>& image, PixelType dtype);
 py::array array_of(const LabelMap& labels);
+
+// What the Python side passes for an image (scopemia._image.to_native): a
+// path, or the tuple (array, spacing, origin, direction).
+struct ImageArg {
+  std::optional<std::string> path;
+  py::array array;  // when not a path
+  Geometry geometry;
+};
+ImageArg image_arg(py::handle value, const std::string& what);
+
+// A mask file: a label map, or with an image path (a DICOM series) also
+// `RTSTRUCT.dcm#ROI` / `SEG.dcm#N` rasterised on it. Call without the GIL.
+LabelMap read_mask_file(const std::string& spec, const std::optional<std::string>& image_path);
 
 // Registers the translation of scopemia::InputError into the Python package's
 // scopemia.InputError (a ValueError) or, for a file that does not exist,

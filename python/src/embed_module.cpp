@@ -13,7 +13,6 @@
 #include "core/runtime.h"
 #include "infer/checkpoint_embedder.h"
 #include "infer/embed.h"
-#include "io/dicom_mask.h"
 #include "io/image_io.h"
 #include "train/config.h"
 
@@ -45,28 +44,20 @@ class PyEmbedder {
   std::vector<std::string> names() const { return embedder_->names(); }
 
   py::array embed(py::handle image_obj, py::handle mask_obj) const {
+    const ImageArg image_in = image_arg(image_obj, "image");
+    const ImageArg mask_in = image_arg(mask_obj, "mask");
     Volume image;
     LabelMap mask;
-    std::optional<std::string> image_path, mask_path;
-    if (py::isinstance<py::str>(image_obj)) {
-      image_path = image_obj.cast<std::string>();
-    } else {
-      const py::tuple t = image_obj.cast<py::tuple>();
-      image = volume_from_array(py::array::ensure(t[0]), geometry_from(t[1], t[2], t[3], "image"), "image");
-    }
-    if (py::isinstance<py::str>(mask_obj)) {
-      mask_path = mask_obj.cast<std::string>();
-    } else {
-      const py::tuple t = mask_obj.cast<py::tuple>();
-      mask = labels_from_array(py::array::ensure(t[0]), geometry_from(t[1], t[2], t[3], "mask"), "mask");
-    }
+    if (!image_in.path) image = volume_from_array(image_in.array, image_in.geometry, "image");
+    if (!mask_in.path) mask = labels_from_array(mask_in.array, mask_in.geometry, "mask");
+    const std::optional<std::string>& image_path = image_in.path;
+    const std::optional<std::string>& mask_path = mask_in.path;
     std::vector<float> row;
     {
       py::gil_scoped_release release;
       const std::lock_guard<std::mutex> lock(mutex_);  // one case at a time through the network
       if (image_path) image = io::read_volume(*image_path);
-      if (mask_path)
-        mask = image_path ? io::read_mask(*mask_path, *image_path) : io::read_label_map(*mask_path);
+      if (mask_path) mask = read_mask_file(*mask_path, image_path);
       row = embedder_->embed(image, mask);
     }
     py::array_t<float> out(static_cast<py::ssize_t>(row.size()));

@@ -54,30 +54,6 @@ radiomics::PyValue to_py_value(py::handle v, const std::string& where) {
   throw InputError(where, fmt::format("unsupported value {}", py::repr(v).cast<std::string>()));
 }
 
-// What the Python side passes for an image: a path (str) or a tuple
-// (array, spacing, origin, direction) built by scopemia.Image.
-struct ImageArg {
-  std::optional<std::string> path;
-  Image<double> image;  // when not a path
-  PixelType pixel_type = PixelType::Float64;
-  Geometry geometry;
-  py::array array;
-};
-
-ImageArg image_arg(py::handle h, const char* what) {
-  ImageArg a;
-  if (py::isinstance<py::str>(h)) {
-    a.path = h.cast<std::string>();
-    return a;
-  }
-  const py::tuple t = h.cast<py::tuple>();
-  if (t.size() != 4) throw std::invalid_argument("image argument: expected (array, spacing, origin, direction)");
-  a.array = py::array::ensure(t[0]);
-  if (!a.array) throw InputError(what, "the voxels are not an array");
-  a.geometry = geometry_from(t[1], t[2], t[3], what);
-  return a;
-}
-
 class PyExtractor {
  public:
   PyExtractor(radiomics::Params params) : extractor_(std::move(params)) {}
@@ -111,11 +87,7 @@ class PyExtractor {
         for (int64_t i = 0; i < v.voxel_count(); ++i) voxels[i] = v[i];
         pixel_type = v.source_pixel_type();
       }
-      if (mask.path) {
-        if (!image.path && mask.path->find('#') != std::string::npos)
-          throw InputError(*mask.path, "a DICOM RTSTRUCT/SEG mask needs its image as a path (its DICOM series)");
-        labels = image.path ? io::read_mask(*mask.path, *image.path) : io::read_label_map(*mask.path);
-      }
+      if (mask.path) labels = read_mask_file(*mask.path, image.path);
       result = extractor_.execute(voxels, pixel_type, labels, label);
     }
     py::list diagnostics, features;
@@ -155,7 +127,7 @@ py::tuple read_mask(const std::string& spec, const std::string& image_path) {
   LabelMap labels;
   {
     py::gil_scoped_release release;
-    labels = image_path.empty() ? io::read_label_map(spec) : io::read_mask(spec, image_path);
+    labels = read_mask_file(spec, image_path.empty() ? std::nullopt : std::optional<std::string>(image_path));
   }
   const Geometry& g = labels.geometry();
   return py::make_tuple(array_of(labels), spacing_tuple(g), origin_tuple(g), direction_tuple(g), "uint8");
