@@ -39,6 +39,10 @@ Command add_evaluate_command(CLI::App& parent) {
   app->add_option("--target", e.targets, "Target column (repeat for several targets: one subfolder each + table3.md)");
   app->add_option("--id-column", e.id_column, "Case-id column shared by all tables")->capture_default_str();
   app->add_option("--group-column", e.group_column, "Group column (e.g. patient_id): a group never straddles folds");
+  app->add_option("--feature-columns", e.columns.extra,
+                  "Regex (whole column name) of columns to use as features besides those an extractor wrote "
+                  "(original_*, wavelet-*, ..., scope_*); other columns are carried along, never features. "
+                  "'.*' = every numeric column");
   app->add_option("--task", e.task, "binary | multiclass | regression (default: from the target)")
       ->check(CLI::IsMember({"binary", "multiclass", "regression"}));
   app->add_option("--folds", e.cv.folds, "Folds")->capture_default_str()->check(CLI::Range(2, 100));
@@ -92,6 +96,7 @@ Command add_evaluate_command(CLI::App& parent) {
               p.labels = e.labels;
               p.id_column = e.id_column;
               p.group_column = e.group_column;
+              p.columns = e.columns;
               if (!e.models.empty()) p.model = e.models[0] == "svm" ? "svr" : e.models[0];
               p.cv = e.cv;
               p.plots = e.plots;

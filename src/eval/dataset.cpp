@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdlib>
 #include <limits>
+#include <optional>
+#include <regex>
 #include <set>
 #include <unordered_map>
 #include <unordered_set>
@@ -87,12 +89,33 @@ Labels read_labels(const std::string& path, const std::string& id_column, const 
   return l;
 }
 
+bool written_by_extractor(const std::string& column) {
+  // <imageType>_<class>_<Feature>: image types are letters, digits, '-' and
+  // '.' (log-sigma-1-0-mm-3D, wavelet-LLH, lbp-3D-m1); classes PyRadiomics's.
+  static const std::regex pyradiomics(
+      R"(^[A-Za-z][A-Za-z0-9.\-]*_(firstorder|glcm|gldm|glrlm|glszm|ngtdm|shape|shape2D)_[A-Za-z0-9]+$)");
+  return column.rfind("scope_", 0) == 0 || column.rfind("hf_share_", 0) == 0 ||
+         std::regex_match(column, pyradiomics);
+}
+
 FeatureTable features_from_csv(const io::CsvTable& t, const std::string& source, const std::string& id_column,
-                               const std::vector<std::string>& excluded) {
+                               const std::vector<std::string>& excluded, const FeatureColumns* columns) {
   FeatureTable f;
   f.source = source;
   const int id = require_column(t, id_column, source, "id");
   const std::set<std::string> skip(excluded.begin(), excluded.end());
+  std::optional<std::regex> extra;
+  if (columns && !columns->extra.empty()) {
+    try {
+      extra.emplace(columns->extra);
+    } catch (const std::regex_error& e) {
+      throw InputError(fmt::format("--feature-columns '{}': not a regular expression ({})", columns->extra, e.what()));
+    }
+  }
+  auto is_feature = [&](const std::string& name) {
+    if (!columns) return true;
+    return (columns->provenance && written_by_extractor(name)) || (extra && std::regex_match(name, *extra));
+  };
   std::vector<int> cols;
   for (size_t c = 0; c < t.header.size(); ++c) {
     const std::string& name = t.header[c];
@@ -106,10 +129,12 @@ FeatureTable features_from_csv(const io::CsvTable& t, const std::string& source,
       }
       any = any || !std::isnan(v);
     }
-    if (numeric && any)
-      cols.push_back(static_cast<int>(c));
-    else
+    if (!(numeric && any))
       f.dropped_non_numeric.push_back(name);
+    else if (!is_feature(name))
+      f.carried.push_back(name);
+    else
+      cols.push_back(static_cast<int>(c));
   }
   for (int c : cols) f.names.push_back(t.header[c]);
   f.values.resize(static_cast<Eigen::Index>(t.rows.size()), static_cast<Eigen::Index>(cols.size()));
@@ -125,13 +150,18 @@ FeatureTable features_from_csv(const io::CsvTable& t, const std::string& source,
       f.values(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(j)) = v;
     }
   }
+  if (f.names.empty() && columns && !f.carried.empty())
+    throw InputError(source, fmt::format(
+        "no feature columns: none of its {} numeric columns was written by an extractor (original_*, wavelet-*, "
+        "log-sigma-*, ..., scope_*){}; name them with --feature-columns REGEX",
+        f.carried.size(), columns->extra.empty() ? "" : " or matches --feature-columns"));
   if (f.names.empty()) throw InputError(source, "no numeric feature columns");
   return f;
 }
 
 FeatureTable read_features(const std::string& path, const std::string& id_column,
-                           const std::vector<std::string>& excluded) {
-  return features_from_csv(io::read_csv(path), path, id_column, excluded);
+                           const std::vector<std::string>& excluded, const FeatureColumns* columns) {
+  return features_from_csv(io::read_csv(path), path, id_column, excluded, columns);
 }
 
 std::vector<std::string> class_order(const std::vector<std::string>& values) {

@@ -23,6 +23,19 @@ struct Labels {
 Labels read_labels(const std::string& path, const std::string& id_column, const std::string& target_column,
                    const std::string& group_column, const std::string& fold_column);
 
+// Which numeric columns of a feature table are features. By provenance (what
+// `scopemia evaluate` does): the columns an extractor wrote — PyRadiomics's
+// `<imageType>_<class>_<Feature>` (original_, wavelet-LLH_, log-sigma-1-0-mm-3D_,
+// ...) and scopemia's `scope_*` (embed) and `hf_share_*` (embed --spectra) —
+// plus those the regex `extra` names (--feature-columns, whole name); every
+// other column (ratings, sizes, notes a cases file carried through) is
+// carried along, listed, never learned from.
+struct FeatureColumns {
+  bool provenance = true;
+  std::string extra;  // ECMAScript regex; empty = none
+};
+bool written_by_extractor(const std::string& column);
+
 // A feature table: numeric columns only. Columns named diagnostics_*, columns
 // that are not numeric (a non-empty cell that does not parse as a number),
 // the id column and every column in `excluded` (the labels file's columns)
@@ -33,11 +46,13 @@ struct FeatureTable {
   std::vector<std::string> names;
   Eigen::MatrixXd values;  // ids.size() x names.size()
   std::vector<std::string> dropped_non_numeric;
+  std::vector<std::string> carried;  // numeric, but not features by `columns`
 };
+// `columns` null: every numeric column is a feature.
 FeatureTable read_features(const std::string& path, const std::string& id_column,
-                           const std::vector<std::string>& excluded);
+                           const std::vector<std::string>& excluded, const FeatureColumns* columns = nullptr);
 FeatureTable features_from_csv(const io::CsvTable& table, const std::string& source, const std::string& id_column,
-                               const std::vector<std::string>& excluded);
+                               const std::vector<std::string>& excluded, const FeatureColumns* columns = nullptr);
 
 // Cases (rows) ready for learning.
 struct Dataset {

@@ -131,7 +131,7 @@ TargetOutcome evaluate_target(const EvaluateOptions& o, const std::string& targe
   out.target = target;
   const Labels labels = read_labels(o.labels, o.id_column, target, o.group_column, o.fold_column);
   std::vector<FeatureTable> tables;
-  for (const auto& path : o.features) tables.push_back(read_features(path, o.id_column, labels.header));
+  for (const auto& path : o.features) tables.push_back(read_features(path, o.id_column, labels.header, &o.columns));
   std::vector<const FeatureTable*> ptrs;
   for (const auto& t : tables) ptrs.push_back(&t);
   const std::vector<std::string> ids = common_ids(labels, ptrs);
@@ -163,9 +163,26 @@ TargetOutcome evaluate_target(const EvaluateOptions& o, const std::string& targe
     text << ")";
   }
   text << "\n";
-  for (size_t s = 0; s < tables.size(); ++s)
-    text << fmt::format("  {}: {} features ({} non-numeric columns ignored)\n", o.names[s], tables[s].names.size(),
-                        tables[s].dropped_non_numeric.size());
+  io::CsvTable used;  // every column of every feature set and what it was used as
+  used.header = {"feature_set", "column", "role"};
+  for (size_t s = 0; s < tables.size(); ++s) {
+    const FeatureTable& t = tables[s];
+    text << fmt::format("  {}: {} features", o.names[s], t.names.size());
+    if (!t.carried.empty()) {
+      std::string list;
+      for (size_t k = 0; k < t.carried.size() && k < 8; ++k) list += (k ? ", " : "") + t.carried[k];
+      if (t.carried.size() > 8) list += fmt::format(", ... ({} more)", t.carried.size() - 8);
+      text << fmt::format("; {} numeric columns carried, not features (no extractor wrote them; "
+                          "--feature-columns names columns to use): {}", t.carried.size(), list);
+    }
+    if (!t.dropped_non_numeric.empty())
+      text << fmt::format("; {} non-numeric columns ignored", t.dropped_non_numeric.size());
+    text << "\n";
+    for (const auto& n : t.names) used.rows.push_back({o.names[s], n, "feature"});
+    for (const auto& n : t.carried) used.rows.push_back({o.names[s], n, "carried"});
+    for (const auto& n : t.dropped_non_numeric) used.rows.push_back({o.names[s], n, "non-numeric"});
+  }
+  io::write_csv(used, (fs::path(dir) / "feature_columns.csv").string());
   if (labels.ids.size() != ids.size())
     text << fmt::format("  {} labelled cases without a target or absent from a feature set were left out\n",
                         labels.ids.size() - ids.size());
@@ -357,7 +374,7 @@ TargetOutcome evaluate_target(const EvaluateOptions& o, const std::string& targe
     md << fmt::format("\n### {}: hold-out test ({})\n\n| Classifier | Feature set | test {} [95 % CI] | n |\n|---|---|---|---|\n",
                       target, o.holdout_labels, metric_label);
     for (size_t s = 0; s < out.sets.size(); ++s) {
-      const FeatureTable ht = read_features(o.holdout_features[s], o.id_column, hl.header);
+      const FeatureTable ht = read_features(o.holdout_features[s], o.id_column, hl.header, &o.columns);
       const Dataset test = join(hl, ht, task, classes, nullptr);
       Eigen::MatrixXd Xt(test.X.rows(), static_cast<Eigen::Index>(out.sets[s].data.feature_names.size()));
       std::map<std::string, Eigen::Index> col;
@@ -517,8 +534,8 @@ std::string run_predict_features(const PredictFeaturesOptions& o) {
     labels = read_labels(o.labels, o.id_column, "", o.group_column, "");
     label_columns = labels.header;
   }
-  const FeatureTable predictors = read_features(o.features, o.id_column, label_columns);
-  const FeatureTable targets = read_features(o.predict_features, o.id_column, label_columns);
+  const FeatureTable predictors = read_features(o.features, o.id_column, label_columns, &o.columns);
+  const FeatureTable targets = read_features(o.predict_features, o.id_column, label_columns, &o.columns);
   if (o.labels.empty()) {
     labels.source = o.predict_features;
     labels.ids = targets.ids;

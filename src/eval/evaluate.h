@@ -15,6 +15,7 @@ struct EvaluateOptions {
   std::vector<std::string> targets;   // several targets -> one subfolder each + table3.md
   std::string id_column = "ID";
   std::string group_column, fold_column;
+  FeatureColumns columns;             // which columns are features (dataset.h)
   std::string task;                   // "" = inferred from the target
   std::vector<std::string> holdout_features;
   std::string holdout_labels;
@@ -37,6 +38,7 @@ struct PredictFeaturesOptions {
   std::string id_column = "ID";
   std::string group_column;
   std::string model = "ridge";
+  FeatureColumns columns;
   CvOptions cv;
   bool plots = true;
   std::string output;

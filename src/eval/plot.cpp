@@ -165,4 +165,63 @@ bool plot_sorted(const std::string& png, const std::string& title, const std::st
   return run_script(tmp, script, png);
 }
 
+namespace {
+// Okabe & Ito (2008): distinguishable with every common colour-vision deficiency.
+const char* const kOkabeIto[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"};
+
+void write_points(const std::string& path, const std::vector<double>& x, const std::vector<double>& y) {
+  std::ofstream f(path);
+  for (size_t i = 0; i < x.size(); ++i) f << x[i] << ' ' << y[i] << '\n';
+}
+}  // namespace
+
+bool plot_roc_bands(const std::string& png, const std::string& title, const std::vector<BandSeries>& curves) {
+  if (!gnuplot_available() || curves.empty()) return false;
+  TempFolder tmp;
+  std::string script = header(png, title, 900, 980);
+  script +=
+      "set xlabel 'False positive rate (1 - specificity)'\n"
+      "set ylabel 'True positive rate (sensitivity)'\n"
+      "set xrange [0:1]\nset yrange [0:1]\nset size ratio -1\n"
+      "set key below left vertical Left reverse samplen 2\n"
+      "set style fill transparent solid 0.22 noborder\n"
+      "plot ";
+  for (size_t c = 0; c < curves.size(); ++c) {
+    const std::string colour = kOkabeIto[c % 8];
+    const std::string band = tmp.file(fmt::format("b{}.dat", c));
+    {
+      std::ofstream f(band);
+      for (size_t i = 0; i < curves[c].band_x.size(); ++i)
+        f << curves[c].band_x[i] << ' ' << curves[c].band_low[i] << ' ' << curves[c].band_high[i] << '\n';
+    }
+    const std::string line = tmp.file(fmt::format("c{}.dat", c));
+    write_points(line, curves[c].curve.x, curves[c].curve.y);
+    script += fmt::format("{} using 1:2:3 with filledcurves lc rgb '{}' notitle, ", quoted(band), colour);
+    script += fmt::format("{} using 1:2 with lines lw 2.5 lc rgb '{}' title {}, ", quoted(line), colour,
+                          quoted(curves[c].curve.label));
+  }
+  script += "x with lines dt 2 lc rgb '#888888' title 'chance'\n";
+  return run_script(tmp, script, png);
+}
+
+bool plot_reliability(const std::string& png, const std::string& title, const std::vector<Series>& series) {
+  if (!gnuplot_available() || series.empty()) return false;
+  TempFolder tmp;
+  std::string script = header(png, title, 900, 980);
+  script +=
+      "set xlabel 'Mean predicted probability (bin)'\n"
+      "set ylabel 'Observed fraction of positives (bin)'\n"
+      "set xrange [0:1]\nset yrange [0:1]\nset size ratio -1\n"
+      "set key below left vertical Left reverse samplen 2\n"
+      "plot ";
+  for (size_t c = 0; c < series.size(); ++c) {
+    const std::string data = tmp.file(fmt::format("r{}.dat", c));
+    write_points(data, series[c].x, series[c].y);
+    script += fmt::format("{} using 1:2 with linespoints lw 2 pt 7 lc rgb '{}' title {}, ", quoted(data),
+                          kOkabeIto[c % 8], quoted(series[c].label));
+  }
+  script += "x with lines dt 2 lc rgb '#888888' title 'perfect calibration'\n";
+  return run_script(tmp, script, png);
+}
+
 }  // namespace scopemia::eval

@@ -30,4 +30,19 @@ bool plot_lines(const std::string& png, const std::string& title, const std::str
                 const std::string& ylabel, const std::vector<Series>& series,
                 const std::vector<std::vector<double>>& err = {});
 
+// A curve with a pointwise band (low, high at each x), e.g. a bootstrap 95 %
+// band around an ROC curve.
+struct BandSeries {
+  Series curve;
+  std::vector<double> band_x, band_low, band_high;
+};
+// The question itself: ROC curves of feature sets A and B (one learner) with
+// their bands, in the Okabe-Ito colour-blind-safe palette, legend outside the
+// plot area below it.
+bool plot_roc_bands(const std::string& png, const std::string& title, const std::vector<BandSeries>& curves);
+// Reliability diagram: mean predicted probability (x) against the observed
+// fraction of positives (y) per bin, one series per learner, and the
+// diagonal of perfect calibration.
+bool plot_reliability(const std::string& png, const std::string& title, const std::vector<Series>& series);
+
 }  // namespace scopemia::eval

@@ -55,7 +55,7 @@ TEST(EvaluateCli, TwoFeatureSetsTablesComparisonAndFigures) {
   TempDir dir;
   write_tables(dir);
   const auto out_dir = dir.file("out");
-  const auto r = run_cli({"--threads", "1", "evaluate", "--features", dir.file("a.csv"), "--features", dir.file("b.csv"),
+  const auto r = run_cli({"--threads", "1", "evaluate", "--feature-columns", ".*", "--features", dir.file("a.csv"), "--features", dir.file("b.csv"),
                           "--name", "A", "--name", "B", "--labels", dir.file("labels.csv"), "--target", "malignant",
                           "--group-column", "patient_id", "--folds", "4", "--repeats", "2", "--seed", "5",
                           "--classifiers", "logreg,rf,svm", "--bootstrap", "500", "-o", out_dir});
@@ -84,7 +84,7 @@ TEST(EvaluateCli, TwoFeatureSetsTablesComparisonAndFigures) {
     EXPECT_TRUE(std::filesystem::exists(out_dir + "/roc_B.png"));
   }
   // Same seed, same numbers.
-  const auto r2 = run_cli({"--threads", "2", "evaluate", "--features", dir.file("a.csv"), "--features", dir.file("b.csv"),
+  const auto r2 = run_cli({"--threads", "2", "evaluate", "--feature-columns", ".*", "--features", dir.file("a.csv"), "--features", dir.file("b.csv"),
                            "--name", "A", "--name", "B", "--labels", dir.file("labels.csv"), "--target", "malignant",
                            "--group-column", "patient_id", "--folds", "4", "--repeats", "2", "--seed", "5",
                            "--classifiers", "logreg,rf,svm", "--bootstrap", "500", "--no-plots", "-o", dir.file("out2")});
@@ -100,7 +100,7 @@ TEST(EvaluateCli, HoldoutAndPredictFeatures) {
   for (auto& row : hold.rows) row = {row[0], row[2]};
   hold.header = {"ID", "malignant"};
   io::write_csv(hold, dir.file("holdout_labels.csv"));
-  const auto r = run_cli({"evaluate", "--features", dir.file("a.csv"), "--labels", dir.file("labels.csv"), "--target",
+  const auto r = run_cli({"evaluate", "--feature-columns", ".*", "--features", dir.file("a.csv"), "--labels", dir.file("labels.csv"), "--target",
                           "malignant", "--group-column", "patient_id", "--repeats", "1", "--classifiers", "lda",
                           "--holdout-features", dir.file("a.csv"), "--holdout-labels", dir.file("holdout_labels.csv"),
                           "--no-plots", "-o", dir.file("h")});
@@ -124,7 +124,7 @@ TEST(EvaluateCli, HoldoutAndPredictFeatures) {
   }
   io::write_csv(emb, dir.file("emb.csv"));
   io::write_csv(rad, dir.file("rad.csv"));
-  const auto s3 = run_cli({"evaluate", "--predict-features", dir.file("rad.csv"), "--features", dir.file("emb.csv"),
+  const auto s3 = run_cli({"evaluate", "--feature-columns", ".*", "--predict-features", dir.file("rad.csv"), "--features", dir.file("emb.csv"),
                            "--repeats", "2", "--no-plots", "-o", dir.file("s3")});
   ASSERT_EQ(s3.code, 0) << s3.err;
   EXPECT_NE(s3.out.find("R² > 0.5: 2, > 0.3: 2, > 0.2: 2"), std::string::npos) << s3.out;
@@ -139,7 +139,7 @@ TEST(EvaluateCli, HoldoutAndPredictFeatures) {
 TEST(EvaluateCli, BadInputIsAOneLineError) {
   TempDir dir;
   write_tables(dir);
-  const auto r = run_cli({"evaluate", "--features", dir.file("a.csv"), "--labels", dir.file("labels.csv"), "--target",
+  const auto r = run_cli({"evaluate", "--feature-columns", ".*", "--features", dir.file("a.csv"), "--labels", dir.file("labels.csv"), "--target",
                           "nonexistent", "-o", dir.file("x")});
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("no target column 'nonexistent'"), std::string::npos) << r.err;
@@ -150,7 +150,7 @@ TEST(EvaluateCli, LidcRadiomicsMalignancy) {
   SCOPEMIA_REFDATA(features, "lidc/pyradiomics_original.csv");
   SCOPEMIA_REFDATA(cases, "lidc/cases.csv");
   TempDir dir;
-  const auto r = run_cli({"--threads", "2", "evaluate", "--features", features, "--labels", cases, "--target", "malignant",
+  const auto r = run_cli({"--threads", "2", "evaluate", "--feature-columns", ".*", "--features", features, "--labels", cases, "--target", "malignant",
                           "--group-column", "patient_id", "--repeats", "1", "--classifiers", "logreg,rf", "--no-plots",
                           "-o", dir.file("out")});
   ASSERT_EQ(r.code, 0) << r.err;
@@ -182,7 +182,7 @@ TEST(EvaluateCli, RegressionWithTwoSetsGetsABootstrapComparison) {
   io::write_csv(labels, dir.file("l.csv"));
   io::write_csv(a, dir.file("a.csv"));
   io::write_csv(b, dir.file("b.csv"));
-  const auto r = run_cli({"evaluate", "--features", dir.file("a.csv"), "--features", dir.file("b.csv"), "--labels",
+  const auto r = run_cli({"evaluate", "--feature-columns", ".*", "--features", dir.file("a.csv"), "--features", dir.file("b.csv"), "--labels",
                           dir.file("l.csv"), "--target", "score", "--repeats", "2", "--classifiers", "ridge,svr",
                           "--bootstrap", "300", "--no-plots", "-o", dir.file("o")});
   ASSERT_EQ(r.code, 0) << r.err;
@@ -194,6 +194,65 @@ TEST(EvaluateCli, RegressionWithTwoSetsGetsABootstrapComparison) {
   ASSERT_EQ(cmp.rows.size(), 2u);
   EXPECT_EQ(cmp.rows[0][cmp.column("metric")], "r2");
   EXPECT_GT(std::stod(cmp.rows[0][cmp.column("bootstrap_ci_low")]), 0.5);
+}
+
+// docs/results/lidc's AUC 1.000: `radiomics --batch` carries every column of
+// cases.csv into its output, ratings included; with a labels file that lacks
+// the raw `texture` rating, that carried column predicted `nonsolid`
+// (texture < 5) perfectly. By provenance it is no feature now; naming it
+// with --feature-columns brings it back, which shows the mechanism.
+TEST(EvaluateCli, CarriedColumnsAreNotFeaturesUnlessNamed) {
+  TempDir dir;
+  Random rng(8);
+  io::CsvTable labels, features;
+  labels.header = {"ID", "patient_id", "nonsolid"};
+  features.header = {"ID", "Image", "Mask", "texture", "diameter_mm", "diagnostics_Versions_scopemia",
+                     "original_firstorder_Mean", "original_glcm_Contrast", "wavelet-LLH_glszm_ZoneEntropy"};
+  for (int i = 0; i < 120; ++i) {
+    const std::string id = "n" + std::to_string(i);
+    const int texture = 1 + static_cast<int>(rng.uniform() * 5) % 5;
+    labels.rows.push_back({id, "p" + std::to_string(i / 2), texture < 5 ? "1" : "0"});
+    features.rows.push_back({id, "img.nii.gz", "mask.nii.gz", std::to_string(texture),
+                             std::to_string(5 + 20 * rng.uniform()), "0.1.0", std::to_string(rng.normal()),
+                             std::to_string(rng.normal()), std::to_string(rng.normal())});
+  }
+  io::write_csv(labels, dir.file("labels.csv"));
+  io::write_csv(features, dir.file("radiomics.csv"));
+  auto run = [&](const std::string& out, std::vector<std::string> extra) {
+    std::vector<std::string> args{"--threads", "1", "evaluate", "--features", dir.file("radiomics.csv"), "--name", "radiomics",
+                                  "--labels", dir.file("labels.csv"), "--target", "nonsolid", "--group-column",
+                                  "patient_id", "--classifiers", "logreg", "--repeats", "1", "--no-plots", "-o",
+                                  dir.file(out)};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return run_cli(args);
+  };
+  const auto r = run("default", {});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("radiomics: 3 features; 2 numeric columns carried, not features"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("texture, diameter_mm"), std::string::npos) << r.out;
+  EXPECT_LT(read_results(dir.file("default") + "/results.csv").at("radiomics/logreg/validation/auc"), 0.75);
+  const io::CsvTable used = io::read_csv(dir.file("default") + "/feature_columns.csv");
+  std::map<std::string, std::string> role;
+  for (const auto& row : used.rows) role[row[1]] = row[2];
+  EXPECT_EQ(role["texture"], "carried");
+  EXPECT_EQ(role["diameter_mm"], "carried");
+  EXPECT_EQ(role["original_firstorder_Mean"], "feature");
+  EXPECT_EQ(role["wavelet-LLH_glszm_ZoneEntropy"], "feature");
+  EXPECT_EQ(role["Image"], "non-numeric");
+
+  const auto named = run("named", {"--feature-columns", "texture"});
+  ASSERT_EQ(named.code, 0) << named.err;
+  EXPECT_GT(read_results(dir.file("named") + "/results.csv").at("radiomics/logreg/validation/auc"), 0.99);
+
+  // A table with no extractor-written column names the option in its error.
+  io::CsvTable other;
+  other.header = {"ID", "diameter"};
+  for (const auto& row : features.rows) other.rows.push_back({row[0], row[4]});
+  io::write_csv(other, dir.file("diameter.csv"));
+  const auto refused = run_cli({"evaluate", "--features", dir.file("diameter.csv"), "--labels", dir.file("labels.csv"),
+                                "--target", "nonsolid", "--no-plots", "-o", dir.file("d")});
+  EXPECT_EQ(refused.code, 2);
+  EXPECT_NE(refused.err.find("--feature-columns"), std::string::npos) << refused.err;
 }
 
 }  // namespace
