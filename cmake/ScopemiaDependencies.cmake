@@ -3,6 +3,7 @@
 
 find_package(Threads REQUIRED)
 find_package(ZLIB REQUIRED)
+find_package(OpenSSL REQUIRED)  # SHA-256 of report inputs (src/eval/report.cpp)
 find_package(Torch REQUIRED)
 
 # include(ITK_USE_FILE) generates the IO factory registration that lets

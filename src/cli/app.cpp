@@ -17,6 +17,14 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("scopemia ") + SCOPEMIA_VERSION);
   Context context{out, err};
+  context.command_line = "scopemia";
+  for (const std::string& a : args) {
+    const bool plain = !a.empty() && a.find_first_not_of(
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_./=:,+@%") == std::string::npos;
+    std::string quoted = "'";
+    for (char c : a) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    context.command_line += " " + (plain ? a : quoted + "'");
+  }
   app.add_option("--threads", context.threads, "Compute threads (0 = all cores)")->check(CLI::NonNegativeNumber);
   bool verbose = false, quiet = false;
   app.add_flag("-v,--verbose", verbose, "More log output");

@@ -1,5 +1,6 @@
 // scopemia evaluate: classical learners on feature tables with honest
 // cross-validation (docs/eval.md).
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <thread>
@@ -28,6 +29,7 @@ Command add_evaluate_command(CLI::App& parent) {
     std::string predict_features;
     std::string lda_shrinkage;
     bool no_plots = false;
+    bool no_report = false;
   };
   auto o = std::make_shared<Options>();
   auto& e = o->e;
@@ -68,11 +70,35 @@ Command add_evaluate_command(CLI::App& parent) {
                   "S3 mode: predict each column of this CSV from --features (cross-validated regressor)");
   app->add_flag("--tune", e.cv.tune, "Tune hyperparameters by nested CV (inner folds on each training part)");
   app->add_option("--tune-folds", e.cv.tune_folds, "Inner folds for --tune")->capture_default_str()->check(CLI::Range(2, 20));
+  app->add_option("--subgroup-column", e.subgroup_columns,
+                  "Labels column whose values are subgroups (repeat: sex, site, ...): AUC per subgroup with CI and n");
+  app->add_option("--age-column", e.age_column, "Numeric labels column binned by --age-bins into subgroups");
+  app->add_option("--age-bins", e.age_cuts, "Cut points of --age-column, e.g. 68 (-> <68, >=68)")->delimiter(',');
+  app->add_option("--site-column", e.site_column,
+                  "Labels column of the acquisition site: subgroup AUCs and leave-one-site-out validation");
+  app->add_option("--sensitivity", e.sensitivity, "Sensitivity of the fixed-sensitivity operating point")
+      ->capture_default_str()->check(CLI::Range(0.01, 1.0));
+  app->add_option("--primary", e.primary,
+                  "The pre-declared learner of the primary comparison (first two feature sets); other comparisons "
+                  "are reported as exploratory with Holm-adjusted p");
+  app->add_option("--time-column", e.time_column, "Survival: follow-up time column of the labels file");
+  app->add_option("--event-column", e.event_column, "Survival: event column (1 event, 0 censored)");
+  app->add_option("--horizons", e.horizons, "Survival: horizons in time units, e.g. 3,6,12 (one binary endpoint each)")
+      ->delimiter(',');
+  app->add_option("--time-unit", e.time_unit, "Survival: the unit of --time-column, for the tables")->capture_default_str();
+  app->add_option("--cox-penalty", e.cox_penalty, "Survival: ridge penalty of the Cox model on standardised features")
+      ->capture_default_str()->check(CLI::NonNegativeNumber);
   app->add_flag("--no-plots", o->no_plots, "Skip the PNG figures");
+  app->add_flag("--no-report", o->no_report, "Skip report.html");
   app->add_option("-o,--output", e.output, "Output folder")->required();
   return {app, [o](Context& ctx) {
             auto& e = o->e;
             e.plots = !o->no_plots;
+            e.report = !o->no_report;
+            e.command = ctx.command_line;
+            if (!e.primary.empty() && std::find(e.models.begin(), e.models.end(), e.primary) == e.models.end() &&
+                !e.models.empty())
+              throw InputError("--primary " + e.primary + " is not among --classifiers");
             e.cv.model.seed = e.cv.seed;
             e.cv.threads = ctx.threads > 0 ? ctx.threads : std::max(1u, std::thread::hardware_concurrency());
             if (!o->lda_shrinkage.empty()) {

@@ -2,6 +2,7 @@
 // What every subcommand file provides: it adds its CLI11 subcommand and says
 // what to do when that subcommand is chosen.
 #include <functional>
+#include <string>
 #include <ostream>
 
 #include <CLI/CLI.hpp>
@@ -12,6 +13,7 @@ struct Context {
   std::ostream& out;
   std::ostream& err;
   int threads = 0;  // --threads, 0 = all cores
+  std::string command_line;  // the arguments as given, shell-quoted (for reports)
 };
 
 struct Command {

@@ -215,7 +215,7 @@ AuditOutput binary_audit(const std::string& dir, const std::string& target, cons
     }
     if (o.plots)
       if (plot_reliability(path(fmt::format("reliability_{}.png", file_safe(s.name))),
-                           fmt::format("{}: {} — calibration (out-of-fold, n = {}, prevalence {:.1f} %)", s.name,
+                           fmt::format("{}: {}, calibration\nout-of-fold, n = {}, prevalence {:.1f} %", s.name,
                                        target, n, 100 * prevalence),
                            reliability) == false)
         out.files.pop_back();
@@ -245,7 +245,7 @@ AuditOutput binary_audit(const std::string& dir, const std::string& target, cons
         }
         const std::string png = path(fmt::format("roc_{}_{}_vs_{}.png", file_safe(models[m]), file_safe(sets[0].name),
                                                   file_safe(sets[b].name)));
-        if (!plot_roc_bands(png, fmt::format("{}, {}: {} vs {} (n = {}, prevalence {:.1f} %, 95 % bootstrap bands)",
+        if (!plot_roc_bands(png, fmt::format("{}, {}: {} vs {}\nn = {}, prevalence {:.1f} %, out-of-fold, 95 % bootstrap bands",
                                              target, display(models[m]), sets[0].name, sets[b].name, n,
                                              100 * prevalence),
                             curves))

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
 #include <cstring>
@@ -14,9 +15,12 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/progress.h"
+#include "eval/binary_audit.h"
 #include "eval/metrics.h"
 #include "eval/plot.h"
+#include "eval/report.h"
 #include "eval/stats.h"
+#include "eval/survival.h"
 #include "io/csv.h"
 
 namespace scopemia::eval {
@@ -125,11 +129,34 @@ struct TargetOutcome {
   std::string text;
 };
 
-TargetOutcome evaluate_target(const EvaluateOptions& o, const std::string& target, const std::string& dir) {
+// Learners whose results say they did not learn: constant predictions, a
+// training AUC below chance.
+std::vector<std::string> degenerate_learners(const std::vector<SetResult>& sets, Task task) {
+  std::vector<std::string> out;
+  for (const auto& sr : sets)
+    for (const auto& r : sr.results) {
+      const Eigen::Index col = r.oof.cols() > 1 ? 1 : 0;
+      const Eigen::VectorXd v = r.oof.col(col);
+      const std::string who = fmt::format("{} / {}", sr.name, display_name(r.model, task));
+      if (v.size() > 1 && v.maxCoeff() - v.minCoeff() < 1e-12)
+        out.push_back(fmt::format("{}: constant out-of-fold predictions ({:.4g} for every case): it learned "
+                                  "nothing; its AUC of 0.5 is no result", who, v(0)));
+      if (task == Task::Binary)
+        if (const auto* tr = find_metric(r, "train", "auc"); tr && tr->mean < 0.5)
+          out.push_back(fmt::format("{}: training AUC {:.3f} is below chance (it fits its own training cases "
+                                    "worse than a coin): the learner fails on this data, do not report it", who,
+                                    tr->mean));
+    }
+  return out;
+}
+
+TargetOutcome evaluate_target(const EvaluateOptions& o, const std::string& target, const std::string& dir,
+                              const Labels* given_labels = nullptr) {
   fs::create_directories(dir);
   TargetOutcome out;
   out.target = target;
-  const Labels labels = read_labels(o.labels, o.id_column, target, o.group_column, o.fold_column);
+  const Labels labels =
+      given_labels ? *given_labels : read_labels(o.labels, o.id_column, target, o.group_column, o.fold_column);
   std::vector<FeatureTable> tables;
   for (const auto& path : o.features) tables.push_back(read_features(path, o.id_column, labels.header, &o.columns));
   std::vector<const FeatureTable*> ptrs;
@@ -152,6 +179,8 @@ TargetOutcome evaluate_target(const EvaluateOptions& o, const std::string& targe
   out.models = o.models.empty() ? default_models(task) : o.models;
   for (auto& m : out.models)
     if (task == Task::Regression && m == "svm") m = "svr";
+  if (!o.primary.empty() && std::find(out.models.begin(), out.models.end(), o.primary) == out.models.end())
+    throw InputError(fmt::format("--primary {}: not one of this target's learners", o.primary));
 
   std::ostringstream text;
   text << fmt::format("target '{}' ({}): {} cases", target, task_name(task), ids.size());
@@ -219,8 +248,15 @@ TargetOutcome evaluate_target(const EvaluateOptions& o, const std::string& targe
         csv.rows.push_back({sr.name, r.model, m.split, m.metric, num(m.mean, 6), num(m.std, 6), std::to_string(m.n)});
 
   // Out-of-fold predictions (averaged over repeats).
+  // The fold of each case in each repeat ("2;0;4": repeat 0 fold 2, ...).
+  std::vector<std::string> fold_of(ids.size());
+  for (const Split& sp : splits)
+    for (int i : sp.test) {
+      std::string& f = fold_of[static_cast<size_t>(i)];
+      f += (f.empty() ? "" : ";") + std::to_string(sp.fold);
+    }
   io::CsvTable oof;
-  oof.header = {"feature_set", "classifier", o.id_column, "truth"};
+  oof.header = {"feature_set", "classifier", o.id_column, "fold", "truth"};
   if (task == Task::Regression) oof.header.push_back("prediction");
   else
     for (const auto& c : classes) oof.header.push_back("p_" + c);
@@ -228,6 +264,7 @@ TargetOutcome evaluate_target(const EvaluateOptions& o, const std::string& targe
     for (const auto& r : sr.results)
       for (Eigen::Index i = 0; i < r.oof.rows(); ++i) {
         std::vector<std::string> row{sr.name, r.model, sr.data.ids[static_cast<size_t>(i)],
+                                     fold_of[static_cast<size_t>(i)],
                                      task == Task::Regression ? num(sr.data.y(i), 6)
                                                               : classes[static_cast<size_t>(sr.data.y(i))]};
         for (Eigen::Index k = 0; k < r.oof.cols(); ++k) row.push_back(num(r.oof(i, k), 6));
@@ -287,35 +324,91 @@ TargetOutcome evaluate_target(const EvaluateOptions& o, const std::string& targe
   if (out.sets.size() >= 2 && task == Task::Binary) {
     io::CsvTable cmp;
     cmp.header = {"classifier", "set_a", "set_b", "auc_a", "auc_b", "diff", "delong_se", "delong_z", "delong_p",
-                  "delong_ci_low", "delong_ci_high", "bootstrap_ci_low", "bootstrap_ci_high", "bootstrap_p",
-                  "bootstrap_resamples", "auc_a_ci_low", "auc_a_ci_high", "auc_b_ci_low", "auc_b_ci_high"};
-    md << fmt::format(
-        "\n### {}: paired comparison on out-of-fold scores (averaged over repeats), {} cases\n\n"
-        "| Classifier | A | B | AUC A [95 % CI] | AUC B [95 % CI] | ΔAUC | DeLong 95 % CI | DeLong p | bootstrap 95 % CI "
-        "| bootstrap p |\n|---|---|---|---|---|---|---|---|---|---|\n",
-        target, ids.size());
+                  "delong_p_holm", "primary", "delong_ci_low", "delong_ci_high", "bootstrap_ci_low",
+                  "bootstrap_ci_high", "bootstrap_p", "bootstrap_resamples", "auc_a_ci_low", "auc_a_ci_high",
+                  "auc_b_ci_low", "auc_b_ci_high"};
+    struct Comparison {
+      size_t b, m;
+      DeLongTest t;
+      BootstrapResult bs;
+    };
+    std::vector<Comparison> rows;
     const std::vector<int> truth = out.sets[0].data.labels();
     const std::vector<std::string> groups = out.sets[0].data.groups;
     for (size_t b = 1; b < out.sets.size(); ++b)
       for (size_t m = 0; m < out.models.size(); ++m) {
         const auto sa = column(out.sets[0].results[m].oof, 1), sb = column(out.sets[b].results[m].oof, 1);
-        const DeLongTest t = delong_test(truth, sa, sb);
-        const BootstrapResult bs = bootstrap_auc(truth, sa, sb, groups, o.bootstrap, o.cv.seed);
-        cmp.rows.push_back({out.models[m], out.sets[0].name, out.sets[b].name, num(t.auc_a, 6), num(t.auc_b, 6),
-                            num(t.diff, 6), num(t.se, 6), num(t.z, 4), fmt::format("{:.6g}", t.p), num(t.ci_low, 6),
-                            num(t.ci_high, 6), num(bs.diff_low, 6), num(bs.diff_high, 6),
-                            fmt::format("{:.6g}", bs.p_two_sided), std::to_string(bs.resamples),
-                            num(bs.auc_a_low, 6), num(bs.auc_a_high, 6), num(bs.auc_b_low, 6), num(bs.auc_b_high, 6)});
-        md << fmt::format("| {} | {} | {} | {:.3f} [{:.3f}, {:.3f}] | {:.3f} [{:.3f}, {:.3f}] | {:+.3f} | [{:+.3f}, {:+.3f}] | {} | "
-                          "[{:+.3f}, {:+.3f}] | {} |\n",
-                          display_name(out.models[m], task), out.sets[0].name, out.sets[b].name, t.auc_a, bs.auc_a_low,
-                          bs.auc_a_high, t.auc_b, bs.auc_b_low, bs.auc_b_high, t.diff, t.ci_low, t.ci_high,
-                          p_value(t.p), bs.diff_low, bs.diff_high, p_value(bs.p_two_sided));
+        rows.push_back({b, m, delong_test(truth, sa, sb), bootstrap_auc(truth, sa, sb, groups, o.bootstrap, o.cv.seed)});
       }
+    std::vector<double> p;
+    for (const auto& r : rows) p.push_back(r.t.p);
+    const std::vector<double> holm = holm_adjust(p);
+    md << fmt::format(
+        "\n### {}: paired comparison on out-of-fold scores (averaged over repeats), {} cases\n\n"
+        "| Classifier | A | B | AUC A [95 % CI] | AUC B [95 % CI] | ΔAUC | DeLong 95 % CI | DeLong p | Holm p "
+        "| bootstrap 95 % CI | bootstrap p |\n|---|---|---|---|---|---|---|---|---|---|---|\n",
+        target, ids.size());
+    for (size_t k = 0; k < rows.size(); ++k) {
+      const Comparison& c = rows[k];
+      const DeLongTest& t = c.t;
+      const BootstrapResult& bs = c.bs;
+      const bool primary = !o.primary.empty() && out.models[c.m] == o.primary && c.b == 1;
+      cmp.rows.push_back({out.models[c.m], out.sets[0].name, out.sets[c.b].name, num(t.auc_a, 6), num(t.auc_b, 6),
+                          num(t.diff, 6), num(t.se, 6), num(t.z, 4), fmt::format("{:.6g}", t.p),
+                          fmt::format("{:.6g}", holm[k]), primary ? "yes" : "", num(t.ci_low, 6), num(t.ci_high, 6),
+                          num(bs.diff_low, 6), num(bs.diff_high, 6), fmt::format("{:.6g}", bs.p_two_sided),
+                          std::to_string(bs.resamples), num(bs.auc_a_low, 6), num(bs.auc_a_high, 6),
+                          num(bs.auc_b_low, 6), num(bs.auc_b_high, 6)});
+      md << fmt::format("| {}{} | {} | {} | {:.3f} [{:.3f}, {:.3f}] | {:.3f} [{:.3f}, {:.3f}] | {:+.3f} | [{:+.3f}, {:+.3f}] | {} | {} | "
+                        "[{:+.3f}, {:+.3f}] | {} |\n",
+                        display_name(out.models[c.m], task), primary ? " (primary)" : "", out.sets[0].name,
+                        out.sets[c.b].name, t.auc_a, bs.auc_a_low, bs.auc_a_high, t.auc_b, bs.auc_b_low, bs.auc_b_high,
+                        t.diff, t.ci_low, t.ci_high, p_value(t.p), primary ? "–" : p_value(holm[k]), bs.diff_low,
+                        bs.diff_high, p_value(bs.p_two_sided));
+    }
     md << fmt::format("\nBootstrap: {} resamples{}, seed {}, percentile intervals.\n", o.bootstrap,
                       groups.empty() ? " of cases" : fmt::format(" of {} groups (cluster bootstrap)", o.group_column),
                       o.cv.seed);
+    if (!o.primary.empty())
+      md << fmt::format("Multiplicity: the pre-declared comparison is {} ({} vs {}), its p as is; the other {} "
+                        "comparisons are exploratory, their Holm-adjusted p (over all {}) beside the raw one.\n",
+                        display_name(o.primary, task), out.sets[0].name, out.sets[1].name, rows.size() - 1, rows.size());
+    else if (rows.size() > 1)
+      md << fmt::format("Multiplicity: {} comparisons; no primary learner was declared (--primary), so read the "
+                        "Holm-adjusted p (family-wise error over all {}) rather than the raw one.\n",
+                        rows.size(), rows.size());
     io::write_csv(cmp, (fs::path(dir) / "comparison.csv").string());
+  }
+
+  std::vector<std::string> figures;
+  if (task == Task::Binary) {
+    std::vector<ScoredSet> scored;
+    for (const auto& sr : out.sets) {
+      ScoredSet s{sr.name, &sr.data, {}};
+      for (const auto& r : sr.results) s.results.push_back(&r);
+      scored.push_back(s);
+    }
+    AuditOptions a;
+    a.labels_path = o.labels;
+    a.id_column = o.id_column;
+    a.subgroup_columns = o.subgroup_columns;
+    a.age_column = o.age_column;
+    a.age_cuts = o.age_cuts;
+    a.site_column = o.site_column;
+    a.sensitivity = o.sensitivity;
+    a.bootstrap = o.bootstrap;
+    a.seed = o.cv.seed;
+    a.plots = o.plots && gnuplot_available();
+    const AuditOutput audit = binary_audit(dir, target, out.models, scored, a, o.cv,
+                                           [task](const std::string& m) { return display_name(m, task); });
+    md << audit.markdown;
+    for (const auto& f : audit.files)
+      if (f.size() > 4 && f.compare(f.size() - 4, 4, ".png") == 0) figures.push_back(f);
+  }
+  const std::vector<std::string> warnings = degenerate_learners(out.sets, task);
+  if (!warnings.empty()) {
+    md << fmt::format("\n### {}: warnings\n\n", target);
+    for (const auto& w : warnings) md << "- " << w << "\n";
   }
 
   // Multi-class and regression: paired bootstrap of macro AUC / R².
@@ -409,7 +502,6 @@ TargetOutcome evaluate_target(const EvaluateOptions& o, const std::string& targe
   write_file_atomically((fs::path(dir) / "table.md").string(), md.str());
 
   // Figures.
-  std::vector<std::string> figures;
   if (o.plots) {
     if (!gnuplot_available()) {
       spdlog::warn("gnuplot not found: figures skipped (install gnuplot-nox)");
@@ -453,12 +545,159 @@ TargetOutcome evaluate_target(const EvaluateOptions& o, const std::string& targe
       }
     }
   }
+  for (const auto& w : warnings) text << "warning: " << w << "\n";
   text << "\n" << md.str();
   text << fmt::format("\nwritten to {}: results.csv, table.md, oof_predictions.csv{}{}\n", dir,
                       out.sets.size() >= 2 ? ", comparison.csv" : "",
                       figures.empty() ? "" : fmt::format(", {} figure(s)", figures.size()));
   out.text = text.str();
   return out;
+}
+
+// Time-to-event endpoint: per horizon a binary endpoint (cases censored
+// before it left out), and per feature set Harrell's C of the out-of-fold
+// risk of a ridge-penalised Cox model (imputation and standardisation fitted
+// on each training part), with a cluster-bootstrap CI and paired ΔC.
+std::string evaluate_survival(const EvaluateOptions& o) {
+  if (o.event_column.empty()) throw InputError("--time-column needs --event-column");
+  if (o.horizons.empty()) throw InputError("--time-column needs --horizons (e.g. 3,6,12)");
+  const io::CsvTable table = io::read_csv(o.labels);
+  const int id_col = table.column(o.id_column), t_col = table.column(o.time_column), e_col = table.column(o.event_column);
+  if (id_col < 0) throw InputError(o.labels, fmt::format("no id column '{}'", o.id_column));
+  if (t_col < 0) throw InputError(o.labels, fmt::format("no time column '{}'", o.time_column));
+  if (e_col < 0) throw InputError(o.labels, fmt::format("no event column '{}'", o.event_column));
+  std::map<std::string, std::pair<double, int>> follow_up;  // id -> (time, event)
+  for (const auto& row : table.rows) {
+    const std::string& t = row[static_cast<size_t>(t_col)];
+    const std::string& e = row[static_cast<size_t>(e_col)];
+    if (t.empty() || e.empty()) continue;  // no follow-up: left out
+    char* end = nullptr;
+    const double time = std::strtod(t.c_str(), &end);
+    if (end != t.c_str() + t.size() || !std::isfinite(time) || time < 0)
+      throw InputError(o.labels, fmt::format("{} '{}' of case {} is not a time >= 0", o.time_column, t,
+                                             row[static_cast<size_t>(id_col)]));
+    if (e != "0" && e != "1")
+      throw InputError(o.labels, fmt::format("{} '{}' of case {} is not 0 (censored) or 1 (event)", o.event_column,
+                                             e, row[static_cast<size_t>(id_col)]));
+    follow_up[row[static_cast<size_t>(id_col)]] = {time, e == "1"};
+  }
+
+  std::ostringstream text, md;
+  EvaluateOptions binary = o;
+  binary.task = "binary";
+  md << fmt::format("### Survival endpoint: {} (event {}), time in {}\n\n"
+                    "| horizon | event by it | followed beyond it | censored before it (left out) |\n|---|---|---|---|\n",
+                    o.time_column, o.event_column, o.time_unit);
+  std::vector<std::string> horizon_targets;
+  for (double h : o.horizons) {
+    Labels l = read_labels(o.labels, o.id_column, "", o.group_column, o.fold_column);
+    int events = 0, free = 0, excluded = 0;
+    for (size_t i = 0; i < l.ids.size(); ++i) {
+      auto it = follow_up.find(l.ids[i]);
+      if (it == follow_up.end()) continue;
+      const int label = horizon_labels({it->second.first}, {it->second.second}, h)[0];
+      l.target[i] = label == 1 ? "1" : label == 0 ? "0" : "";
+      (label == 1 ? events : label == 0 ? free : excluded)++;
+    }
+    const std::string name = fmt::format("event_by_{:g}_{}", h, o.time_unit);
+    horizon_targets.push_back(name);
+    md << fmt::format("| {:g} {} | {} | {} | {} |\n", h, o.time_unit, events, free, excluded);
+    text << fmt::format("horizon {:g} {}: {} events by it, {} followed beyond it, {} censored before it and left out "
+                        "(never counted as event-free)\n", h, o.time_unit, events, free, excluded);
+    const TargetOutcome r = evaluate_target(binary, name, (fs::path(o.output) / file_safe(name)).string(), &l);
+    text << r.text << "\n";
+  }
+
+  // Harrell's C of a penalised Cox model per feature set.
+  Labels base = read_labels(o.labels, o.id_column, "", o.group_column, o.fold_column);
+  for (size_t i = 0; i < base.ids.size(); ++i)
+    if (follow_up.count(base.ids[i])) base.target[i] = follow_up[base.ids[i]].second ? "1" : "0";
+  std::vector<FeatureTable> tables;
+  for (const auto& path : o.features) tables.push_back(read_features(path, o.id_column, base.header, &o.columns));
+  std::vector<const FeatureTable*> ptrs;
+  for (const auto& t : tables) ptrs.push_back(&t);
+  const std::vector<std::string> ids = common_ids(base, ptrs);
+  if (ids.size() < 10) throw InputError(o.labels, fmt::format("only {} cases with follow-up and all feature sets", ids.size()));
+  std::vector<double> time;
+  std::vector<int> event;
+  for (const auto& id : ids) {
+    time.push_back(follow_up[id].first);
+    event.push_back(follow_up[id].second);
+  }
+  std::vector<Split> splits;
+  std::vector<std::vector<double>> risks;
+  const fs::path dir = fs::path(o.output) / "survival";
+  fs::create_directories(dir);
+  for (size_t s = 0; s < tables.size(); ++s) {
+    const Dataset d = join(base, tables[s], Task::Binary, {"0", "1"}, &ids);  // y = event: folds stratified by it
+    if (s == 0) splits = make_splits(d, o.cv);
+    std::vector<double> sum(ids.size(), 0.0);
+    std::vector<int> hits(ids.size(), 0);
+    for (const Split& sp : splits) {
+      Preprocessor pre;
+      const Eigen::MatrixXd Xtrain = d.X(sp.train, Eigen::placeholders::all);
+      pre.fit(Xtrain, d.y(sp.train), 2);
+      std::vector<double> tt;
+      std::vector<int> et;
+      for (int i : sp.train) {
+        tt.push_back(time[static_cast<size_t>(i)]);
+        et.push_back(event[static_cast<size_t>(i)]);
+      }
+      const CoxModel m = fit_cox(pre.transform(Xtrain), tt, et, o.cox_penalty);
+      const Eigen::VectorXd r = m.risk(pre.transform(d.X(sp.test, Eigen::placeholders::all)));
+      for (size_t k = 0; k < sp.test.size(); ++k) {
+        sum[static_cast<size_t>(sp.test[k])] += r(static_cast<Eigen::Index>(k));
+        hits[static_cast<size_t>(sp.test[k])]++;
+      }
+    }
+    std::vector<double> risk(ids.size());
+    for (size_t i = 0; i < ids.size(); ++i) risk[i] = hits[i] ? sum[i] / hits[i] : NAN;
+    risks.push_back(risk);
+  }
+  const std::vector<std::string> groups = join(base, tables[0], Task::Binary, {"0", "1"}, &ids).groups;
+  auto c_of = [&](const std::vector<double>& risk) {
+    return [&time, &event, &risk](const std::vector<size_t>& idx) {
+      std::vector<double> t, r;
+      std::vector<int> e;
+      for (size_t i : idx) {
+        t.push_back(time[i]);
+        e.push_back(event[i]);
+        r.push_back(risk[i]);
+      }
+      return harrell_c(t, e, r).c;
+    };
+  };
+  io::CsvTable cidx;
+  cidx.header = {"feature_set", "model", "c_index", "ci_low", "ci_high", "comparable_pairs", "n", "events",
+                 "diff_vs_first", "diff_ci_low", "diff_ci_high", "bootstrap_p"};
+  const int n_events = static_cast<int>(std::count(event.begin(), event.end(), 1));
+  md << fmt::format("\n### Harrell's C of the out-of-fold Cox risk ({} cases, {} events; ridge-penalised Cox, "
+                    "lambda {:g} on standardised features; {} folds x {} repeats{})\n\n"
+                    "| Feature set | C [95 % CI] | comparable pairs | ΔC vs {} [95 % CI] | bootstrap p |\n|---|---|---|---|---|\n",
+                    ids.size(), n_events, o.cox_penalty, o.cv.folds, o.fold_column.empty() ? o.cv.repeats : 1,
+                    o.group_column.empty() ? "" : ", grouped by " + o.group_column, o.names[0]);
+  for (size_t s = 0; s < tables.size(); ++s) {
+    const Concordance c = harrell_c(time, event, risks[s]);
+    const BootstrapResult bs = bootstrap_paired(ids.size(), groups, o.bootstrap, o.cv.seed, c_of(risks[s]), c_of(risks[0]));
+    const bool first = s == 0;
+    cidx.rows.push_back({o.names[s], "cox", num(c.c, 6), num(bs.auc_a_low, 6), num(bs.auc_a_high, 6),
+                         std::to_string(c.comparable()), std::to_string(ids.size()), std::to_string(n_events),
+                         first ? "" : num(c.c - harrell_c(time, event, risks[0]).c, 6), first ? "" : num(bs.diff_low, 6),
+                         first ? "" : num(bs.diff_high, 6), first ? "" : fmt::format("{:.6g}", bs.p_two_sided)});
+    md << fmt::format("| {} | {:.3f} [{:.3f}, {:.3f}] | {} | {} | {} |\n", o.names[s], c.c, bs.auc_a_low,
+                      bs.auc_a_high, c.comparable(),
+                      first ? "–" : fmt::format("{:+.3f} [{:+.3f}, {:+.3f}]", c.c - harrell_c(time, event, risks[0]).c,
+                                                bs.diff_low, bs.diff_high),
+                      first ? "–" : p_value(bs.p_two_sided));
+  }
+  md << fmt::format("\nC: Harrell's concordance (R's survival::concordance convention: a censored case tied "
+                    "with an event at the same time counts as surviving longer; risk ties count 1/2). CIs: {} "
+                    "bootstrap resamples{}, seed {}, percentile.\n",
+                    o.bootstrap, groups.empty() ? " of cases" : " of " + o.group_column + " groups", o.cv.seed);
+  io::write_csv(cidx, (dir / "c_index.csv").string());
+  write_file_atomically((dir / "table.md").string(), md.str());
+  text << md.str();
+  return text.str();
 }
 
 }  // namespace
@@ -478,10 +717,15 @@ Task infer_task(const std::vector<std::string>& values) {
   return Task::Multiclass;
 }
 
+namespace {
+std::string evaluate_targets(const EvaluateOptions& o);
+void write_evaluation_report(const EvaluateOptions& o, const std::string& text);
+}  // namespace
+
 std::string run_evaluation(const EvaluateOptions& in) {
   EvaluateOptions o = in;
   if (o.features.empty()) throw InputError("give at least one --features file");
-  if (o.targets.empty()) throw InputError("give --target");
+  if (o.targets.empty() && o.time_column.empty()) throw InputError("give --target (or --time-column with --event-column)");
   if (o.output.empty()) throw InputError("give -o DIR");
   if (o.names.empty())
     for (const auto& f : o.features) {
@@ -495,9 +739,27 @@ std::string run_evaluation(const EvaluateOptions& in) {
   if (std::set<std::string>(o.names.begin(), o.names.end()).size() != o.names.size())
     throw InputError("feature-set names must differ (use --name)");
   fs::create_directories(o.output);
-  if (o.targets.size() == 1) return evaluate_target(o, o.targets[0], o.output).text;
+  std::string text;
+  if (!o.time_column.empty()) {
+    if (!o.targets.empty()) throw InputError("give either --target or --time-column, not both");
+    text = evaluate_survival(o);
+  } else if (o.targets.size() == 1) {
+    text = evaluate_target(o, o.targets[0], o.output).text;
+  } else {
+    text = evaluate_targets(o);
+  }
+  if (o.report) {
+    write_evaluation_report(o, text);
+    text += fmt::format("report: {}\n", (fs::path(o.output) / "report.html").string());
+  }
+  return text;
+}
 
-  // Several targets: one subfolder each and a Table 3 of validation scores.
+namespace {
+
+// Several targets: one subfolder each and a Table 3 of validation scores.
+std::string evaluate_targets(const EvaluateOptions& o) {
+
   std::string text;
   std::ostringstream t3;
   bool header = false;
@@ -524,6 +786,75 @@ std::string run_evaluation(const EvaluateOptions& in) {
   write_file_atomically((fs::path(o.output) / "table3.md").string(), t3.str());
   return text + t3.str();
 }
+
+// report.html from what the run wrote: every table.md (and table3.md) with
+// the figures beside it, the settings, the inputs' hashes, the command.
+void write_evaluation_report(const EvaluateOptions& o, const std::string& text) {
+  ReportInput r;
+  r.title = "scopemia evaluate: " + fs::path(o.output).filename().string();
+  r.command = o.command.empty() ? "(library call)" : o.command;
+  auto join_list = [](const std::vector<std::string>& v) {
+    std::string s;
+    for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+    return s;
+  };
+  for (size_t s = 0; s < o.features.size(); ++s) r.settings.push_back({"feature set " + o.names[s], o.features[s]});
+  r.settings.push_back({"labels", o.labels});
+  if (!o.targets.empty()) r.settings.push_back({"targets", join_list(o.targets)});
+  if (!o.time_column.empty()) {
+    std::vector<std::string> h;
+    for (double x : o.horizons) h.push_back(fmt::format("{:g}", x));
+    r.settings.push_back({"survival", fmt::format("time {} ({}), event {}, horizons {}, Cox ridge penalty {:g}",
+                                                  o.time_column, o.time_unit, o.event_column, join_list(h),
+                                                  o.cox_penalty)});
+  }
+  r.settings.push_back({"validation", o.fold_column.empty()
+                                          ? fmt::format("{}-fold CV x {} repeats, stratified{}, seed {}", o.cv.folds,
+                                                        o.cv.repeats,
+                                                        o.group_column.empty() ? "" : ", grouped by " + o.group_column,
+                                                        o.cv.seed)
+                                          : "folds of column " + o.fold_column});
+  r.settings.push_back({"classifiers", o.models.empty() ? "the task's defaults" : join_list(o.models)});
+  r.settings.push_back({"hyperparameters", o.cv.tune ? fmt::format("tuned by inner {}-fold CV", o.cv.tune_folds)
+                                                     : "defaults (scikit-learn's)"});
+  r.settings.push_back({"features", o.columns.extra.empty() ? "columns written by an extractor (provenance)"
+                                                            : "written by an extractor, or matching /" + o.columns.extra + "/"});
+  r.settings.push_back({"bootstrap", fmt::format("{} resamples", o.bootstrap)});
+  if (!o.primary.empty()) r.settings.push_back({"primary learner", o.primary});
+  if (!o.subgroup_columns.empty()) r.settings.push_back({"subgroups", join_list(o.subgroup_columns)});
+  if (!o.site_column.empty()) r.settings.push_back({"site (leave-one-out)", o.site_column});
+  r.input_files = o.features;
+  r.input_files.push_back(o.labels);
+  for (const auto& f : o.holdout_features) r.input_files.push_back(f);
+  if (!o.holdout_labels.empty()) r.input_files.push_back(o.holdout_labels);
+  {
+    std::stringstream ss(text);
+    std::string line;
+    while (std::getline(ss, line))
+      if (line.rfind("warning: ", 0) == 0) r.notes.push_back(line);
+  }
+  auto section = [](const fs::path& dir, const std::string& title, const std::string& table) {
+    ReportSection s;
+    s.title = title;
+    std::ifstream in(dir / table);
+    s.markdown.assign((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    for (const auto& e : fs::directory_iterator(dir))
+      if (e.is_regular_file() && e.path().extension() == ".png") s.figures.push_back(e.path().string());
+    std::sort(s.figures.begin(), s.figures.end());
+    return s;
+  };
+  const fs::path out(o.output);
+  if (fs::exists(out / "table3.md")) r.sections.push_back(section(out, "All targets", "table3.md"));
+  if (fs::exists(out / "table.md")) r.sections.push_back(section(out, o.targets.empty() ? "" : o.targets[0], "table.md"));
+  std::vector<fs::path> subdirs;
+  for (const auto& e : fs::directory_iterator(out))
+    if (e.is_directory() && fs::exists(e.path() / "table.md")) subdirs.push_back(e.path());
+  std::sort(subdirs.begin(), subdirs.end());
+  for (const auto& d : subdirs) r.sections.push_back(section(d, d.filename().string(), "table.md"));
+  write_report((out / "report.html").string(), r);
+}
+
+}  // namespace
 
 std::string run_predict_features(const PredictFeaturesOptions& o) {
   if (o.output.empty()) throw InputError("give -o DIR");

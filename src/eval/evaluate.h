@@ -24,6 +24,27 @@ struct EvaluateOptions {
   int bootstrap = 2000;
   bool plots = true;
   std::string output;
+
+  // Binary endpoints: the audit of eval/binary_audit.h.
+  std::vector<std::string> subgroup_columns;  // labels columns, e.g. sex, site
+  std::string age_column;
+  std::vector<double> age_cuts;
+  std::string site_column;                    // leave-one-site-out validation
+  double sensitivity = 0.9;                   // the fixed-sensitivity operating point
+  // The pre-declared comparison's learner: its DeLong p is reported as is,
+  // the others as exploratory with Holm's adjustment.
+  std::string primary;
+
+  // Time-to-event endpoint (instead of --target): one binary endpoint per
+  // horizon (cases censored before it left out) and Harrell's C of a
+  // penalised Cox model's out-of-fold risk per feature set.
+  std::string time_column, event_column, time_unit = "months";
+  std::vector<double> horizons;
+  double cox_penalty = 1.0;
+
+  // report.html: the exact command and the tool's version, for the record.
+  std::string command;
+  bool report = true;
 };
 
 // Runs everything and returns the text printed to the terminal (the tables).

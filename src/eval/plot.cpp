@@ -62,13 +62,24 @@ bool run_script(const TempFolder& tmp, const std::string& script, const std::str
   return true;
 }
 
+// A gnuplot double-quoted string: a '\n' in `s` becomes a line break of the title.
+std::string double_quoted(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (c == '\n') out += "\\n";
+    else out += c;
+  }
+  return out + "\"";
+}
+
 std::string header(const std::string& png, const std::string& title, int w = 900, int h = 800) {
   return fmt::format(
       "set terminal pngcairo size {},{} font 'Sans,12' noenhanced\n"
       "set output {}\n"
       "set title {}\n"
       "set grid lc rgb '#dddddd'\n",
-      w, h, quoted(png), quoted(title));
+      w, h, quoted(png), double_quoted(title));
 }
 
 }  // namespace

@@ -155,4 +155,19 @@ BootstrapResult bootstrap_auc(const std::vector<int>& truth, const std::vector<d
   return bootstrap_paired(truth.size(), groups, resamples, seed, auc_of(a), auc_of(b.empty() ? a : b));
 }
 
+std::vector<double> holm_adjust(const std::vector<double>& p) {
+  std::vector<size_t> order;
+  for (size_t i = 0; i < p.size(); ++i)
+    if (!std::isnan(p[i])) order.push_back(i);
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return p[a] < p[b]; });
+  std::vector<double> out(p.size(), std::nan(""));
+  const size_t m = order.size();
+  double running = 0;
+  for (size_t k = 0; k < m; ++k) {
+    running = std::max(running, std::min(1.0, p[order[k]] * double(m - k)));
+    out[order[k]] = running;
+  }
+  return out;
+}
+
 }  // namespace scopemia::eval

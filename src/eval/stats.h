@@ -51,6 +51,10 @@ BootstrapResult bootstrap_paired(size_t n, const std::vector<std::string>& group
                                  const std::function<double(const std::vector<size_t>&)>& metric_a,
                                  const std::function<double(const std::vector<size_t>&)>& metric_b);
 
+// Holm's step-down adjustment of p-values (family-wise error rate): the
+// k-th smallest p times (m - k + 1), made monotone, capped at 1; NaN stays NaN.
+std::vector<double> holm_adjust(const std::vector<double>& p);
+
 // Standard normal CDF.
 double normal_cdf(double z);
 // The q-quantile (0..1) of values, linear interpolation as numpy's default.
