@@ -24,7 +24,7 @@ packages=(
   libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libjemalloc-dev libpng-dev zlib1g-dev libssl-dev
-  gnuplot-nox
+  gnuplot-nox chromium
   clang libclang-rt-dev
   pybind11-dev python3-dev python3-numpy python3-yaml python3-nibabel python3-pytest
 )

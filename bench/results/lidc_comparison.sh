@@ -23,10 +23,10 @@ $scopemia embed --cases "$cases" --model convnext3d_nano --seed 0 -j 2 -o "$work
 $scopemia evaluate \
   --features "$work/radiomics.csv" --name radiomics \
   --features "$work/embeddings.csv" --name scope-mia-random \
-  --features "$work/diameter.csv" --name diameter \
+  --features "$work/diameter.csv" --name diameter --feature-columns '^nodule_diameter$' \
   --labels "$work/labels.csv" --group-column patient_id \
   --target malignant --target nonsolid --target poorly_defined_margin --target lobulated --target spiculated \
-  --folds 5 --repeats 5 --seed 0 -o "$out"
+  --primary logreg --folds 5 --repeats 5 --seed 0 -o "$out"
 # Out-of-fold predictions stay in the work folder (3.4 MB): the tables, ROC
 # figures and comparisons are what docs/results keeps.
 for d in "$out"/*/; do

@@ -237,6 +237,7 @@ AuditOutput binary_audit(const std::string& dir, const std::string& target, cons
   if (sets.size() >= 2 && o.plots) {
     for (size_t b = 1; b < sets.size(); ++b)
       for (size_t m = 0; m < models.size(); ++m) {
+        if (!o.primary.empty() && models[m] != o.primary) continue;
         std::vector<BandSeries> curves;
         for (const ScoredSet* s : {&sets[0], &sets[b]}) {
           const auto score = positive_scores(*s->results[m]);

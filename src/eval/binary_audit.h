@@ -29,6 +29,7 @@ struct AuditOptions {
   std::vector<double> age_cuts;  // "<c1", "c1–c2", ..., ">=ck"
   std::string site_column;       // leave-one-site-out validation
   double sensitivity = 0.9;      // the fixed-sensitivity operating point
+  std::string primary;           // when given, the A-vs-B figures are drawn for this learner only
   int bootstrap = 2000;          // resamples of the ROC bands (cluster bootstrap when the data has groups)
   uint64_t seed = 0;
   bool plots = true;

@@ -396,6 +396,7 @@ TargetOutcome evaluate_target(const EvaluateOptions& o, const std::string& targe
     a.age_cuts = o.age_cuts;
     a.site_column = o.site_column;
     a.sensitivity = o.sensitivity;
+    a.primary = o.primary;
     a.bootstrap = o.bootstrap;
     a.seed = o.cv.seed;
     a.plots = o.plots && gnuplot_available();
