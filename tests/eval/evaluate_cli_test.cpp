@@ -308,5 +308,43 @@ TEST(EvaluateCli, SurvivalHorizonsAndCIndex) {
   EXPECT_LT(std::stod(c.rows[1][c.column("diff_ci_high")]), 0.0);  // noise - informative < 0
 }
 
+// --site-column: each site's AUC as a subgroup, and leave-one-site-out
+// validation (each site scored by learners fitted on the others).
+TEST(EvaluateCli, SiteColumnGivesSiteSubgroupsAndLeaveOneSiteOut) {
+  TempDir dir;
+  Random rng(31);
+  io::CsvTable labels, a;
+  labels.header = {"ID", "site", "age", "malignant"};
+  a.header = {"ID", "original_firstorder_Mean", "original_glcm_Contrast"};
+  const char* sites[] = {"AMC", "BWH", "MDA"};
+  for (int i = 0; i < 150; ++i) {
+    const std::string id = "c" + std::to_string(i);
+    const int y = rng.uniform() < 0.4;
+    labels.rows.push_back({id, sites[i % 3], std::to_string(40 + i % 50), std::to_string(y)});
+    a.rows.push_back({id, std::to_string(rng.normal() + 2.0 * y), std::to_string(rng.normal())});
+  }
+  io::write_csv(labels, dir.file("labels.csv"));
+  io::write_csv(a, dir.file("radiomics.csv"));
+  const auto r = run_cli({"--threads", "1", "evaluate", "--features", dir.file("radiomics.csv"), "--labels",
+                          dir.file("labels.csv"), "--target", "malignant", "--site-column", "site", "--age-column",
+                          "age", "--age-bins", "68", "--classifiers", "logreg", "--repeats", "1", "--no-plots",
+                          "--no-report", "-o", dir.file("out")});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const io::CsvTable loso = io::read_csv(dir.file("out") + "/site_validation.csv");
+  ASSERT_EQ(loso.rows.size(), 3u);
+  for (size_t k = 0; k < 3; ++k) {
+    EXPECT_EQ(loso.rows[k][loso.column("held_out_site")], sites[k]);
+    EXPECT_EQ(loso.rows[k][loso.column("n")], "50");
+    EXPECT_GT(std::stod(loso.rows[k][loso.column("auc")]), 0.8);
+  }
+  const io::CsvTable sub = io::read_csv(dir.file("out") + "/subgroups.csv");
+  std::map<std::string, int> n;
+  for (const auto& row : sub.rows) n[row[sub.column("column")] + "=" + row[sub.column("value")]] = std::stoi(row[sub.column("n")]);
+  EXPECT_EQ(n["site=BWH"], 50);
+  EXPECT_EQ(n["age=<68"], 84);   // ages 40..67 of the 50-cycle: 28 per 50 cases, 3 cycles
+  EXPECT_EQ(n["age=>=68"], 66);
+  EXPECT_NE(r.out.find("leave-one-site-out validation (3 sites"), std::string::npos) << r.out;
+}
+
 }  // namespace
 }  // namespace scopemia
