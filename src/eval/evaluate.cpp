@@ -792,13 +792,15 @@ std::string evaluate_targets(const EvaluateOptions& o) {
 // the figures beside it, the settings, the inputs' hashes, the command.
 void write_evaluation_report(const EvaluateOptions& o, const std::string& text) {
   ReportInput r;
-  r.title = "scopemia evaluate: " + fs::path(o.output).filename().string();
-  r.command = o.command.empty() ? "(library call)" : o.command;
   auto join_list = [](const std::vector<std::string>& v) {
     std::string s;
     for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
     return s;
   };
+  // (o.output is the staging folder here: its name is not the result's.)
+  r.title = "scopemia evaluate: " + join_list(o.names) + " on " +
+            (o.time_column.empty() ? join_list(o.targets) : "time to " + o.event_column);
+  r.command = o.command.empty() ? "(library call)" : o.command;
   for (size_t s = 0; s < o.features.size(); ++s) r.settings.push_back({"feature set " + o.names[s], o.features[s]});
   r.settings.push_back({"labels", o.labels});
   if (!o.targets.empty()) r.settings.push_back({"targets", join_list(o.targets)});
