@@ -30,5 +30,5 @@ $scopemia evaluate \
 # Out-of-fold predictions stay in the work folder (3.4 MB): the tables, ROC
 # figures and comparisons are what docs/results keeps.
 for d in "$out"/*/; do
-  mv "$d/oof_predictions.csv" "$work/oof_$(basename "$d").csv"
+  if [ -f "$d/oof_predictions.csv" ]; then mv "$d/oof_predictions.csv" "$work/oof_$(basename "$d").csv"; fi
 done

@@ -184,19 +184,24 @@ void write_points(const std::string& path, const std::vector<double>& x, const s
   std::ofstream f(path);
   for (size_t i = 0; i < x.size(); ++i) f << x[i] << ' ' << y[i] << '\n';
 }
+
+// A square 0..1 x 0..1 plot with its legend below it, up to "plot ".
+std::string unit_square_plot(const std::string& png, const std::string& title, const std::string& xlabel,
+                             const std::string& ylabel) {
+  return header(png, title, 900, 980) +
+         fmt::format("set xlabel {}\nset ylabel {}\n", quoted(xlabel), quoted(ylabel)) +
+         "set xrange [0:1]\nset yrange [0:1]\nset size ratio -1\n"
+         "set key below left vertical Left reverse samplen 2\n"
+         "set style fill transparent solid 0.22 noborder\n"
+         "plot ";
+}
 }  // namespace
 
 bool plot_roc_bands(const std::string& png, const std::string& title, const std::vector<BandSeries>& curves) {
   if (!gnuplot_available() || curves.empty()) return false;
   TempFolder tmp;
-  std::string script = header(png, title, 900, 980);
-  script +=
-      "set xlabel 'False positive rate (1 - specificity)'\n"
-      "set ylabel 'True positive rate (sensitivity)'\n"
-      "set xrange [0:1]\nset yrange [0:1]\nset size ratio -1\n"
-      "set key below left vertical Left reverse samplen 2\n"
-      "set style fill transparent solid 0.22 noborder\n"
-      "plot ";
+  std::string script =
+      unit_square_plot(png, title, "False positive rate (1 - specificity)", "True positive rate (sensitivity)");
   for (size_t c = 0; c < curves.size(); ++c) {
     const std::string colour = kOkabeIto[c % 8];
     const std::string band = tmp.file(fmt::format("b{}.dat", c));
@@ -218,13 +223,8 @@ bool plot_roc_bands(const std::string& png, const std::string& title, const std:
 bool plot_reliability(const std::string& png, const std::string& title, const std::vector<Series>& series) {
   if (!gnuplot_available() || series.empty()) return false;
   TempFolder tmp;
-  std::string script = header(png, title, 900, 980);
-  script +=
-      "set xlabel 'Mean predicted probability (bin)'\n"
-      "set ylabel 'Observed fraction of positives (bin)'\n"
-      "set xrange [0:1]\nset yrange [0:1]\nset size ratio -1\n"
-      "set key below left vertical Left reverse samplen 2\n"
-      "plot ";
+  std::string script =
+      unit_square_plot(png, title, "Mean predicted probability (bin)", "Observed fraction of positives (bin)");
   for (size_t c = 0; c < series.size(); ++c) {
     const std::string data = tmp.file(fmt::format("r{}.dat", c));
     write_points(data, series[c].x, series[c].y);
