@@ -1,12 +1,16 @@
 #include "cli/batch.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdlib>
 #include <atomic>
 #include <map>
 #include <set>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/progress.h"
 #include "core/runtime.h"
@@ -70,8 +74,40 @@ io::CsvTable batch_table(const std::vector<std::string>& input_header, const std
   return t;
 }
 
+std::string format_table(const io::CsvTable& table, const std::string& format,
+                         const std::vector<std::string>& text_columns) {
+  if (format == "csv") return io::to_csv(table);
+  if (format == "txt") {
+    std::string out;
+    for (size_t r = 0; r < table.rows.size(); ++r)
+      for (size_t c = 0; c < table.header.size(); ++c)
+        out += fmt::format("Case-{}_{}: {}\n", r + 1, table.header[c], table.rows[r][c]);
+    return out;
+  }
+  if (format != "json") throw InputError(fmt::format("--format '{}': expected csv, json or txt", format));
+  nlohmann::ordered_json cases = nlohmann::ordered_json::array();
+  for (const auto& row : table.rows) {
+    nlohmann::ordered_json object = nlohmann::ordered_json::object();
+    for (size_t c = 0; c < table.header.size(); ++c) {
+      const std::string& v = row[c];
+      if (std::find(text_columns.begin(), text_columns.end(), table.header[c]) != text_columns.end()) {
+        object[table.header[c]] = v;
+        continue;
+      }
+      char* end = nullptr;
+      const double x = v.empty() ? 0 : std::strtod(v.c_str(), &end);
+      const bool number = !v.empty() && end == v.c_str() + v.size() && v.find_first_of("xX") == std::string::npos;
+      if (!number) object[table.header[c]] = v;
+      else if (std::isfinite(x)) object[table.header[c]] = x;
+      else object[table.header[c]] = nullptr;  // JSON has no NaN
+    }
+    cases.push_back(std::move(object));
+  }
+  return cases.dump(2) + "\n";
+}
+
 int finish_batch(const io::CaseManifest& manifest, const std::vector<CaseRow>& rows, const std::string& output,
-                 Context& ctx) {
+                 Context& ctx, const std::string& format) {
   int failed = 0;
   for (size_t i = 0; i < rows.size(); ++i)
     if (!rows[i].error.empty()) {
@@ -79,8 +115,13 @@ int finish_batch(const io::CaseManifest& manifest, const std::vector<CaseRow>& r
       ctx.err << "scopemia: case " << manifest.cases[i].id << ": " << rows[i].error << "\n";
     }
   const io::CsvTable table = batch_table(manifest.header, rows);
-  if (output.empty()) ctx.out << io::to_csv(table);
-  else io::write_csv(table, output);
+  if (format == "csv" && !output.empty()) io::write_csv(table, output);
+  else {
+    std::vector<std::string> text_columns = manifest.header;
+    text_columns.push_back("error");
+    if (output.empty()) ctx.out << format_table(table, format, text_columns);
+    else write_file_atomically(output, format_table(table, format, text_columns));
+  }
   return failed > 0 ? kExitSomeCasesFailed : kExitOk;
 }
 

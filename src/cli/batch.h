@@ -35,9 +35,16 @@ std::vector<CaseRow> run_batch(const io::CaseManifest& manifest, int jobs, const
 // in first-seen order.
 io::CsvTable batch_table(const std::vector<std::string>& input_header, const std::vector<CaseRow>& rows);
 
+// The table in PyRadiomics's output formats: "csv"; "json" (a list of one
+// object per case, indent 2, as its --format json; values that are numbers
+// as numbers, NaN as null, the `text_columns` — the cases file's — always as
+// strings); "txt" (one "Case-<n>_<column>: <value>" line per value).
+std::string format_table(const io::CsvTable& table, const std::string& format,
+                         const std::vector<std::string>& text_columns = {});
+
 // Reports failed cases on stderr, writes the table (stdout when `output` is
-// empty, else atomically) and returns the exit code.
+// empty, else atomically) in `format` and returns the exit code.
 int finish_batch(const io::CaseManifest& manifest, const std::vector<CaseRow>& rows, const std::string& output,
-                 Context& ctx);
+                 Context& ctx, const std::string& format = "csv");
 
 }  // namespace scopemia::cli

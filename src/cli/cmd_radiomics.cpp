@@ -1,6 +1,7 @@
 // scopemia radiomics IMAGE MASK [--params P.yaml] [--label N] [-o out.csv]
 // scopemia radiomics --batch cases.csv [--params P.yaml] [-j N] [--shard I/N] [-o out.csv]
 #include <algorithm>
+#include <filesystem>
 #include <memory>
 #include <optional>
 
@@ -11,16 +12,73 @@
 #include "core/error.h"
 #include "core/runtime.h"
 #include "imaging/itk_filters.h"
+#include "io/image_io.h"
 #include "radiomics/extractor.h"
 
 namespace scopemia::cli {
 namespace {
 
+namespace fs = std::filesystem;
+
 struct RadiomicsOptions {
   std::string image, mask, params, batch, output, shard;
   std::optional<int> label;
   int jobs = 1;
+  // PyRadiomics's command-line options (its names work too: -p/--param, --out).
+  std::vector<std::string> settings;  // -s key:value
+  std::string format = "csv";         // -f csv|json|txt
+  std::string format_path;            // absolute|relative|basename; empty = as written
+  bool validate = false;
 };
+
+// -s/--setting key:value, as PyRadiomics's command line takes them.
+radiomics::Params with_overrides(radiomics::Params params, const std::vector<std::string>& settings) {
+  std::vector<std::pair<std::string, radiomics::PyValue>> overrides;
+  for (const std::string& s : settings) {
+    const size_t colon = s.find(':');
+    if (colon == std::string::npos || colon == 0)
+      throw InputError(fmt::format("--setting '{}': expected key:value (e.g. binWidth:10)", s));
+    const std::string key = s.substr(0, colon);
+    overrides.emplace_back(key, radiomics::parse_setting_text(key, s.substr(colon + 1), "--setting"));
+  }
+  if (!overrides.empty()) radiomics::apply_setting_overrides(params, overrides, "--setting");
+  return params;
+}
+
+// --format-path: how the Image and Mask columns are written, as PyRadiomics does
+// (relative: to the cases file's folder, or the working folder for one case).
+void format_paths(io::CaseManifest& manifest, const std::string& how) {
+  if (how.empty()) return;
+  const fs::path base = manifest.path.empty() ? fs::current_path() : fs::absolute(manifest.path).parent_path();
+  for (io::Case& c : manifest.cases)
+    for (auto& [column, value] : c.columns) {
+      if (column != "Image" && column != "Mask") continue;
+      const std::string resolved = column == "Image" ? c.image : c.mask;
+      const fs::path absolute = fs::absolute(resolved).lexically_normal();
+      if (how == "absolute") value = absolute.string();
+      else if (how == "basename") value = absolute.filename().string();
+      else value = absolute.lexically_relative(base).string();
+    }
+}
+
+// --validate: the parameters and every case's files are readable; nothing is extracted.
+int validate_only(const radiomics::Params& params, const io::CaseManifest& manifest, Context& ctx) {
+  int bad = 0;
+  for (const io::Case& c : manifest.cases) {
+    try {
+      io::read_info(c.image);
+      const std::string mask_file = c.mask.substr(0, c.mask.find('#'));
+      if (mask_file.size() == c.mask.size()) io::read_info(c.mask);
+      else if (!fs::is_regular_file(mask_file)) throw InputError(mask_file, "no such file");
+    } catch (const std::exception& e) {
+      ++bad;
+      ctx.err << "scopemia: case " << c.id << ": " << e.what() << "\n";
+    }
+  }
+  ctx.out << fmt::format("{}: {} case(s), {} with unreadable inputs; parameters {} valid\n",
+                         bad ? "invalid" : "valid", manifest.cases.size(), bad, params.source);
+  return bad ? kExitBadInput : kExitOk;
+}
 
 // Runs one case: diagnostics, then features at full precision.
 CaseValues run_case(const radiomics::Extractor& extractor, const io::Case& c, std::optional<int> label) {
@@ -35,8 +93,7 @@ CaseValues run_case(const radiomics::Extractor& extractor, const io::Case& c, st
 
 int run_radiomics(const RadiomicsOptions& o, Context& ctx) {
   const radiomics::Params params =
-      o.params.empty() ? radiomics::default_params() : radiomics::load_params(o.params);
-  const radiomics::Extractor extractor(params);
+      with_overrides(o.params.empty() ? radiomics::default_params() : radiomics::load_params(o.params), o.settings);
 
   io::CaseManifest manifest;
   if (!o.batch.empty()) {
@@ -53,16 +110,19 @@ int run_radiomics(const RadiomicsOptions& o, Context& ctx) {
     manifest.header = {"Image", "Mask"};
     manifest.cases.push_back(c);
   }
+  if (o.validate) return validate_only(params, manifest, ctx);
+  format_paths(manifest, o.format_path);
+  const radiomics::Extractor extractor(params);
   imaging::set_itk_threads(o.jobs > 1 ? 1 : (ctx.threads > 0 ? ctx.threads : hardware_threads()));
   if (o.batch.empty()) {  // one case: its failure is the command's (one line, exit 2, no output)
     CaseRow row;
     row.inputs = manifest.cases[0].columns;
     row.values = run_case(extractor, manifest.cases[0], o.label);
-    return finish_batch(manifest, {row}, o.output, ctx);
+    return finish_batch(manifest, {row}, o.output, ctx, o.format);
   }
   const auto rows = run_batch(manifest, o.jobs, "radiomics",
                               [&](const io::Case& c) { return run_case(extractor, c, o.label); });
-  return finish_batch(manifest, rows, o.output, ctx);
+  return finish_batch(manifest, rows, o.output, ctx, o.format);
 }
 
 }  // namespace
@@ -74,10 +134,20 @@ Command add_radiomics_command(CLI::App& parent) {
       "radiomics", "PyRadiomics-compatible features of one case (IMAGE MASK) or a cohort (--batch cases.csv)");
   app->add_option("image", o->image, "Image file or DICOM folder");
   app->add_option("mask", o->mask, "Mask (label map) file");
-  app->add_option("--params", o->params, "PyRadiomics parameter file (YAML); default: PyRadiomics's defaults");
+  app->add_option("--params,-p,--param", o->params,
+                  "PyRadiomics parameter file (YAML); default: PyRadiomics's defaults");
+  app->add_option("-s,--setting", o->settings,
+                  "A setting over the parameter file, key:value (repeat; lists comma-separated), as PyRadiomics's -s");
+  app->add_option("-f,--format", o->format, "Output format: csv, json (a list of cases) or txt (Case-N_name: value)")
+      ->check(CLI::IsMember({"csv", "json", "txt"}))->capture_default_str();
+  app->add_option("--format-path", o->format_path,
+                  "How the Image/Mask columns are written: absolute, relative (to the cases file) or basename; "
+                  "default as written")
+      ->check(CLI::IsMember({"absolute", "relative", "basename"}));
+  app->add_flag("--validate", o->validate, "Check the parameters and every case's files; extract nothing");
   auto* label_opt = app->add_option("--label", *label, "ROI label (overrides the params' label)")
                         ->check(CLI::Range(1, 255));
-  app->add_option("-o,--output", o->output, "Output CSV (default: stdout)");
+  app->add_option("-o,--output,--out", o->output, "Output file (default: stdout)");
   app->add_option("--batch", o->batch, "Cases CSV with Image and Mask columns (PyRadiomics batch format)");
   app->add_option("-j,--jobs", o->jobs, "Cases processed in parallel")->check(CLI::PositiveNumber);
   app->add_option("--shard", o->shard, "I/N: only every N-th case starting at I (0-based)");

@@ -629,6 +629,41 @@ void default_classes(Params& p) {
 
 }  // namespace
 
+PyValue parse_setting_text(const std::string& key, const std::string& text, const std::string& source) {
+  const PyValue defaults = Settings::default_dict();
+  const PyValue* known = defaults.get(key);
+  static const std::vector<std::string> list_keys = {"resampledPixelSpacing", "distances", "sigma", "resegmentRange"};
+  auto scalar = [&](const std::string& t) {
+    if (known && known->kind == PyValue::Kind::Bool) {
+      std::string lower = t;
+      std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+      return PyValue::boolean(lower == "1" || lower == "true");
+    }
+    if (matches_int(t)) return PyValue::integer(std::strtoll(t.c_str(), nullptr, 10));
+    char* end = nullptr;
+    const double v = std::strtod(t.c_str(), &end);
+    if (!t.empty() && end == t.c_str() + t.size()) return PyValue::real(v);
+    if (t == "None" || t == "null") return PyValue::none();
+    return PyValue::str(t);
+  };
+  if (std::find(list_keys.begin(), list_keys.end(), key) != list_keys.end()) {
+    PyValue list;
+    list.kind = PyValue::Kind::List;
+    std::stringstream ss(text);
+    std::string item;
+    while (std::getline(ss, item, ',')) list.list.push_back(scalar(item));
+    return list;
+  }
+  (void)source;
+  return scalar(text);
+}
+
+void apply_setting_overrides(Params& p, const std::vector<std::pair<std::string, PyValue>>& overrides,
+                             const std::string& source) {
+  for (const auto& [key, value] : overrides) apply_setting(p.settings, key, value, source);
+  finish_image_types(p);
+}
+
 Params default_params() {
   Params p;
   p.source = "(defaults)";

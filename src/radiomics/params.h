@@ -138,6 +138,17 @@ struct Params {
   std::string source;                              // the file, for messages
 };
 
+// A `--setting key:value` of PyRadiomics's command line as a typed value:
+// list settings (resampledPixelSpacing, distances, sigma, resegmentRange)
+// split at commas, booleans from 1/0/true/false, numbers as numbers, else
+// text. InputError naming `source` for an unknown key.
+PyValue parse_setting_text(const std::string& key, const std::string& text, const std::string& source);
+// Applies settings over loaded parameters as PyRadiomics's
+// RadiomicsFeatureExtractor(params, **overrides) does: over the global
+// settings, each image type's own keys still winning.
+void apply_setting_overrides(Params& params, const std::vector<std::pair<std::string, PyValue>>& overrides,
+                             const std::string& source);
+
 // PyRadiomics's defaults: Original image, every class but shape2D.
 Params default_params();
 // Parses a PyRadiomics YAML parameter file.

@@ -5,6 +5,7 @@
 #include <map>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "io/csv.h"
 #include "io/image_io.h"
@@ -218,6 +219,80 @@ TEST(CliRadiomics, WholeLidcCohortMatchesPyRadiomics) {
   EXPECT_EQ(mismatched, 0) << "worst relative error " << worst << " at " << worst_at;
   std::cout << "compared " << compared << " values in " << feature_columns
             << " columns; worst relative error " << worst << "\n";
+}
+
+// PyRadiomics's command-line options give what the scopemia-named ones give
+// (issue 15): -p/--param, --out, -s key:value, -f json/txt, --format-path,
+// --validate.
+TEST(CliRadiomics, PyRadiomicsOptionNamesFormatsAndValidate) {
+  SCOPEMIA_REFDATA(image, "pyradiomics/brain1_image.nrrd");
+  SCOPEMIA_REFDATA(mask, "pyradiomics/brain1_label.nrrd");
+  TempDir tmp;
+  write_text(tmp.file("p.yaml"), "setting: {binWidth: 25, label: 1}\nimageType: {Original: {}}\n");
+  write_text(tmp.file("p10.yaml"), "setting: {binWidth: 10, label: 1, resampledPixelSpacing: [2, 2, 2]}\n"
+                                   "imageType: {Original: {}}\n");
+  // scopemia's names, with the settings in the file.
+  ASSERT_EQ(run_cli({"radiomics", image, mask, "--params", tmp.file("p10.yaml"), "-o", tmp.file("a.csv")}).code, 0);
+  // PyRadiomics's names, the settings from -s over another file.
+  const auto r = run_cli({"radiomics", image, mask, "-p", tmp.file("p.yaml"), "-s", "binWidth:10", "--setting",
+                          "resampledPixelSpacing:2,2,2", "--out", tmp.file("b.csv")});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const io::CsvTable a = io::read_csv(tmp.file("a.csv")), b = io::read_csv(tmp.file("b.csv"));
+  ASSERT_EQ(a.header, b.header);
+  int features = 0;
+  for (size_t c = 0; c < a.header.size(); ++c)
+    if (a.header[c].rfind("original_", 0) == 0) {
+      EXPECT_EQ(a.rows[0][c], b.rows[0][c]) << a.header[c];
+      ++features;
+    }
+  EXPECT_EQ(features, 107);
+  EXPECT_NE(b.rows[0][b.column("diagnostics_Configuration_Settings")].find("'binWidth': 10"), std::string::npos);
+  // A wrong setting is one line naming it.
+  const auto bad = run_cli({"radiomics", image, mask, "-s", "binWidth:-3"});
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.err.find("binWidth"), std::string::npos) << bad.err;
+  EXPECT_EQ(run_cli({"radiomics", image, mask, "-s", "binWidth"}).code, 2);
+
+  // -f json: a list of cases whose values equal the CSV's.
+  const auto j = run_cli({"radiomics", image, mask, "--params", tmp.file("p10.yaml"), "-f", "json"});
+  ASSERT_EQ(j.code, 0) << j.err;
+  const auto cases = nlohmann::json::parse(j.out);
+  ASSERT_TRUE(cases.is_array());
+  ASSERT_EQ(cases.size(), 1u);
+  const auto& c0 = cases[0];
+  ASSERT_EQ(c0.size(), a.header.size());
+  for (size_t c = 0; c < a.header.size(); ++c) {
+    const auto& v = c0.at(a.header[c]);
+    if (v.is_number()) EXPECT_EQ(v.get<double>(), std::stod(a.rows[0][c])) << a.header[c];
+    else if (v.is_string()) EXPECT_EQ(v.get<std::string>(), a.rows[0][c]) << a.header[c];
+    else ADD_FAILURE() << a.header[c] << " is neither number nor string";
+  }
+  EXPECT_TRUE(c0.at("Image").is_string());
+  // -f txt: PyRadiomics's "Case-N_name: value" lines.
+  const auto t = run_cli({"radiomics", image, mask, "-f", "txt"});
+  ASSERT_EQ(t.code, 0) << t.err;
+  EXPECT_NE(t.out.find("Case-1_original_firstorder_Mean: "), std::string::npos) << t.out.substr(0, 300);
+  EXPECT_NE(t.out.find("Case-1_Image: " + image), std::string::npos);
+
+  // --format-path basename / absolute on the Image and Mask columns.
+  const auto base = run_cli({"radiomics", image, mask, "--format-path", "basename", "-f", "txt"});
+  EXPECT_NE(base.out.find("Case-1_Image: brain1_image.nrrd\n"), std::string::npos);
+  EXPECT_NE(base.out.find("Case-1_Mask: brain1_label.nrrd\n"), std::string::npos);
+
+  // --validate: a bad parameter file is caught without extracting anything.
+  write_text(tmp.file("bad.yaml"), "setting: {binWidht: 25}\n");
+  const auto v = run_cli({"radiomics", image, mask, "-p", tmp.file("bad.yaml"), "--validate", "-o", tmp.file("v.csv")});
+  EXPECT_EQ(v.code, 2);
+  EXPECT_NE(v.err.find("bad.yaml"), std::string::npos) << v.err;
+  EXPECT_NE(v.err.find("binWidht"), std::string::npos) << v.err;
+  EXPECT_FALSE(std::ifstream(tmp.file("v.csv")).good());
+  const auto ok = run_cli({"radiomics", image, mask, "-p", tmp.file("p.yaml"), "--validate"});
+  EXPECT_EQ(ok.code, 0) << ok.err;
+  EXPECT_NE(ok.out.find("valid: 1 case(s)"), std::string::npos) << ok.out;
+  EXPECT_EQ(ok.out.find("original_"), std::string::npos);  // nothing extracted
+  const auto missing = run_cli({"radiomics", image, tmp.file("nope.nrrd"), "--validate"});
+  EXPECT_EQ(missing.code, 2);
+  EXPECT_NE(missing.err.find("nope.nrrd"), std::string::npos) << missing.err;
 }
 
 }  // namespace
