@@ -17,8 +17,28 @@
 
 namespace scopemia::cli {
 
-io::CaseManifest load_batch(const std::string& csv_path, const std::string& shard) {
+std::string resolve_shard(const std::string& shard) {
+  if (shard != "auto") return shard;
+  auto env = [](const char* name) -> std::string {
+    const char* v = std::getenv(name);
+    return v ? v : "";
+  };
+  const std::string id = env("SLURM_ARRAY_TASK_ID"), count = env("SLURM_ARRAY_TASK_COUNT");
+  if (id.empty() || count.empty())
+    throw InputError("--shard auto: SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT are not set (not a SLURM array task?)");
+  const std::string min = env("SLURM_ARRAY_TASK_MIN");
+  try {
+    const long index = std::stol(id) - (min.empty() ? 0 : std::stol(min));
+    return fmt::format("{}/{}", index, std::stol(count));
+  } catch (const std::exception&) {
+    throw InputError(fmt::format("--shard auto: SLURM_ARRAY_TASK_ID '{}' / SLURM_ARRAY_TASK_COUNT '{}' are not numbers",
+                                 id, count));
+  }
+}
+
+io::CaseManifest load_batch(const std::string& csv_path, const std::string& shard_option) {
   io::CaseManifest manifest = io::read_case_manifest(csv_path);
+  const std::string shard = resolve_shard(shard_option);
   if (!shard.empty()) {
     const auto [i, n] = io::parse_shard(shard);
     manifest = manifest.shard(i, n);
@@ -53,10 +73,12 @@ std::vector<CaseRow> run_batch(const io::CaseManifest& manifest, int jobs, const
   return rows;
 }
 
-io::CsvTable batch_table(const std::vector<std::string>& input_header, const std::vector<CaseRow>& rows) {
+io::CsvTable batch_table(const std::vector<std::string>& input_header, const std::vector<CaseRow>& rows,
+                         bool error_column) {
   io::CsvTable t;
   t.header = input_header;
-  const bool any_error = std::any_of(rows.begin(), rows.end(), [](const CaseRow& r) { return !r.error.empty(); });
+  const bool any_error =
+      error_column || std::any_of(rows.begin(), rows.end(), [](const CaseRow& r) { return !r.error.empty(); });
   if (any_error) t.header.push_back("error");
   std::set<std::string> seen(t.header.begin(), t.header.end());
   for (const CaseRow& r : rows)
@@ -107,14 +129,14 @@ std::string format_table(const io::CsvTable& table, const std::string& format,
 }
 
 int finish_batch(const io::CaseManifest& manifest, const std::vector<CaseRow>& rows, const std::string& output,
-                 Context& ctx, const std::string& format) {
+                 Context& ctx, const std::string& format, bool error_column) {
   int failed = 0;
   for (size_t i = 0; i < rows.size(); ++i)
     if (!rows[i].error.empty()) {
       ++failed;
       ctx.err << "scopemia: case " << manifest.cases[i].id << ": " << rows[i].error << "\n";
     }
-  const io::CsvTable table = batch_table(manifest.header, rows);
+  const io::CsvTable table = batch_table(manifest.header, rows, error_column);
   if (format == "csv" && !output.empty()) io::write_csv(table, output);
   else {
     std::vector<std::string> text_columns = manifest.header;

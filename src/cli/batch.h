@@ -14,7 +14,7 @@
 
 namespace scopemia::cli {
 
-// The manifest of --batch, sharded by --shard "I/N" when given.
+// The manifest of --batch, sharded by --shard "I/N" or "auto" (resolve_shard).
 io::CaseManifest load_batch(const std::string& csv_path, const std::string& shard);
 
 // Named output values of one case, in column order.
@@ -31,9 +31,12 @@ struct CaseRow {
 std::vector<CaseRow> run_batch(const io::CaseManifest& manifest, int jobs, const std::string& label,
                                const std::function<CaseValues(const io::Case&)>& run_case);
 
-// Input columns, `error` (only when a case failed), then every value column
-// in first-seen order.
-io::CsvTable batch_table(const std::vector<std::string>& input_header, const std::vector<CaseRow>& rows);
+// Input columns, `error` (empty when the case succeeded), then every value
+// column in first-seen order. The `error` column is always there, so shards
+// of one cohort have the same columns whichever of their cases failed;
+// `error_column` false (one case, whose failure is the command's) leaves it out.
+io::CsvTable batch_table(const std::vector<std::string>& input_header, const std::vector<CaseRow>& rows,
+                         bool error_column = true);
 
 // The table in PyRadiomics's output formats: "csv"; "json" (a list of one
 // object per case, indent 2, as its --format json; values that are numbers
@@ -45,6 +48,11 @@ std::string format_table(const io::CsvTable& table, const std::string& format,
 // Reports failed cases on stderr, writes the table (stdout when `output` is
 // empty, else atomically) in `format` and returns the exit code.
 int finish_batch(const io::CaseManifest& manifest, const std::vector<CaseRow>& rows, const std::string& output,
-                 Context& ctx, const std::string& format = "csv");
+                 Context& ctx, const std::string& format = "csv", bool error_column = true);
+
+// The manifest of --batch, sharded by --shard "I/N", or by "auto": the task
+// of a SLURM job array (SLURM_ARRAY_TASK_ID minus SLURM_ARRAY_TASK_MIN, of
+// SLURM_ARRAY_TASK_COUNT), so `sbatch --array=0-9` needs no arithmetic.
+std::string resolve_shard(const std::string& shard);
 
 }  // namespace scopemia::cli

@@ -208,7 +208,7 @@ Command add_embed_command(CLI::App& parent) {
                 "Instead of embeddings: per PDE block, the share of in-plane spectral energy above half Nyquist of "
                 "the anatomical and the textural stream (hf_share_pde<b>A/T; the disentanglement measure)");
   app->add_option("-j,--jobs", o->jobs, "Cases processed in parallel")->check(CLI::PositiveNumber);
-  app->add_option("--shard", o->shard, "I/N: only every N-th case starting at I (0-based)");
+  app->add_option("--shard", o->shard, "I/N: only every N-th case starting at I (0-based); auto: this SLURM array task's share");
   return {app, [o, app](Context& ctx) { return run_embed(*o, *app, ctx); }};
 }
 

@@ -118,7 +118,7 @@ int run_radiomics(const RadiomicsOptions& o, Context& ctx) {
     CaseRow row;
     row.inputs = manifest.cases[0].columns;
     row.values = run_case(extractor, manifest.cases[0], o.label);
-    return finish_batch(manifest, {row}, o.output, ctx, o.format);
+    return finish_batch(manifest, {row}, o.output, ctx, o.format, /*error_column=*/false);
   }
   const auto rows = run_batch(manifest, o.jobs, "radiomics",
                               [&](const io::Case& c) { return run_case(extractor, c, o.label); });
@@ -150,7 +150,8 @@ Command add_radiomics_command(CLI::App& parent) {
   app->add_option("-o,--output,--out", o->output, "Output file (default: stdout)");
   app->add_option("--batch", o->batch, "Cases CSV with Image and Mask columns (PyRadiomics batch format)");
   app->add_option("-j,--jobs", o->jobs, "Cases processed in parallel")->check(CLI::PositiveNumber);
-  app->add_option("--shard", o->shard, "I/N: only every N-th case starting at I (0-based)");
+  app->add_option("--shard", o->shard,
+                  "I/N: only every N-th case starting at I (0-based); auto: this SLURM array task's share");
   return {app, [o, label, label_opt](Context& ctx) {
             if (label_opt->count() > 0) o->label = *label;
             return run_radiomics(*o, ctx);

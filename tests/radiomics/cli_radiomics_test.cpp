@@ -295,5 +295,44 @@ TEST(CliRadiomics, PyRadiomicsOptionNamesFormatsAndValidate) {
   EXPECT_NE(missing.err.find("nope.nrrd"), std::string::npos) << missing.err;
 }
 
+// --shard auto takes the share of a SLURM array task from the environment;
+// every batch output has the `error` column, failed case or not.
+TEST(CliRadiomics, ShardAutoFromSlurmAndAFixedSchema) {
+  SCOPEMIA_REFDATA(image, "pyradiomics/brain1_image.nrrd");
+  SCOPEMIA_REFDATA(mask, "pyradiomics/brain1_label.nrrd");
+  TempDir tmp;
+  std::string csv = "ID,Image,Mask\n";
+  for (int k = 0; k < 5; ++k) csv += "c" + std::to_string(k) + "," + image + "," + mask + "\n";
+  write_text(tmp.file("cases.csv"), csv);
+  auto ids = [&](const std::vector<std::string>& extra) {
+    std::vector<std::string> args{"radiomics", "--batch", tmp.file("cases.csv")};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const auto r = run_cli(args);
+    EXPECT_EQ(r.code, 0) << r.err;
+    const io::CsvTable t = io::parse_csv(r.out, "out");
+    EXPECT_EQ(t.header[3], "error");  // no case failed: the column is there all the same
+    std::vector<std::string> out;
+    for (const auto& row : t.rows) {
+      out.push_back(row[0]);
+      EXPECT_EQ(row[3], "");
+    }
+    return out;
+  };
+  ::setenv("SLURM_ARRAY_TASK_ID", "11", 1);
+  ::setenv("SLURM_ARRAY_TASK_MIN", "10", 1);
+  ::setenv("SLURM_ARRAY_TASK_COUNT", "2", 1);
+  EXPECT_EQ(ids({"--shard", "auto"}), ids({"--shard", "1/2"}));
+  EXPECT_EQ(ids({"--shard", "auto"}), (std::vector<std::string>{"c1", "c3"}));
+  ::unsetenv("SLURM_ARRAY_TASK_ID");
+  const auto r = run_cli({"radiomics", "--batch", tmp.file("cases.csv"), "--shard", "auto"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("SLURM_ARRAY_TASK_ID"), std::string::npos) << r.err;
+  ::unsetenv("SLURM_ARRAY_TASK_MIN");
+  ::unsetenv("SLURM_ARRAY_TASK_COUNT");
+  // One case (not --batch): its failure is the command's, no error column.
+  const auto one = run_cli({"radiomics", image, mask});
+  EXPECT_EQ(io::parse_csv(one.out, "one").column("error"), -1);
+}
+
 }  // namespace
 }  // namespace scopemia
