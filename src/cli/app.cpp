@@ -37,6 +37,7 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
       add_mci_command(app),
       add_dicom_command(app),
       add_radiomics_command(app),
+      add_merge_command(app),
       add_embed_command(app),
       add_explain_command(app),
       add_infer_command(app),

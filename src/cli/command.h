@@ -38,5 +38,6 @@ Command add_pretrain_command(CLI::App& parent);
 Command add_ablate_command(CLI::App& parent);
 Command add_launch_command(CLI::App& parent);
 Command add_sweep_command(CLI::App& parent);
+Command add_merge_command(CLI::App& parent);
 
 }  // namespace scopemia::cli

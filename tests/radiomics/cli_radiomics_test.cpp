@@ -334,5 +334,43 @@ TEST(CliRadiomics, ShardAutoFromSlurmAndAFixedSchema) {
   EXPECT_EQ(io::parse_csv(one.out, "one").column("error"), -1);
 }
 
+// Shards of a cohort with a failing case merge into the table an unsharded
+// run writes, byte for byte; missing and duplicate cases are reported.
+TEST(CliRadiomics, ShardsWithAFailingCaseMergeIntoTheUnshardedTable) {
+  SCOPEMIA_REFDATA(image, "pyradiomics/brain1_image.nrrd");
+  SCOPEMIA_REFDATA(mask, "pyradiomics/brain1_label.nrrd");
+  TempDir tmp;
+  std::string csv = "ID,Image,Mask,site\n";
+  for (int k = 0; k < 5; ++k) csv += "c" + std::to_string(k) + "," + image + "," + mask + ",A\n";
+  csv += "broken," + image + "," + tmp.file("no_mask.nrrd") + ",B\n";
+  write_text(tmp.file("cases.csv"), csv);
+  auto run = [&](std::vector<std::string> args) { return run_cli(args); };
+  const auto full = run({"radiomics", "--batch", tmp.file("cases.csv"), "-s", "binCount:8", "-o", tmp.file("full.csv")});
+  EXPECT_EQ(full.code, 3) << full.err;
+  for (int s = 0; s < 3; ++s)
+    run({"radiomics", "--batch", tmp.file("cases.csv"), "-s", "binCount:8", "--shard", std::to_string(s) + "/3", "-o",
+         tmp.file("p" + std::to_string(s) + ".csv")});
+  auto slurp = [](const std::string& path) {
+    std::ifstream in(path);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  };
+  const auto m = run({"merge", tmp.file("p2.csv"), tmp.file("p0.csv"), tmp.file("p1.csv"), "--cases",
+                      tmp.file("cases.csv"), "-o", tmp.file("merged.csv")});
+  EXPECT_EQ(m.code, 3) << m.err;  // the broken case failed, as in the unsharded run
+  EXPECT_NE(m.err.find("merged 3 part(s): 6 cases, 1 failed, 0 missing, 0 duplicate"), std::string::npos) << m.err;
+  EXPECT_EQ(slurp(tmp.file("merged.csv")), slurp(tmp.file("full.csv")));
+
+  const auto partial = run({"merge", tmp.file("p0.csv"), tmp.file("p0.csv"), "--cases", tmp.file("cases.csv")});
+  EXPECT_EQ(partial.code, 3);
+  EXPECT_NE(partial.err.find("case c1 of " + tmp.file("cases.csv") + " is in no part"), std::string::npos) << partial.err;
+  EXPECT_NE(partial.err.find("case c0 is in " + tmp.file("p0.csv") + " and"), std::string::npos) << partial.err;
+  EXPECT_NE(partial.err.find("4 missing, 2 duplicate"), std::string::npos) << partial.err;
+
+  write_text(tmp.file("other.csv"), "ID,Image,Mask\nc9,a,b\n");
+  const auto mixed = run({"merge", tmp.file("p0.csv"), tmp.file("other.csv")});
+  EXPECT_EQ(mixed.code, 2);
+  EXPECT_NE(mixed.err.find("other.csv: its columns differ"), std::string::npos) << mixed.err;
+}
+
 }  // namespace
 }  // namespace scopemia
