@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 namespace scopemia {
 
@@ -43,8 +44,14 @@ void Progress::advance(int64_t n, const std::string& status) {
   std::lock_guard<std::mutex> lock(mutex_);
   done_ += n;
   if (!status.empty()) status_ = status;
-  if (!interactive_) return;
   const auto now = std::chrono::steady_clock::now();
+  if (!interactive_) {
+    if (!spdlog::should_log(spdlog::level::debug)) return;
+    if (done_ < total_ && now - last_draw_ < std::chrono::seconds(10)) return;
+    last_draw_ = now;
+    spdlog::info("{}", line());
+    return;
+  }
   if (done_ < total_ && now - last_draw_ < std::chrono::milliseconds(100)) return;
   last_draw_ = now;
   fmt::print(stream_, "\r\033[K{}", line());
@@ -56,6 +63,7 @@ void Progress::finish() {
   if (finished_) return;
   finished_ = true;
   if (interactive_) fmt::print(stream_, "\r\033[K{}\n", line());
+  else if (spdlog::should_log(spdlog::level::debug)) spdlog::info("finished: {}", line());
   std::fflush(stream_);
 }
 

@@ -1,7 +1,8 @@
 #pragma once
 // Progress of long work: on a terminal, one self-overwriting line with items
-// done, rate, ETA and free-form status (e.g. the loss); elsewhere (logs, CI)
-// nothing but a final summary line.
+// done, rate, ETA and free-form status (e.g. the loss). Elsewhere (a cluster
+// log, CI) with -v (debug logging): the same as plain log lines, one every
+// 10 s and at the end, and a summary line when finished; without -v nothing.
 #include <chrono>
 #include <cstdint>
 #include <cstdio>

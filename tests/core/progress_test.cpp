@@ -1,0 +1,57 @@
+// Progress away from a terminal: plain log lines with -v (debug level), nothing without.
+#include <algorithm>
+#include <cstdio>
+#include <memory>
+#include <sstream>
+
+#include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
+#include "core/progress.h"
+
+namespace scopemia {
+namespace {
+
+// Captures the default logger's lines at `level` for the test's lifetime.
+struct CapturedLog {
+  std::ostringstream text;
+  std::shared_ptr<spdlog::logger> previous = spdlog::default_logger();
+  explicit CapturedLog(spdlog::level::level_enum level) {
+    auto logger = std::make_shared<spdlog::logger>("capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(text));
+    logger->set_pattern("%v");
+    logger->set_level(level);
+    spdlog::set_default_logger(logger);
+  }
+  ~CapturedLog() { spdlog::set_default_logger(previous); }
+};
+
+TEST(Progress, PlainLinesInALogOnlyWhenVerbose) {
+  std::FILE* stream = std::tmpfile();
+  {
+    CapturedLog log(spdlog::level::debug);
+    Progress p("cases", 3, stream, /*interactive=*/0);
+    p.advance(1);      // within 10 s of the start: no line yet
+    p.advance(2, "1 failed");  // the last one: a line
+    p.finish();        // the summary
+    p.finish();        // once
+    const std::string text = log.text.str();
+    EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 2) << text;
+    EXPECT_EQ(text.rfind("3/3 cases", 0), 0u) << text;
+    EXPECT_NE(text.find("1 failed"), std::string::npos) << text;
+    EXPECT_NE(text.find("\nfinished: 3/3 cases"), std::string::npos) << text;
+  }
+  {
+    CapturedLog log(spdlog::level::info);  // without -v: a log stays quiet
+    Progress p("cases", 2, stream, 0);
+    p.advance(2);
+    p.finish();
+    EXPECT_EQ(log.text.str(), "");
+  }
+  std::rewind(stream);
+  EXPECT_EQ(std::fgetc(stream), EOF);  // and nothing was drawn on the stream
+  std::fclose(stream);
+}
+
+}  // namespace
+}  // namespace scopemia
