@@ -47,7 +47,7 @@ void Progress::advance(int64_t n, const std::string& status) {
   const auto now = std::chrono::steady_clock::now();
   if (!interactive_) {
     if (!spdlog::should_log(spdlog::level::debug)) return;
-    if (done_ < total_ && now - last_draw_ < std::chrono::seconds(10)) return;
+    if (done_ >= total_ || now - last_draw_ < std::chrono::seconds(10)) return;  // finish() says the last
     last_draw_ = now;
     spdlog::info("{}", line());
     return;

@@ -2,7 +2,7 @@
 // Progress of long work: on a terminal, one self-overwriting line with items
 // done, rate, ETA and free-form status (e.g. the loss). Elsewhere (a cluster
 // log, CI) with -v (debug logging): the same as plain log lines, one every
-// 10 s and at the end, and a summary line when finished; without -v nothing.
+// 10 s, and a summary line when finished; without -v nothing.
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
