@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include "core/atomic_file.h"
 #include "core/error.h"
@@ -135,6 +136,7 @@ int finish_batch(const io::CaseManifest& manifest, const std::vector<CaseRow>& r
     if (!rows[i].error.empty()) {
       ++failed;
       ctx.err << "scopemia: case " << manifest.cases[i].id << ": " << rows[i].error << "\n";
+      if (auto log = spdlog::get(kCaseLogName)) log->error("case {}: {}", manifest.cases[i].id, rows[i].error);
     }
   const io::CsvTable table = batch_table(manifest.header, rows, error_column);
   if (format == "csv" && !output.empty()) io::write_csv(table, output);

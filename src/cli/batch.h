@@ -38,6 +38,10 @@ std::vector<CaseRow> run_batch(const io::CaseManifest& manifest, int jobs, const
 io::CsvTable batch_table(const std::vector<std::string>& input_header, const std::vector<CaseRow>& rows,
                          bool error_column = true);
 
+// A logger of this name, when registered (radiomics --log-file), also gets
+// every failed case as an error line.
+inline constexpr const char* kCaseLogName = "scopemia-cases";
+
 // The table in PyRadiomics's output formats: "csv"; "json" (a list of one
 // object per case, indent 2, as its --format json; values that are numbers
 // as numbers, NaN as null, the `text_columns` — the cases file's — always as

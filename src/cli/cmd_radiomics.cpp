@@ -1,11 +1,14 @@
 // scopemia radiomics IMAGE MASK [--params P.yaml] [--label N] [-o out.csv]
 // scopemia radiomics --batch cases.csv [--params P.yaml] [-j N] [--shard I/N] [-o out.csv]
 #include <algorithm>
+#include <map>
 #include <filesystem>
 #include <memory>
 #include <optional>
 
 #include <fmt/format.h>
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/spdlog.h>
 
 #include "cli/batch.h"
 #include "cli/command.h"
@@ -29,7 +32,61 @@ struct RadiomicsOptions {
   std::string format = "csv";         // -f csv|json|txt
   std::string format_path;            // absolute|relative|basename; empty = as written
   bool validate = false;
+  std::string log_file, logging_level = "WARNING";  // PyRadiomics's --log-file / --logging-level
 };
+
+// --log-file: the log (per-case failures, warnings, with -v the progress)
+// also appended to a file, at --logging-level (PyRadiomics's level names),
+// for as long as the returned guard lives.
+struct LogFileGuard {
+  std::shared_ptr<spdlog::sinks::sink> sink;
+  spdlog::level::level_enum level = spdlog::level::info;  // the logger's before
+  std::vector<std::pair<std::shared_ptr<spdlog::sinks::sink>, spdlog::level::level_enum>> others;
+  ~LogFileGuard() {
+    if (!sink) return;
+    auto logger = spdlog::default_logger();
+    auto& sinks = logger->sinks();
+    sinks.erase(std::remove(sinks.begin(), sinks.end(), sink), sinks.end());
+    for (auto& [other, l] : others) other->set_level(l);
+    logger->set_level(level);
+    spdlog::drop(kCaseLogName);
+  }
+};
+
+std::unique_ptr<LogFileGuard> add_log_file(const RadiomicsOptions& o) {
+  auto guard = std::make_unique<LogFileGuard>();
+  if (o.log_file.empty()) return guard;
+  static const std::map<std::string, spdlog::level::level_enum> levels = {
+      {"NOTSET", spdlog::level::trace}, {"DEBUG", spdlog::level::debug},  {"INFO", spdlog::level::info},
+      {"WARNING", spdlog::level::warn}, {"ERROR", spdlog::level::err},    {"CRITICAL", spdlog::level::critical}};
+  std::shared_ptr<spdlog::sinks::basic_file_sink_mt> sink;
+  try {
+    sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(o.log_file, /*truncate=*/false);
+  } catch (const spdlog::spdlog_ex& e) {
+    throw InputError(o.log_file, "cannot open the log file");
+  }
+  sink->set_level(levels.at(o.logging_level));
+  sink->set_pattern("[%Y-%m-%d %H:%M:%S] %L: %v");
+  auto logger = spdlog::default_logger();
+  // The terminal keeps its -v/-q level; only the file gets --logging-level.
+  guard->level = logger->level();
+  for (auto& other : logger->sinks()) {
+    guard->others.emplace_back(other, other->level());
+    other->set_level(std::max(other->level(), logger->level()));
+  }
+  logger->sinks().push_back(sink);
+  logger->set_level(std::min(logger->level(), levels.at(o.logging_level)));
+  logger->flush_on(spdlog::level::trace);
+  // finish_batch writes each failed case there too (on the terminal it is a
+  // plain "scopemia: case ..." line, not a log line).
+  spdlog::drop(kCaseLogName);
+  auto cases = std::make_shared<spdlog::logger>(kCaseLogName, sink);
+  cases->set_level(spdlog::level::trace);
+  cases->flush_on(spdlog::level::trace);  // a cluster job's log is read while it runs
+  spdlog::register_logger(cases);
+  guard->sink = sink;
+  return guard;
+}
 
 // -s/--setting key:value, as PyRadiomics's command line takes them.
 radiomics::Params with_overrides(radiomics::Params params, const std::vector<std::string>& settings) {
@@ -110,6 +167,7 @@ int run_radiomics(const RadiomicsOptions& o, Context& ctx) {
     manifest.header = {"Image", "Mask"};
     manifest.cases.push_back(c);
   }
+  const auto log_file = add_log_file(o);
   if (o.validate) return validate_only(params, manifest, ctx);
   format_paths(manifest, o.format_path);
   const radiomics::Extractor extractor(params);
@@ -145,6 +203,9 @@ Command add_radiomics_command(CLI::App& parent) {
                   "default as written")
       ->check(CLI::IsMember({"absolute", "relative", "basename"}));
   app->add_flag("--validate", o->validate, "Check the parameters and every case's files; extract nothing");
+  app->add_option("--log-file", o->log_file, "Also append the log to this file (PyRadiomics's --log-file)");
+  app->add_option("--logging-level", o->logging_level, "Level of --log-file")
+      ->check(CLI::IsMember({"NOTSET", "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}))->capture_default_str();
   auto* label_opt = app->add_option("--label", *label, "ROI label (overrides the params' label)")
                         ->check(CLI::Range(1, 255));
   app->add_option("-o,--output,--out", o->output, "Output file (default: stdout)");

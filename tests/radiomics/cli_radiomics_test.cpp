@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include "io/csv.h"
 #include "io/image_io.h"
@@ -359,6 +360,15 @@ TEST(CliRadiomics, ShardsWithAFailingCaseMergeIntoTheUnshardedTable) {
   EXPECT_EQ(m.code, 3) << m.err;  // the broken case failed, as in the unsharded run
   EXPECT_NE(m.err.find("merged 3 part(s): 6 cases, 1 failed, 0 missing, 0 duplicate"), std::string::npos) << m.err;
   EXPECT_EQ(slurp(tmp.file("merged.csv")), slurp(tmp.file("full.csv")));
+
+  // --log-file (PyRadiomics's): the failed case is in the log file too.
+  const auto logged = run({"radiomics", "--batch", tmp.file("cases.csv"), "-s", "binCount:8", "--shard", "2/3",
+                           "--log-file", tmp.file("run.log"), "--logging-level", "INFO", "-o", tmp.file("l.csv")});
+  EXPECT_EQ(logged.code, 3);
+  const std::string log = slurp(tmp.file("run.log"));
+  EXPECT_NE(log.find("E: case broken: "), std::string::npos) << log;
+  EXPECT_NE(log.find("no_mask.nrrd"), std::string::npos) << log;
+  EXPECT_EQ(spdlog::get("scopemia-cases"), nullptr);  // gone with the command
 
   const auto partial = run({"merge", tmp.file("p0.csv"), tmp.file("p0.csv"), "--cases", tmp.file("cases.csv")});
   EXPECT_EQ(partial.code, 3);
