@@ -26,7 +26,7 @@ packages=(
   libjemalloc-dev libpng-dev zlib1g-dev libssl-dev
   gnuplot-nox chromium
   clang libclang-rt-dev
-  pybind11-dev python3-dev python3-numpy python3-yaml python3-nibabel python3-pytest
+  pybind11-dev python3-dev python3-venv python3-numpy python3-yaml python3-nibabel python3-pytest
 )
 # Optional: the PyTorch side of bench/pytorch_compare.sh.
 bench_packages=(python3-torch)
