@@ -82,10 +82,8 @@ class PyExtractor {
       if (!mask.path) labels = labels_from_array(mask.array, mask.geometry, "mask");
       py::gil_scoped_release release;
       if (image.path) {
-        const Volume v = io::read_volume(*image.path);
-        voxels = Image<double>(v.size(), v.geometry());
-        for (int64_t i = 0; i < v.voxel_count(); ++i) voxels[i] = v[i];
-        pixel_type = v.source_pixel_type();
+        voxels = radiomics::read_extraction_image(*image.path);
+        pixel_type = voxels.source_pixel_type();
       }
       if (mask.path) labels = read_mask_file(*mask.path, image.path);
       result = extractor_.execute(voxels, pixel_type, labels, label);
@@ -109,11 +107,8 @@ py::tuple read_image(const std::string& path) {
   {
     py::gil_scoped_release release;
     std::error_code ec;
-    if (std::filesystem::is_directory(path, ec)) {  // a DICOM series: HU as float32
-      const Volume v = io::read_volume(path);
-      image = Image<double>(v.size(), v.geometry());
-      for (int64_t i = 0; i < v.voxel_count(); ++i) image[i] = v[i];
-      image.set_source_pixel_type(v.source_pixel_type());
+    if (std::filesystem::is_directory(path, ec)) {  // a DICOM series: HU, read as the extractor reads it
+      image = radiomics::read_extraction_image(path);
     } else {
       image = io::read_volume_exact(path);
     }

@@ -70,15 +70,15 @@ Command add_evaluate_command(CLI::App& parent) {
                   "S3 mode: predict each column of this CSV from --features (cross-validated regressor)");
   app->add_flag("--tune", e.cv.tune, "Tune hyperparameters by nested CV (inner folds on each training part)");
   app->add_option("--tune-folds", e.cv.tune_folds, "Inner folds for --tune")->capture_default_str()->check(CLI::Range(2, 20));
-  app->add_option("--subgroup-column", e.subgroup_columns,
+  app->add_option("--subgroup-column", e.audit.subgroup_columns,
                   "Labels column whose values are subgroups (repeat: sex, site, ...): AUC per subgroup with CI and n");
-  app->add_option("--age-column", e.age_column, "Numeric labels column binned by --age-bins into subgroups");
-  app->add_option("--age-bins", e.age_cuts, "Cut points of --age-column, e.g. 68 (-> <68, >=68)")->delimiter(',');
-  app->add_option("--site-column", e.site_column,
+  app->add_option("--age-column", e.audit.age_column, "Numeric labels column binned by --age-bins into subgroups");
+  app->add_option("--age-bins", e.audit.age_cuts, "Cut points of --age-column, e.g. 68 (-> <68, >=68)")->delimiter(',');
+  app->add_option("--site-column", e.audit.site_column,
                   "Labels column of the acquisition site: subgroup AUCs and leave-one-site-out validation");
-  app->add_option("--sensitivity", e.sensitivity, "Sensitivity of the fixed-sensitivity operating point")
+  app->add_option("--sensitivity", e.audit.sensitivity, "Sensitivity of the fixed-sensitivity operating point")
       ->capture_default_str()->check(CLI::Range(0.01, 1.0));
-  app->add_option("--primary", e.primary,
+  app->add_option("--primary", e.audit.primary,
                   "The pre-declared learner of the primary comparison (first two feature sets); other comparisons "
                   "are reported as exploratory with Holm-adjusted p");
   app->add_option("--time-column", e.time_column, "Survival: follow-up time column of the labels file");
@@ -96,9 +96,6 @@ Command add_evaluate_command(CLI::App& parent) {
             e.plots = !o->no_plots;
             e.report = !o->no_report;
             e.command = ctx.command_line;
-            if (!e.primary.empty() && std::find(e.models.begin(), e.models.end(), e.primary) == e.models.end() &&
-                !e.models.empty())
-              throw InputError("--primary " + e.primary + " is not among --classifiers");
             e.cv.model.seed = e.cv.seed;
             e.cv.threads = ctx.threads > 0 ? ctx.threads : std::max(1u, std::thread::hardware_concurrency());
             if (!o->lda_shrinkage.empty()) {

@@ -96,7 +96,7 @@ radiomics::Params with_overrides(radiomics::Params params, const std::vector<std
     if (colon == std::string::npos || colon == 0)
       throw InputError(fmt::format("--setting '{}': expected key:value (e.g. binWidth:10)", s));
     const std::string key = s.substr(0, colon);
-    overrides.emplace_back(key, radiomics::parse_setting_text(key, s.substr(colon + 1), "--setting"));
+    overrides.emplace_back(key, radiomics::parse_setting_text(key, s.substr(colon + 1)));
   }
   if (!overrides.empty()) radiomics::apply_setting_overrides(params, overrides, "--setting");
   return params;

@@ -16,6 +16,7 @@
 #include "eval/metrics.h"
 #include "eval/plot.h"
 #include "eval/stats.h"
+#include "eval/table_text.h"
 #include "io/csv.h"
 
 namespace scopemia::eval {
@@ -26,15 +27,6 @@ namespace {
 
 std::vector<double> positive_scores(const CvResult& r) {
   return std::vector<double>(r.oof.col(1).data(), r.oof.col(1).data() + r.oof.rows());
-}
-
-std::string num(double v, int digits = 4) { return std::isnan(v) ? "" : fmt::format("{:.{}f}", v, digits); }
-std::string cell(double v) { return std::isnan(v) ? "n/a" : fmt::format("{:.3f}", v); }
-
-std::string file_safe(const std::string& s) {
-  std::string out;
-  for (char c : s) out += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.') ? c : '_';
-  return out;
 }
 
 // TPR of a ROC curve at false positive rate x (the curve's upper envelope at x).
@@ -94,10 +86,9 @@ BandSeries roc_band(const std::string& label, const std::vector<int>& truth, con
   return b;
 }
 
-// Column values of the labels file, aligned with `ids`.
-std::vector<std::string> labels_column(const std::string& path, const std::string& id_column,
+// A column of the labels file (`t`, read from `path`), aligned with `ids`.
+std::vector<std::string> labels_column(const io::CsvTable& t, const std::string& path, const std::string& id_column,
                                        const std::string& column, const std::vector<std::string>& ids) {
-  const io::CsvTable t = io::read_csv(path);
   const int id = t.column(id_column), c = t.column(column);
   if (c < 0) throw InputError(path, fmt::format("no column '{}' (named by a subgroup/site option)", column));
   std::unordered_map<std::string, std::string> value;
@@ -159,14 +150,19 @@ std::vector<SubgroupAuc> subgroup_aucs(const std::string& column, const std::vec
 }
 
 AuditOutput binary_audit(const std::string& dir, const std::string& target, const std::vector<std::string>& models,
-                         const std::vector<ScoredSet>& sets, const AuditOptions& o, const CvOptions& cv,
-                         const std::function<std::string(const std::string&)>& display) {
+                         const std::vector<ScoredSet>& sets, const AuditOptions& o, const CvOptions& cv) {
   AuditOutput out;
   std::ostringstream md;
   const Dataset& d0 = *sets.at(0).data;
   const std::vector<int> truth = d0.labels();
   const size_t n = truth.size();
   const double prevalence = double(std::count(truth.begin(), truth.end(), 1)) / std::max<size_t>(n, 1);
+  // Each learner's out-of-fold probability of the positive class, per set.
+  std::vector<std::vector<std::vector<double>>> scores;
+  for (const auto& s : sets) {
+    scores.emplace_back();
+    for (const CvResult* r : s.results) scores.back().push_back(positive_scores(*r));
+  }
   auto path = [&](const std::string& name) {
     out.files.push_back((fs::path(dir) / name).string());
     return out.files.back();
@@ -188,14 +184,15 @@ AuditOutput binary_audit(const std::string& dir, const std::string& target, cons
                        "| Classifier | Feature set | rule | threshold | sensitivity | specificity | PPV | NPV |\n"
                        "|---|---|---|---|---|---|---|---|\n",
                        target);
-  for (const auto& s : sets) {
+  for (size_t k = 0; k < sets.size(); ++k) {
+    const ScoredSet& s = sets[k];
     std::vector<Series> reliability;
     for (size_t m = 0; m < models.size(); ++m) {
-      const auto score = positive_scores(*s.results[m]);
+      const std::vector<double>& score = scores[k][m];
       const Calibration c = calibration(truth, score);
       cal.rows.push_back({s.name, models[m], std::to_string(n), num(prevalence, 6), num(c.brier, 6), num(c.slope, 6),
                           num(c.intercept, 6), num(c.intercept_in_the_large, 6)});
-      Series r{display(models[m]), {}, {}};
+      Series r{display_name(models[m]), {}, {}};
       for (size_t b = 0; b < c.bins.size(); ++b) {
         bins.rows.push_back({s.name, models[m], std::to_string(b), std::to_string(c.bins[b].n),
                              num(c.bins[b].mean_predicted, 6), num(c.bins[b].observed, 6)});
@@ -203,13 +200,13 @@ AuditOutput binary_audit(const std::string& dir, const std::string& target, cons
         r.y.push_back(c.bins[b].observed);
       }
       reliability.push_back(r);
-      md << fmt::format("| {} | {} | {} | {} | {} | {} |\n", display(models[m]), s.name, cell(c.brier), cell(c.slope),
+      md << fmt::format("| {} | {} | {} | {} | {} | {} |\n", display_name(models[m]), s.name, cell(c.brier), cell(c.slope),
                         cell(c.intercept), cell(c.intercept_in_the_large));
       for (const OperatingPoint& p : {youden_point(truth, score), point_at_sensitivity(truth, score, o.sensitivity)}) {
         ops.rows.push_back({s.name, models[m], p.rule, num(p.threshold, 6), num(p.sensitivity, 6),
                             num(p.specificity, 6), num(p.ppv, 6), num(p.npv, 6), std::to_string(p.tp),
                             std::to_string(p.fp), std::to_string(p.tn), std::to_string(p.fn)});
-        op_md << fmt::format("| {} | {} | {} | {:.3f} | {} | {} | {} | {} |\n", display(models[m]), s.name, p.rule,
+        op_md << fmt::format("| {} | {} | {} | {:.3f} | {} | {} | {} | {} |\n", display_name(models[m]), s.name, p.rule,
                              p.threshold, cell(p.sensitivity), cell(p.specificity), cell(p.ppv), cell(p.npv));
       }
     }
@@ -239,15 +236,15 @@ AuditOutput binary_audit(const std::string& dir, const std::string& target, cons
       for (size_t m = 0; m < models.size(); ++m) {
         if (!o.primary.empty() && models[m] != o.primary) continue;
         std::vector<BandSeries> curves;
-        for (const ScoredSet* s : {&sets[0], &sets[b]}) {
-          const auto score = positive_scores(*s->results[m]);
-          curves.push_back(roc_band(fmt::format("{} (AUC {:.3f})", s->name, roc_auc(truth, score)), truth, score,
+        for (size_t k : {size_t(0), b}) {
+          const std::vector<double>& score = scores[k][m];
+          curves.push_back(roc_band(fmt::format("{} (AUC {:.3f})", sets[k].name, roc_auc(truth, score)), truth, score,
                                     d0.groups, std::min(o.bootstrap, 1000), o.seed));
         }
         const std::string png = path(fmt::format("roc_{}_{}_vs_{}.png", file_safe(models[m]), file_safe(sets[0].name),
                                                   file_safe(sets[b].name)));
         if (!plot_roc_bands(png, fmt::format("{}, {}: {} vs {}\nn = {}, prevalence {:.1f} %, out-of-fold, 95 % bootstrap bands",
-                                             target, display(models[m]), sets[0].name, sets[b].name, n,
+                                             target, display_name(models[m]), sets[0].name, sets[b].name, n,
                                              100 * prevalence),
                             curves))
           out.files.pop_back();
@@ -256,15 +253,21 @@ AuditOutput binary_audit(const std::string& dir, const std::string& target, cons
 
   // Subgroups.
   std::vector<std::pair<std::string, std::vector<std::string>>> columns;
-  for (const auto& c : o.subgroup_columns) columns.emplace_back(c, labels_column(o.labels_path, o.id_column, c, d0.ids));
+  io::CsvTable labels_table;  // read once, when a subgroup or site column is asked for
+  if (!o.subgroup_columns.empty() || !o.age_column.empty() || !o.site_column.empty())
+    labels_table = io::read_csv(o.labels_path);
+  auto labels_of = [&](const std::string& column) {
+    return labels_column(labels_table, o.labels_path, o.id_column, column, d0.ids);
+  };
+  for (const auto& c : o.subgroup_columns) columns.emplace_back(c, labels_of(c));
   if (!o.age_column.empty()) {
     if (o.age_cuts.empty()) throw InputError("--age-column needs --age-bins (cut points, e.g. 68)");
     columns.emplace_back(o.age_column,
-                         age_bins(labels_column(o.labels_path, o.id_column, o.age_column, d0.ids), o.age_cuts));
+                         age_bins(labels_of(o.age_column), o.age_cuts));
   }
   if (!o.site_column.empty() &&
       std::find(o.subgroup_columns.begin(), o.subgroup_columns.end(), o.site_column) == o.subgroup_columns.end())
-    columns.emplace_back(o.site_column, labels_column(o.labels_path, o.id_column, o.site_column, d0.ids));
+    columns.emplace_back(o.site_column, labels_of(o.site_column));
   if (!columns.empty()) {
     io::CsvTable sub;
     sub.header = {"feature_set", "classifier", "column", "value", "n", "positives", "auc", "auc_ci_low", "auc_ci_high"};
@@ -272,12 +275,13 @@ AuditOutput binary_audit(const std::string& dir, const std::string& target, cons
                       "| Classifier | Feature set | subgroup | n (positives) | AUC [95 % CI] |\n|---|---|---|---|---|\n",
                       target);
     for (const auto& [column, values] : columns)
-      for (const auto& s : sets)
+      for (size_t k = 0; k < sets.size(); ++k)
         for (size_t m = 0; m < models.size(); ++m)
-          for (const SubgroupAuc& g : subgroup_aucs(column, values, truth, positive_scores(*s.results[m]))) {
+          for (const SubgroupAuc& g : subgroup_aucs(column, values, truth, scores[k][m])) {
+            const ScoredSet& s = sets[k];
             sub.rows.push_back({s.name, models[m], column, g.value, std::to_string(g.n), std::to_string(g.positives),
                                 num(g.auc, 6), num(g.ci_low, 6), num(g.ci_high, 6)});
-            md << fmt::format("| {} | {} | {} = {} | {} ({}) | {} |\n", display(models[m]), s.name, column, g.value,
+            md << fmt::format("| {} | {} | {} = {} | {} ({}) | {} |\n", display_name(models[m]), s.name, column, g.value,
                               g.n, g.positives,
                               std::isnan(g.auc) ? "n/a (one class)"
                                                 : fmt::format("{:.3f} [{:.3f}, {:.3f}]", g.auc, g.ci_low, g.ci_high));
@@ -288,7 +292,7 @@ AuditOutput binary_audit(const std::string& dir, const std::string& target, cons
 
   // Leave-one-site-out: each site is predicted by learners fitted on the others.
   if (!o.site_column.empty()) {
-    const auto sites = labels_column(o.labels_path, o.id_column, o.site_column, d0.ids);
+    const auto sites = labels_of(o.site_column);
     std::vector<int> keep;
     std::vector<std::string> kept_sites;
     for (size_t i = 0; i < sites.size(); ++i)
@@ -315,7 +319,7 @@ AuditOutput binary_audit(const std::string& dir, const std::string& target, cons
         CvOptions c = cv;
         c.on_split_done = nullptr;
         const CvResult r = cross_validate(d, model, splits, c);
-        md << "| " << display(model) << " | " << s.name << " |";
+        md << "| " << display_name(model) << " | " << s.name << " |";
         double sum = 0;
         int count = 0;
         for (size_t k = 0; k < splits.size(); ++k) {

@@ -5,7 +5,6 @@
 // points (Youden, a fixed sensitivity), the ROC of feature set A against B
 // per learner with bootstrap bands, AUC per subgroup (sex, age bins, site)
 // with DeLong intervals, and leave-one-site-out validation.
-#include <functional>
 #include <string>
 #include <vector>
 
@@ -23,14 +22,15 @@ struct ScoredSet {
 };
 
 struct AuditOptions {
-  std::string labels_path, id_column;  // the labels file holds the subgroup and site columns
-  std::vector<std::string> subgroup_columns;
+  std::vector<std::string> subgroup_columns;  // labels-file columns
   std::string age_column;
-  std::vector<double> age_cuts;  // "<c1", "c1–c2", ..., ">=ck"
+  std::vector<double> age_cuts;  // "<c1", "c1-<c2", ..., ">=ck"
   std::string site_column;       // leave-one-site-out validation
   double sensitivity = 0.9;      // the fixed-sensitivity operating point
   std::string primary;           // when given, the A-vs-B figures are drawn for this learner only
-  int bootstrap = 2000;          // resamples of the ROC bands (cluster bootstrap when the data has groups)
+  // Set by evaluate from its own options:
+  std::string labels_path, id_column;  // the labels file holds the subgroup and site columns
+  int bootstrap = 2000;                // resamples of the ROC bands (cluster bootstrap when the data has groups)
   uint64_t seed = 0;
   bool plots = true;
 };
@@ -41,8 +41,7 @@ struct AuditOutput {
 };
 
 AuditOutput binary_audit(const std::string& dir, const std::string& target, const std::vector<std::string>& models,
-                         const std::vector<ScoredSet>& sets, const AuditOptions& options, const CvOptions& cv,
-                         const std::function<std::string(const std::string&)>& display_name);
+                         const std::vector<ScoredSet>& sets, const AuditOptions& options, const CvOptions& cv);
 
 // Subgroup labels of a numeric column: "<68", ">=68" for cuts {68};
 // empty or non-numeric values stay empty (the case is left out).

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include "core/atomic_file.h"
@@ -20,6 +21,7 @@
 #include "eval/plot.h"
 #include "eval/report.h"
 #include "eval/stats.h"
+#include "eval/table_text.h"
 #include "eval/survival.h"
 #include "io/csv.h"
 
@@ -28,34 +30,6 @@ namespace scopemia::eval {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string display_name(const std::string& model, Task task) {
-  static const std::map<std::string, std::string> names = {
-      {"rf", "Random forest"}, {"svm", "SVM (RBF)"},        {"svr", "SVR (RBF)"},
-      {"knn", "KNN"},    {"gb", "Gradient boosting"}, {"gp", "Gaussian process"},
-      {"lda", "LDA"},          {"logreg", "Logistic regression"}, {"ridge", "Ridge"}};
-  auto it = names.find(model);
-  if (task == Task::Regression && model == "svm") return "SVR (RBF)";
-  return it == names.end() ? model : it->second;
-}
-
-std::string file_safe(const std::string& s) {
-  std::string out;
-  for (char c : s) out += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.') ? c : '_';
-  return out.empty() ? "set" : out;
-}
-
-std::string num(double v, int digits = 4) {
-  if (std::isnan(v)) return "";
-  return fmt::format("{:.{}f}", v, digits);
-}
-
-std::string pm(double mean, double sd) {
-  if (std::isnan(mean)) return "n/a";
-  return fmt::format("{:.3f} ± {:.3f}", mean, std::isnan(sd) ? 0.0 : sd);
-}
-
-std::string p_value(double p) { return p < 1e-4 ? "<0.0001" : fmt::format("{:.4f}", p); }
 
 struct Row {
   std::string feature_set, classifier, split, metric;
@@ -179,8 +153,8 @@ TargetOutcome evaluate_target(const EvaluateOptions& o, const std::string& targe
   out.models = o.models.empty() ? default_models(task) : o.models;
   for (auto& m : out.models)
     if (task == Task::Regression && m == "svm") m = "svr";
-  if (!o.primary.empty() && std::find(out.models.begin(), out.models.end(), o.primary) == out.models.end())
-    throw InputError(fmt::format("--primary {}: not one of this target's learners", o.primary));
+  if (!o.audit.primary.empty() && std::find(out.models.begin(), out.models.end(), o.audit.primary) == out.models.end())
+    throw InputError(fmt::format("--primary {}: not one of this target's learners", o.audit.primary));
 
   std::ostringstream text;
   text << fmt::format("target '{}' ({}): {} cases", target, task_name(task), ids.size());
@@ -352,7 +326,7 @@ TargetOutcome evaluate_target(const EvaluateOptions& o, const std::string& targe
       const Comparison& c = rows[k];
       const DeLongTest& t = c.t;
       const BootstrapResult& bs = c.bs;
-      const bool primary = !o.primary.empty() && out.models[c.m] == o.primary && c.b == 1;
+      const bool primary = !o.audit.primary.empty() && out.models[c.m] == o.audit.primary && c.b == 1;
       cmp.rows.push_back({out.models[c.m], out.sets[0].name, out.sets[c.b].name, num(t.auc_a, 6), num(t.auc_b, 6),
                           num(t.diff, 6), num(t.se, 6), num(t.z, 4), fmt::format("{:.6g}", t.p),
                           fmt::format("{:.6g}", holm[k]), primary ? "yes" : "", num(t.ci_low, 6), num(t.ci_high, 6),
@@ -369,10 +343,10 @@ TargetOutcome evaluate_target(const EvaluateOptions& o, const std::string& targe
     md << fmt::format("\nBootstrap: {} resamples{}, seed {}, percentile intervals.\n", o.bootstrap,
                       groups.empty() ? " of cases" : fmt::format(" of {} groups (cluster bootstrap)", o.group_column),
                       o.cv.seed);
-    if (!o.primary.empty())
+    if (!o.audit.primary.empty())
       md << fmt::format("Multiplicity: the pre-declared comparison is {} ({} vs {}), its p as is; the other {} "
                         "comparisons are exploratory, their Holm-adjusted p (over all {}) beside the raw one.\n",
-                        display_name(o.primary, task), out.sets[0].name, out.sets[1].name, rows.size() - 1, rows.size());
+                        display_name(o.audit.primary, task), out.sets[0].name, out.sets[1].name, rows.size() - 1, rows.size());
     else if (rows.size() > 1)
       md << fmt::format("Multiplicity: {} comparisons; no primary learner was declared (--primary), so read the "
                         "Holm-adjusted p (family-wise error over all {}) rather than the raw one.\n",
@@ -388,20 +362,13 @@ TargetOutcome evaluate_target(const EvaluateOptions& o, const std::string& targe
       for (const auto& r : sr.results) s.results.push_back(&r);
       scored.push_back(s);
     }
-    AuditOptions a;
+    AuditOptions a = o.audit;
     a.labels_path = o.labels;
     a.id_column = o.id_column;
-    a.subgroup_columns = o.subgroup_columns;
-    a.age_column = o.age_column;
-    a.age_cuts = o.age_cuts;
-    a.site_column = o.site_column;
-    a.sensitivity = o.sensitivity;
-    a.primary = o.primary;
     a.bootstrap = o.bootstrap;
     a.seed = o.cv.seed;
     a.plots = o.plots && gnuplot_available();
-    const AuditOutput audit = binary_audit(dir, target, out.models, scored, a, o.cv,
-                                           [task](const std::string& m) { return display_name(m, task); });
+    const AuditOutput audit = binary_audit(dir, target, out.models, scored, a, o.cv);
     md << audit.markdown;
     for (const auto& f : audit.files)
       if (f.size() > 4 && f.compare(f.size() - 4, 4, ".png") == 0) figures.push_back(f);
@@ -626,12 +593,16 @@ std::string evaluate_survival(const EvaluateOptions& o) {
     event.push_back(follow_up[id].second);
   }
   std::vector<Split> splits;
+  std::vector<std::string> groups;  // of the cases in `ids`: the bootstrap's clusters
   std::vector<std::vector<double>> risks;
   const fs::path dir = fs::path(o.output) / "survival";
   fs::create_directories(dir);
   for (size_t s = 0; s < tables.size(); ++s) {
     const Dataset d = join(base, tables[s], Task::Binary, {"0", "1"}, &ids);  // y = event: folds stratified by it
-    if (s == 0) splits = make_splits(d, o.cv);
+    if (s == 0) {
+      splits = make_splits(d, o.cv);
+      groups = d.groups;
+    }
     std::vector<double> sum(ids.size(), 0.0);
     std::vector<int> hits(ids.size(), 0);
     for (const Split& sp : splits) {
@@ -655,7 +626,6 @@ std::string evaluate_survival(const EvaluateOptions& o) {
     for (size_t i = 0; i < ids.size(); ++i) risk[i] = hits[i] ? sum[i] / hits[i] : NAN;
     risks.push_back(risk);
   }
-  const std::vector<std::string> groups = join(base, tables[0], Task::Binary, {"0", "1"}, &ids).groups;
   auto c_of = [&](const std::vector<double>& risk) {
     return [&time, &event, &risk](const std::vector<size_t>& idx) {
       std::vector<double> t, r;
@@ -677,17 +647,18 @@ std::string evaluate_survival(const EvaluateOptions& o) {
                     "| Feature set | C [95 % CI] | comparable pairs | ΔC vs {} [95 % CI] | bootstrap p |\n|---|---|---|---|---|\n",
                     ids.size(), n_events, o.cox_penalty, o.cv.folds, o.fold_column.empty() ? o.cv.repeats : 1,
                     o.group_column.empty() ? "" : ", grouped by " + o.group_column, o.names[0]);
+  const double c_first = harrell_c(time, event, risks[0]).c;
   for (size_t s = 0; s < tables.size(); ++s) {
     const Concordance c = harrell_c(time, event, risks[s]);
     const BootstrapResult bs = bootstrap_paired(ids.size(), groups, o.bootstrap, o.cv.seed, c_of(risks[s]), c_of(risks[0]));
     const bool first = s == 0;
     cidx.rows.push_back({o.names[s], "cox", num(c.c, 6), num(bs.auc_a_low, 6), num(bs.auc_a_high, 6),
                          std::to_string(c.comparable()), std::to_string(ids.size()), std::to_string(n_events),
-                         first ? "" : num(c.c - harrell_c(time, event, risks[0]).c, 6), first ? "" : num(bs.diff_low, 6),
+                         first ? "" : num(c.c - c_first, 6), first ? "" : num(bs.diff_low, 6),
                          first ? "" : num(bs.diff_high, 6), first ? "" : fmt::format("{:.6g}", bs.p_two_sided)});
     md << fmt::format("| {} | {:.3f} [{:.3f}, {:.3f}] | {} | {} | {} |\n", o.names[s], c.c, bs.auc_a_low,
                       bs.auc_a_high, c.comparable(),
-                      first ? "–" : fmt::format("{:+.3f} [{:+.3f}, {:+.3f}]", c.c - harrell_c(time, event, risks[0]).c,
+                      first ? "–" : fmt::format("{:+.3f} [{:+.3f}, {:+.3f}]", c.c - c_first,
                                                 bs.diff_low, bs.diff_high),
                       first ? "–" : p_value(bs.p_two_sided));
   }
@@ -792,11 +763,7 @@ std::string evaluate_targets(const EvaluateOptions& o) {
 // the figures beside it, the settings, the inputs' hashes, the command.
 void write_evaluation_report(const EvaluateOptions& o, const std::string& text) {
   ReportInput r;
-  auto join_list = [](const std::vector<std::string>& v) {
-    std::string s;
-    for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
-    return s;
-  };
+  auto join_list = [](const auto& v) { return fmt::format("{}", fmt::join(v, ", ")); };
   // (o.output is the staging folder here: its name is not the result's.)
   r.title = "scopemia evaluate: " + join_list(o.names) + " on " +
             (o.time_column.empty() ? join_list(o.targets) : "time to " + o.event_column);
@@ -805,10 +772,8 @@ void write_evaluation_report(const EvaluateOptions& o, const std::string& text) 
   r.settings.push_back({"labels", o.labels});
   if (!o.targets.empty()) r.settings.push_back({"targets", join_list(o.targets)});
   if (!o.time_column.empty()) {
-    std::vector<std::string> h;
-    for (double x : o.horizons) h.push_back(fmt::format("{:g}", x));
     r.settings.push_back({"survival", fmt::format("time {} ({}), event {}, horizons {}, Cox ridge penalty {:g}",
-                                                  o.time_column, o.time_unit, o.event_column, join_list(h),
+                                                  o.time_column, o.time_unit, o.event_column, join_list(o.horizons),
                                                   o.cox_penalty)});
   }
   r.settings.push_back({"validation", o.fold_column.empty()
@@ -823,9 +788,9 @@ void write_evaluation_report(const EvaluateOptions& o, const std::string& text) 
   r.settings.push_back({"features", o.columns.extra.empty() ? "columns written by an extractor (provenance)"
                                                             : "written by an extractor, or matching /" + o.columns.extra + "/"});
   r.settings.push_back({"bootstrap", fmt::format("{} resamples", o.bootstrap)});
-  if (!o.primary.empty()) r.settings.push_back({"primary learner", o.primary});
-  if (!o.subgroup_columns.empty()) r.settings.push_back({"subgroups", join_list(o.subgroup_columns)});
-  if (!o.site_column.empty()) r.settings.push_back({"site (leave-one-out)", o.site_column});
+  if (!o.audit.primary.empty()) r.settings.push_back({"primary learner", o.audit.primary});
+  if (!o.audit.subgroup_columns.empty()) r.settings.push_back({"subgroups", join_list(o.audit.subgroup_columns)});
+  if (!o.audit.site_column.empty()) r.settings.push_back({"site (leave-one-out)", o.audit.site_column});
   r.input_files = o.features;
   r.input_files.push_back(o.labels);
   for (const auto& f : o.holdout_features) r.input_files.push_back(f);

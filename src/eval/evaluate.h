@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "eval/binary_audit.h"
 #include "eval/cross_validate.h"
 
 namespace scopemia::eval {
@@ -25,15 +26,10 @@ struct EvaluateOptions {
   bool plots = true;
   std::string output;
 
-  // Binary endpoints: the audit of eval/binary_audit.h.
-  std::vector<std::string> subgroup_columns;  // labels columns, e.g. sex, site
-  std::string age_column;
-  std::vector<double> age_cuts;
-  std::string site_column;                    // leave-one-site-out validation
-  double sensitivity = 0.9;                   // the fixed-sensitivity operating point
-  // The pre-declared comparison's learner: its DeLong p is reported as is,
-  // the others as exploratory with Holm's adjustment.
-  std::string primary;
+  // Binary endpoints: subgroups, sites, operating point and the primary
+  // learner of the audit (eval/binary_audit.h); its other fields come from
+  // the options above.
+  AuditOptions audit;
 
   // Time-to-event endpoint (instead of --target): one binary endpoint per
   // horizon (cases censored before it left out) and Harrell's C of a

@@ -155,14 +155,20 @@ CaseResult Extractor::execute(const Image<double>& image, PixelType pixel_type, 
   return result;
 }
 
-CaseResult Extractor::execute_files(const std::string& image_path, const std::string& mask_path,
-                                    std::optional<int> label) const {
-  const Volume v = io::read_volume(image_path);
-  const LabelMap m = io::read_mask(mask_path, image_path);  // a label map, RTSTRUCT#ROI or SEG#segment
+Image<double> read_extraction_image(const std::string& path) {
+  const Volume v = io::read_volume(path);
   Image<double> image(v.size(), v.geometry());
   for (int64_t i = 0; i < v.voxel_count(); ++i) image[i] = v[i];
+  image.set_source_pixel_type(v.source_pixel_type());
+  return image;
+}
+
+CaseResult Extractor::execute_files(const std::string& image_path, const std::string& mask_path,
+                                    std::optional<int> label) const {
+  const Image<double> image = read_extraction_image(image_path);
+  const LabelMap m = io::read_mask(mask_path, image_path);  // a label map, RTSTRUCT#ROI or SEG#segment
   try {
-    return execute(image, v.source_pixel_type(), m, label);
+    return execute(image, image.source_pixel_type(), m, label);
   } catch (const InputError& e) {
     if (!e.file().empty()) throw;
     throw InputError(mask_path, e.cause());

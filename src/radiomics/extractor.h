@@ -44,6 +44,10 @@ class Extractor {
   std::vector<std::vector<std::string>> enabled_;
 };
 
+// An image file or DICOM series as execute_files reads it: ITK's float32
+// voxels widened to float64, the stored pixel type kept (source_pixel_type).
+Image<double> read_extraction_image(const std::string& path);
+
 // Python's repr of the enabled image types dict ({'Original': {}}).
 std::string image_types_repr(const Params& params);
 

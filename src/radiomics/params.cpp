@@ -629,7 +629,7 @@ void default_classes(Params& p) {
 
 }  // namespace
 
-PyValue parse_setting_text(const std::string& key, const std::string& text, const std::string& source) {
+PyValue parse_setting_text(const std::string& key, const std::string& text) {
   const PyValue defaults = Settings::default_dict();
   const PyValue* known = defaults.get(key);
   static const std::vector<std::string> list_keys = {"resampledPixelSpacing", "distances", "sigma", "resegmentRange"};
@@ -654,7 +654,6 @@ PyValue parse_setting_text(const std::string& key, const std::string& text, cons
     while (std::getline(ss, item, ',')) list.list.push_back(scalar(item));
     return list;
   }
-  (void)source;
   return scalar(text);
 }
 

@@ -141,8 +141,8 @@ struct Params {
 // A `--setting key:value` of PyRadiomics's command line as a typed value:
 // list settings (resampledPixelSpacing, distances, sigma, resegmentRange)
 // split at commas, booleans from 1/0/true/false, numbers as numbers, else
-// text. InputError naming `source` for an unknown key.
-PyValue parse_setting_text(const std::string& key, const std::string& text, const std::string& source);
+// text. The key and value are checked when applied (apply_setting).
+PyValue parse_setting_text(const std::string& key, const std::string& text);
 // Applies settings over loaded parameters as PyRadiomics's
 // RadiomicsFeatureExtractor(params, **overrides) does: over the global
 // settings, each image type's own keys still winning.
