@@ -346,5 +346,34 @@ TEST(EvaluateCli, SiteColumnGivesSiteSubgroupsAndLeaveOneSiteOut) {
   EXPECT_NE(r.out.find("leave-one-site-out validation (3 sites"), std::string::npos) << r.out;
 }
 
+// Leave-one-site-out must hold out whole sites: where one site's relation is
+// reversed, learners fitted on the other two score it far below chance,
+// which folds mixing sites (even of a site's size) would not.
+TEST(EvaluateCli, LeaveOneSiteOutFitsOnTheOtherSitesOnly) {
+  TempDir dir;
+  Random rng(5);
+  io::CsvTable labels, a;
+  labels.header = {"ID", "site", "malignant"};
+  a.header = {"ID", "original_firstorder_Mean"};
+  const char* sites[] = {"AMC", "BWH", "MDA"};
+  for (int i = 0; i < 150; ++i) {
+    const std::string id = "c" + std::to_string(i);
+    const int y = rng.uniform() < 0.5;
+    const double sign = i % 3 == 2 ? -1.0 : 1.0;  // MDA: the other way round
+    labels.rows.push_back({id, sites[i % 3], std::to_string(y)});
+    a.rows.push_back({id, std::to_string(rng.normal() + sign * 3.0 * y)});
+  }
+  io::write_csv(labels, dir.file("labels.csv"));
+  io::write_csv(a, dir.file("radiomics.csv"));
+  const auto r = run_cli({"--threads", "1", "evaluate", "--features", dir.file("radiomics.csv"), "--labels",
+                          dir.file("labels.csv"), "--target", "malignant", "--site-column", "site", "--classifiers",
+                          "logreg", "--repeats", "1", "--no-plots", "--no-report", "-o", dir.file("out")});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const io::CsvTable loso = io::read_csv(dir.file("out") + "/site_validation.csv");
+  ASSERT_EQ(loso.rows.size(), 3u);
+  EXPECT_EQ(loso.rows[2][loso.column("held_out_site")], "MDA");
+  EXPECT_LT(std::stod(loso.rows[2][loso.column("auc")]), 0.1);  // fitted on AMC + BWH only
+}
+
 }  // namespace
 }  // namespace scopemia
