@@ -1,23 +1,64 @@
 #include "cli/app.h"
 
+#include <dlfcn.h>
+
+#include <algorithm>
 #include <sstream>
+#include <stdexcept>
 
 #include <spdlog/spdlog.h>
 
 #include "cli/command.h"
+#include "cli/torch_commands.h"
 #include "core/error.h"
 #include "core/runtime.h"
 #include "core/version.h"
 
 namespace scopemia::cli {
+namespace {
+
+// The first argument that is neither an option nor the value of --threads:
+// the command's name ("" when none is given).
+std::string chosen_command(const std::vector<std::string>& args) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--threads") {
+      ++i;
+      continue;
+    }
+    if (!args[i].empty() && args[i][0] != '-') return args[i];
+  }
+  return "";
+}
+
+// libscopemia from the folder of this library first (the build tree and an
+// installed tree keep them together), then wherever the loader looks.
+void add_torch_commands(CLI::App& app, std::vector<Command>& commands) {
+  Dl_info self{};
+  std::string beside = "libscopemia.so";
+  if (dladdr(reinterpret_cast<void*>(&chosen_command), &self) != 0 && self.dli_fname != nullptr) {
+    const std::string path = self.dli_fname;
+    const size_t slash = path.rfind('/');
+    if (slash != std::string::npos) beside = path.substr(0, slash + 1) + beside;
+  }
+  void* library = dlopen(beside.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (library == nullptr) library = dlopen("libscopemia.so", RTLD_NOW | RTLD_LOCAL);
+  if (library == nullptr)
+    throw std::runtime_error("cannot load the torch commands' library libscopemia.so: " + std::string(dlerror()));
+  using AddFn = void (*)(CLI::App&, std::vector<Command>&);
+  auto add = reinterpret_cast<AddFn>(dlsym(library, "scopemia_add_torch_commands"));
+  if (add == nullptr)
+    throw std::runtime_error(beside + " has no scopemia_add_torch_commands: " + std::string(dlerror()));
+  add(app, commands);
+}
+
+}  // namespace
 
 int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   CLI::App app{"scopemia: SCOPE-MIA lesion representations and PyRadiomics-compatible radiomics for 3D medical images"};
   app.name("scopemia");
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("scopemia ") + SCOPEMIA_VERSION);
-  Context context{out, err};
-  context.command_line = "scopemia";
+  Context context{out, err, 0, "scopemia"};
   for (const std::string& a : args) {
     const bool plain = !a.empty() && a.find_first_not_of(
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_./=:,+@%") == std::string::npos;
@@ -30,25 +71,22 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   app.add_flag("-v,--verbose", verbose, "More log output");
   app.add_flag("-q,--quiet", quiet, "Warnings and errors only");
 
-  const std::vector<Command> commands = {
-      add_info_command(app),
-      add_convert_command(app),
-      add_phantom_command(app),
-      add_mci_command(app),
-      add_dicom_command(app),
-      add_radiomics_command(app),
-      add_merge_command(app),
-      add_embed_command(app),
-      add_explain_command(app),
-      add_infer_command(app),
-      add_evaluate_command(app),
-      add_profile_command(app),
-      add_train_command(app),
-      add_pretrain_command(app),
-      add_ablate_command(app),
-      add_launch_command(app),
-      add_sweep_command(app),
+  std::vector<Command> commands = {
+      add_info_command(app),     add_convert_command(app),   add_phantom_command(app), add_mci_command(app),
+      add_dicom_command(app),    add_radiomics_command(app), add_merge_command(app),   add_evaluate_command(app),
   };
+  const std::string chosen = chosen_command(args);
+  bool plain = false;
+  for (const auto& command : commands) plain = plain || command.app->get_name() == chosen;
+  const bool version_only = chosen.empty() && std::find(args.begin(), args.end(), "--version") != args.end();
+  if (!plain && !version_only) {  // a torch command, or none (the help lists them all)
+    try {
+      add_torch_commands(app, commands);
+    } catch (const std::exception& e) {
+      err << "scopemia: internal error: " << e.what() << "\n";
+      return kExitFailure;
+    }
+  }
 
   std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 takes them reversed
   try {
@@ -64,7 +102,6 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   }
 
   init_logging(quiet ? Verbosity::Quiet : verbose ? Verbosity::Verbose : Verbosity::Normal);
-  set_compute_threads(context.threads);  // libtorch 1.13 defaults to one thread on x86
   try {
     for (const auto& command : commands)
       if (command.app->parsed()) return command.run(context);

@@ -148,7 +148,15 @@ CaseValues run_case(const radiomics::Extractor& extractor, const io::Case& c, st
   return values;
 }
 
-int run_radiomics(const RadiomicsOptions& o, Context& ctx) {
+int run_radiomics(const RadiomicsOptions& given, Context& ctx) {
+  RadiomicsOptions o = given;
+  // PyRadiomics's `pyradiomics cases.csv`: a lone .csv positional is the batch.
+  const std::string csv = ".csv";
+  if (o.batch.empty() && o.mask.empty() && o.image.size() > csv.size() &&
+      o.image.compare(o.image.size() - csv.size(), csv.size(), csv) == 0) {
+    o.batch = o.image;
+    o.image.clear();
+  }
   const radiomics::Params params =
       with_overrides(o.params.empty() ? radiomics::default_params() : radiomics::load_params(o.params), o.settings);
 
@@ -190,7 +198,7 @@ Command add_radiomics_command(CLI::App& parent) {
   auto label = std::make_shared<int>(0);
   CLI::App* app = parent.add_subcommand(
       "radiomics", "PyRadiomics-compatible features of one case (IMAGE MASK) or a cohort (--batch cases.csv)");
-  app->add_option("image", o->image, "Image file or DICOM folder");
+  app->add_option("image", o->image, "Image file or DICOM folder; a .csv alone is a batch (as --batch)");
   app->add_option("mask", o->mask, "Mask (label map) file");
   app->add_option("--params,-p,--param", o->params,
                   "PyRadiomics parameter file (YAML); default: PyRadiomics's defaults");
