@@ -32,6 +32,12 @@ std::string image_types_repr(const Params& params) {
   return py_repr(d);
 }
 
+Diagnostics configuration_diagnostics(const Params& params, const Settings& settings) {
+  return {{"diagnostics_Versions_scopemia", SCOPEMIA_VERSION},
+          {"diagnostics_Configuration_Settings", py_repr(settings.dict)},
+          {"diagnostics_Configuration_EnabledImageTypes", image_types_repr(params)}};
+}
+
 std::vector<std::string> Extractor::enabled_features(const FeatureClassConfig& config) {
   std::vector<std::string> out;
   if (!config.features.empty()) {
@@ -91,11 +97,7 @@ CaseResult Extractor::execute(const Image<double>& image, PixelType pixel_type, 
   if (label) apply_setting(settings, "label", PyValue::integer(*label), "--label");
   CaseResult result;
   Diagnostics& d = result.diagnostics;
-  if (settings.additionalInfo) {
-    d.emplace_back("diagnostics_Versions_scopemia", SCOPEMIA_VERSION);
-    d.emplace_back("diagnostics_Configuration_Settings", py_repr(settings.dict));
-    d.emplace_back("diagnostics_Configuration_EnabledImageTypes", image_types_repr(params_));
-  }
+  if (settings.additionalInfo) d = configuration_diagnostics(params_, settings);
   const PreparedCase c = prepare_case(image, pixel_type, labels, settings, settings.additionalInfo ? &d : nullptr);
 
   // Shape: once, on the original image and the (not resegmented) mask.

@@ -51,4 +51,7 @@ Image<double> read_extraction_image(const std::string& path);
 // Python's repr of the enabled image types dict ({'Original': {}}).
 std::string image_types_repr(const Params& params);
 
+// The diagnostics_Versions_* and diagnostics_Configuration_* entries.
+Diagnostics configuration_diagnostics(const Params& params, const Settings& settings);
+
 }  // namespace scopemia::radiomics
