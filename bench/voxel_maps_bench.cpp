@@ -44,8 +44,10 @@ const Brain1& brain1() {
 void BM_Brain1AllMaps(benchmark::State& state) {
   const Brain1& b = brain1();
   radiomics::Params params = radiomics::default_params();
-  radiomics::apply_setting(params.settings, "kernelRadius", radiomics::PyValue::integer(state.range(0)), "bench");
-  radiomics::apply_setting(params.settings, "maskedKernel", radiomics::PyValue::boolean(state.range(1) != 0), "bench");
+  radiomics::apply_setting_overrides(params,
+                                     {{"kernelRadius", radiomics::PyValue::integer(state.range(0))},
+                                      {"maskedKernel", radiomics::PyValue::boolean(state.range(1) != 0)}},
+                                     "bench");
   int64_t maps = 0, kernels = 0;
   for (auto _ : state) {
     const radiomics::VoxelResult r = radiomics::extract_voxel_maps(params, b.image, b.image.source_pixel_type(),
