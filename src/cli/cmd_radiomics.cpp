@@ -15,8 +15,10 @@
 #include "core/error.h"
 #include "core/runtime.h"
 #include "imaging/itk_filters.h"
+#include "io/dicom_mask.h"
 #include "io/image_io.h"
 #include "radiomics/extractor.h"
+#include "radiomics/voxel_maps.h"
 
 namespace scopemia::cli {
 namespace {
@@ -33,6 +35,11 @@ struct RadiomicsOptions {
   std::string format_path;            // absolute|relative|basename; empty = as written
   bool validate = false;
   std::string log_file, logging_level = "WARNING";  // PyRadiomics's --log-file / --logging-level
+  // --mode voxel: one map per feature (radiomics/voxel_maps.h) in out_dir.
+  std::string mode = "segment";
+  std::string out_dir;
+  std::string voxel_grid = "input";  // input | cropped (PyRadiomics's: the ROI box grown by kernelRadius)
+  std::string map_extension = ".nrrd";
 };
 
 // --log-file: the log (per-case failures, warnings, with -v the progress)
@@ -137,6 +144,50 @@ int validate_only(const radiomics::Params& params, const io::CaseManifest& manif
   return bad ? kExitBadInput : kExitOk;
 }
 
+// --mode voxel, one case: every feature map written to out_dir as
+// <case>_<feature><ext> (each file atomically), float64, on the input's grid
+// (initValue outside the ROI's grown box) or PyRadiomics's cropped grid; the
+// row holds the diagnostics and each feature's map path, as PyRadiomics's
+// voxel-based command line writes.
+CaseValues run_voxel_case(const radiomics::Params& params, const io::Case& c, const std::string& stem,
+                          const RadiomicsOptions& o, int threads) {
+  std::optional<int> l = o.label;
+  for (const auto& [k, v] : c.columns)
+    if (k == "Label" && !v.empty()) l = std::stoi(v);
+  const Image<double> image = radiomics::read_extraction_image(c.image);
+  const LabelMap labels = io::read_mask(c.mask_spec(), c.image);
+  const radiomics::VoxelResult r =
+      radiomics::extract_voxel_maps(params, image, image.source_pixel_type(), labels, l, threads);
+  CaseValues values(r.diagnostics.begin(), r.diagnostics.end());
+  const fs::path dir = o.out_dir.empty() ? fs::current_path() : fs::path(o.out_dir);
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (!fs::is_directory(dir)) throw InputError(dir.string(), "cannot create the --out-dir folder");
+  for (const radiomics::VoxelMap& m : r.maps) {
+    const std::string path = (dir / (stem + "_" + m.name + o.map_extension)).string();
+    if (o.voxel_grid == "cropped") {
+      io::write_volume(m.map, path, PixelType::Float64);
+    } else {
+      Image<double> full(r.image_size, r.image_geometry, params.settings.initValue);
+      for (int64_t z = 0; z < r.box.size.z; ++z)
+        for (int64_t y = 0; y < r.box.size.y; ++y)
+          std::copy_n(&m.map.at(0, y, z), r.box.size.x, &full.at(r.box.start.x, r.box.start.y + y, r.box.start.z + z));
+      io::write_volume(full, path, PixelType::Float64);
+    }
+    values.emplace_back(m.name, path);
+  }
+  return values;
+}
+
+// The file-name stem of a case's maps: its ID, or PyRadiomics's Case-<N>.
+std::string case_stem(const io::CaseManifest& manifest, const io::Case& c) {
+  const bool has_id = std::find(manifest.header.begin(), manifest.header.end(), "ID") != manifest.header.end();
+  std::string stem = has_id ? c.id : "Case-" + c.id;
+  for (char& ch : stem)
+    if (ch == '/' || ch == '\\' || ch == '\0') ch = '_';
+  return stem;
+}
+
 // Runs one case: diagnostics, then features at full precision.
 CaseValues run_case(const radiomics::Extractor& extractor, const io::Case& c, std::optional<int> label) {
   std::optional<int> l = label;
@@ -179,15 +230,21 @@ int run_radiomics(const RadiomicsOptions& given, Context& ctx) {
   if (o.validate) return validate_only(params, manifest, ctx);
   format_paths(manifest, o.format_path);
   const radiomics::Extractor extractor(params);
-  imaging::set_itk_threads(o.jobs > 1 ? 1 : (ctx.threads > 0 ? ctx.threads : hardware_threads()));
+  const int case_threads = o.jobs > 1 ? 1 : (ctx.threads > 0 ? ctx.threads : hardware_threads());
+  imaging::set_itk_threads(case_threads);
+  if (o.mode == "segment" && params.has_voxel_settings)
+    spdlog::warn("{}: voxelSetting is used only with --mode voxel; computing segment features", params.source);
+  const auto one_case = [&](const io::Case& c) {
+    return o.mode == "voxel" ? run_voxel_case(params, c, case_stem(manifest, c), o, case_threads)
+                             : run_case(extractor, c, o.label);
+  };
   if (o.batch.empty()) {  // one case: its failure is the command's (one line, exit 2, no output)
     CaseRow row;
     row.inputs = manifest.cases[0].columns;
-    row.values = run_case(extractor, manifest.cases[0], o.label);
+    row.values = one_case(manifest.cases[0]);
     return finish_batch(manifest, {row}, o.output, ctx, o.format, /*error_column=*/false);
   }
-  const auto rows = run_batch(manifest, o.jobs, "radiomics",
-                              [&](const io::Case& c) { return run_case(extractor, c, o.label); });
+  const auto rows = run_batch(manifest, o.jobs, "radiomics", one_case);
   return finish_batch(manifest, rows, o.output, ctx, o.format);
 }
 
@@ -219,6 +276,17 @@ Command add_radiomics_command(CLI::App& parent) {
   app->add_option("-o,--output,--out", o->output, "Output file (default: stdout)");
   app->add_option("--batch", o->batch, "Cases CSV with Image and Mask columns (PyRadiomics batch format)");
   app->add_option("-j,--jobs", o->jobs, "Cases processed in parallel")->check(CLI::PositiveNumber);
+  app->add_option("--mode", o->mode,
+                  "segment: one row of features per case; voxel: one map per feature and case (PyRadiomics's "
+                  "voxel-based extraction, the params' voxelSetting), written to --out-dir")
+      ->check(CLI::IsMember({"segment", "voxel"}))->capture_default_str();
+  app->add_option("--out-dir", o->out_dir, "--mode voxel: folder of the maps (default: the working folder)");
+  app->add_option("--voxel-grid", o->voxel_grid,
+                  "--mode voxel: input (the maps on the input image's grid) or cropped (PyRadiomics's: the ROI's "
+                  "bounding box grown by kernelRadius)")
+      ->check(CLI::IsMember({"input", "cropped"}))->capture_default_str();
+  app->add_option("--map-extension", o->map_extension, "--mode voxel: map file type, by extension")
+      ->check(CLI::IsMember({".nrrd", ".nii.gz", ".nii", ".mha"}))->capture_default_str();
   app->add_option("--shard", o->shard,
                   "I/N: only every N-th case starting at I (0-based); auto: this SLURM array task's share");
   return {app, [o, label, label_opt](Context& ctx) {

@@ -704,6 +704,7 @@ Params params_from_dict(const PyValue& top, const std::string& source) {
     if (section->kind != PyValue::Kind::Dict) throw InputError(source, "'setting' and 'voxelSetting' must be mappings");
     for (const auto& [k, v] : section->dict) apply_setting(p.settings, k, v, source);
   }
+  p.has_voxel_settings = !voxel.is_none();
   apply_image_types(p, types);
   if (classes.is_none() || (classes.kind == PyValue::Kind::Dict && classes.dict.empty())) {
     default_classes(p);

@@ -136,6 +136,7 @@ struct Params {
   std::vector<ImageTypeConfig> image_types;        // in file order; default {Original}
   std::vector<FeatureClassConfig> feature_classes;  // in file order; default all but shape2D
   std::string source;                              // the file, for messages
+  bool has_voxel_settings = false;                 // the file has a voxelSetting section
 };
 
 // A `--setting key:value` of PyRadiomics's command line as a typed value:

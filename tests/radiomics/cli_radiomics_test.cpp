@@ -3,13 +3,19 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <sstream>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
 #include "io/csv.h"
+#include "io/dicom_mask.h"
 #include "io/image_io.h"
+#include "radiomics/extractor.h"
+#include "radiomics/params.h"
+#include "radiomics/voxel_maps.h"
 #include "support/refdata.h"
 #include "support/run_cli.h"
 #include "support/temp_dir.h"
@@ -380,6 +386,96 @@ TEST(CliRadiomics, ShardsWithAFailingCaseMergeIntoTheUnshardedTable) {
   const auto mixed = run({"merge", tmp.file("p0.csv"), tmp.file("other.csv")});
   EXPECT_EQ(mixed.code, 2);
   EXPECT_NE(mixed.err.find("other.csv: its columns differ"), std::string::npos) << mixed.err;
+}
+
+}  // namespace
+}  // namespace scopemia
+
+namespace scopemia {
+namespace {
+
+// --mode voxel: PyRadiomics's exampleVoxel.yaml (JointEntropy, force2D,
+// kernelRadius 2; initValue -1 here, as scopemia's reader refuses NaN) gives
+// one map per feature, on the input's grid by default (initValue outside the
+// ROI's grown box) or PyRadiomics's cropped
+// grid, with the values of the library's voxel extraction; the row names the
+// map. Without --mode voxel the voxelSetting is reported as unused.
+TEST(CliRadiomics, VoxelModeWritesOneMapPerFeatureOnTheInputGrid) {
+  SCOPEMIA_REFDATA(image, "pyradiomics/brain1_image.nrrd");
+  SCOPEMIA_REFDATA(mask, "pyradiomics/brain1_label.nrrd");
+  SCOPEMIA_REFDATA(params, "pyradiomics/params/exampleVoxel.yaml");
+  TempDir tmp;
+  const auto r = run_cli({"radiomics", image, mask, "-p", params, "-s", "initValue:-1", "--mode", "voxel",
+                          "--out-dir", tmp.file("maps"), "-o", tmp.file("maps.csv")});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const io::CsvTable table = io::read_csv(tmp.file("maps.csv"));
+  const std::string path = tmp.file("maps") + "/Case-1_original_glcm_JointEntropy.nrrd";
+  ASSERT_EQ(table.rows.size(), 1u);
+  EXPECT_EQ(table.rows[0][table.column("original_glcm_JointEntropy")], path);
+
+  const Image<double> input = io::read_volume_exact(image);
+  const Image<double> map = io::read_volume_exact(path);
+  ASSERT_EQ(map.size(), input.size());
+  for (int a = 0; a < 3; ++a) {
+    EXPECT_DOUBLE_EQ(map.geometry().origin[a], input.geometry().origin[a]);
+    EXPECT_DOUBLE_EQ(map.geometry().spacing[a], input.geometry().spacing[a]);
+  }
+  radiomics::Params p = radiomics::load_params(params);
+  radiomics::apply_setting_overrides(p, {{"initValue", radiomics::PyValue::real(-1)}}, "test");
+  const LabelMap labels = io::read_mask(mask, image);
+  const radiomics::VoxelResult want =
+      radiomics::extract_voxel_maps(p, radiomics::read_extraction_image(image), PixelType::Int16, labels);
+  ASSERT_EQ(want.maps.size(), 1u);
+  int64_t roi = 0;
+  for (int64_t z = 0; z < input.size().z; ++z)
+    for (int64_t y = 0; y < input.size().y; ++y)
+      for (int64_t x = 0; x < input.size().x; ++x) {
+        const Region& b = want.box;
+        const bool in_box = x >= b.start.x && x < b.start.x + b.size.x && y >= b.start.y &&
+                            y < b.start.y + b.size.y && z >= b.start.z && z < b.start.z + b.size.z;
+        const double got = map.at(x, y, z);
+        if (!in_box) {
+          ASSERT_EQ(got, -1.0) << x << "," << y << "," << z;  // initValue
+          continue;
+        }
+        const double expected = want.maps[0].map.at(x - b.start.x, y - b.start.y, z - b.start.z);
+        if (labels.at(x, y, z) == 1) ++roi;
+        if (std::isnan(expected)) EXPECT_TRUE(std::isnan(got));
+        else EXPECT_EQ(got, expected) << x << "," << y << "," << z;
+      }
+  EXPECT_EQ(roi, 4137);
+
+  const auto cropped = run_cli({"radiomics", image, mask, "-p", params, "-s", "initValue:-1", "--mode", "voxel",
+                                "--voxel-grid", "cropped",
+                                "--out-dir", tmp.file("cropped"), "-o", tmp.file("cropped.csv")});
+  ASSERT_EQ(cropped.code, 0) << cropped.err;
+  const Image<double> small = io::read_volume_exact(tmp.file("cropped") + "/Case-1_original_glcm_JointEntropy.nrrd");
+  EXPECT_EQ(small.size(), want.box.size);
+
+  std::ostringstream log;  // the program's logger ("scopemia", kept by init_logging), with one more sink
+  auto logger = spdlog::get("scopemia");
+  if (!logger) logger = spdlog::default_logger();
+  const auto capture = std::make_shared<spdlog::sinks::ostream_sink_mt>(log);
+  logger->sinks().push_back(capture);
+  const auto segment = run_cli({"radiomics", image, mask, "-p", params, "-o", tmp.file("segment.csv")});
+  logger->sinks().pop_back();
+  ASSERT_EQ(segment.code, 0) << segment.err;
+  EXPECT_NE(log.str().find("voxelSetting is used only with --mode voxel"), std::string::npos) << log.str();
+}
+
+// PyRadiomics's `pyradiomics cases.csv`: a lone .csv positional is the batch.
+TEST(CliRadiomics, LoneCsvPositionalIsTheBatch) {
+  SCOPEMIA_REFDATA(image, "pyradiomics/brain1_image.nrrd");
+  SCOPEMIA_REFDATA(mask, "pyradiomics/brain1_label.nrrd");
+  TempDir tmp;
+  write_text(tmp.file("cases.csv"), "ID,Image,Mask\nb1," + image + "," + mask + "\n");
+  ASSERT_EQ(run_cli({"radiomics", tmp.file("cases.csv"), "-o", tmp.file("a.csv")}).code, 0);
+  ASSERT_EQ(run_cli({"radiomics", "--batch", tmp.file("cases.csv"), "-o", tmp.file("b.csv")}).code, 0);
+  const io::CsvTable a = io::read_csv(tmp.file("a.csv")), b = io::read_csv(tmp.file("b.csv"));
+  EXPECT_EQ(a.header, b.header);
+  ASSERT_EQ(a.rows.size(), 1u);
+  for (size_t c = 0; c < a.header.size(); ++c)
+    if (a.header[c].rfind("original_", 0) == 0) EXPECT_EQ(a.rows[0][c], b.rows[0][c]) << a.header[c];
 }
 
 }  // namespace
