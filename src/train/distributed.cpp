@@ -70,12 +70,21 @@ struct WorldEnv {
 
 WorldEnv read_environment() {
   WorldEnv w;
-  if (const char* ws = env("WORLD_SIZE")) w.world = static_cast<int>(env_integer("WORLD_SIZE", ws, 1, 1 << 16));
+  // Inside an `srun` step without the torchrun variables, SLURM's own: the
+  // step's task count and this task's rank (docs/distributed.md). Only a
+  // step's variables: a batch script's SLURM_NTASKS alone starts no world.
+  const char* world_name = "WORLD_SIZE";
+  const char* rank_name = "RANK";
+  if (!env("WORLD_SIZE") && env("SLURM_STEP_NUM_TASKS") && env("SLURM_PROCID")) {
+    world_name = "SLURM_STEP_NUM_TASKS";
+    rank_name = "SLURM_PROCID";
+  }
+  if (const char* ws = env(world_name)) w.world = static_cast<int>(env_integer(world_name, ws, 1, 1 << 16));
   if (w.world == 1) {
-    if (const char* r = env("RANK")) env_integer("RANK", r, 0, 0);
+    if (const char* r = env(rank_name)) env_integer(rank_name, r, 0, 0);
     return w;
   }
-  w.rank = static_cast<int>(env_integer("RANK", required_env("RANK", w.world), 0, w.world - 1));
+  w.rank = static_cast<int>(env_integer(rank_name, required_env(rank_name, w.world), 0, w.world - 1));
   w.master_addr = required_env("MASTER_ADDR", w.world);
   w.master_port = static_cast<uint16_t>(env_integer("MASTER_PORT", required_env("MASTER_PORT", w.world), 1, 65535));
   if (const char* lr = env("LOCAL_RANK")) env_integer("LOCAL_RANK", lr, 0, w.world - 1);

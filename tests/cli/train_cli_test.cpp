@@ -1,10 +1,13 @@
 // scopemia train / pretrain end to end on a few synthetic cases.
+#include <sys/wait.h>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include <gtest/gtest.h>
 
+#include "cli/launch.h"
 #include "io/csv.h"
 #include "support/run_cli.h"
 #include "support/temp_dir.h"
@@ -139,6 +142,82 @@ TEST(TrainCli, LaunchedOnTwoRanksOnlyRankZeroWrites) {
   ASSERT_EQ(lines.size(), 2u);
   EXPECT_EQ(lines[1].substr(0, 4), "1,2,");
   EXPECT_EQ(train::read_checkpoint_info(out + "/checkpoint.pt").progress.global_step, 2);
+}
+
+}  // namespace
+}  // namespace scopemia
+
+namespace scopemia {
+namespace {
+
+using testing::shell_quote;
+
+void expect_same_weights(const std::string& a, const std::string& b) {
+  const train::LoadedModel ma = train::load_model_from_checkpoint(a), mb = train::load_model_from_checkpoint(b);
+  const auto pa = ma.model->named_parameters(), pb = mb.model->named_parameters();
+  ASSERT_EQ(pa.size(), pb.size());
+  ASSERT_GT(pa.size(), 0u);
+  for (const auto& item : pa) {
+    const torch::Tensor* other = pb.find(item.key());
+    ASSERT_NE(other, nullptr) << item.key();
+    EXPECT_TRUE(torch::equal(item.value(), *other)) << item.key() << " differs";
+  }
+  EXPECT_EQ(ma.info.progress.global_step, mb.info.progress.global_step);
+}
+
+// A world started by the environment alone (what torchrun, a SLURM script or
+// several machines do: RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT,
+// LOCAL_RANK), and one started by SLURM's step variables (SLURM_PROCID,
+// SLURM_STEP_NUM_TASKS), train bit-identically to `scopemia launch --nproc 2`.
+TEST(TrainCli, TwoProcessesStartedByTheEnvironmentTrainAsLaunchDoes) {
+  TempDir dir;
+  const std::string cases = write_cohort(dir);
+  const std::string cfg = dir.file("cfg.yaml");
+  std::ofstream(cfg) << kConfig;
+  const std::vector<std::string> train_args = {"train", "--config", cfg, "--cases", cases, "--max-steps", "3"};
+
+  std::vector<std::string> launched = {"--threads", "1", "launch", "--nproc", "2", "--"};
+  launched.insert(launched.end(), train_args.begin(), train_args.end());
+  launched.insert(launched.end(), {"--out", dir.file("launch")});
+  const auto l = testing::run_binary(launched);
+  ASSERT_EQ(l.code, 0) << l.err;
+
+  // Both ranks from one shell, each with its own environment, no launcher.
+  const auto start_two = [&](const std::string& name, const std::vector<std::string>& env0,
+                             const std::vector<std::string>& env1) {
+    const std::string out = dir.file(name);
+    std::string command;
+    for (int rank = 0; rank < 2; ++rank) {
+      command += "env";
+      for (const std::string& e : rank == 0 ? env0 : env1) command += " " + shell_quote(e);
+      command += " " + shell_quote(testing::scopemia_binary()) + " --threads 1";
+      for (const std::string& a : train_args) command += " " + shell_quote(a);
+      command += " --out " + shell_quote(out) + " >" + shell_quote(out + ".out" + std::to_string(rank)) + " 2>&1 & p" +
+                 std::to_string(rank) + "=$!; ";
+    }
+    command += "wait $p0; s0=$?; wait $p1; s1=$?; exit $((s0 | s1))";
+    const int status = std::system(("bash -c " + shell_quote(command)).c_str());
+    std::ifstream log0(out + ".out0"), log1(out + ".out1");
+    std::stringstream text;
+    text << log0.rdbuf() << log1.rdbuf();
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << text.str();
+    return out;
+  };
+  const std::string port = std::to_string(cli::free_local_port());
+  const std::string torchrun = start_two(
+      "torchrun",
+      {"RANK=0", "LOCAL_RANK=0", "WORLD_SIZE=2", "MASTER_ADDR=127.0.0.1", "MASTER_PORT=" + port},
+      {"RANK=1", "LOCAL_RANK=1", "WORLD_SIZE=2", "MASTER_ADDR=127.0.0.1", "MASTER_PORT=" + port});
+  expect_same_weights(dir.file("launch"), torchrun);
+
+  const std::string port2 = std::to_string(cli::free_local_port());
+  const std::string slurm = start_two(
+      "slurm",
+      {"-u", "WORLD_SIZE", "-u", "RANK", "SLURM_PROCID=0", "SLURM_STEP_NUM_TASKS=2", "MASTER_ADDR=127.0.0.1",
+       "MASTER_PORT=" + port2},
+      {"-u", "WORLD_SIZE", "-u", "RANK", "SLURM_PROCID=1", "SLURM_STEP_NUM_TASKS=2", "MASTER_ADDR=127.0.0.1",
+       "MASTER_PORT=" + port2});
+  expect_same_weights(dir.file("launch"), slurm);
 }
 
 }  // namespace

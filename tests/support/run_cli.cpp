@@ -19,13 +19,13 @@ CliResult run_cli(const std::vector<std::string>& args) {
   return r;
 }
 
-namespace {
 std::string shell_quote(const std::string& s) {
   std::string q = "'";
   for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return q + "'";
 }
-}  // namespace
+
+std::string scopemia_binary() { return SCOPEMIA_BINARY; }
 
 CliResult run_binary(const std::vector<std::string>& args) {
   TempDir dir;

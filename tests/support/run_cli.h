@@ -14,5 +14,8 @@ struct CliResult {
 CliResult run_cli(const std::vector<std::string>& args);
 // Runs the built binary in a shell (end-to-end, real exit status).
 CliResult run_binary(const std::vector<std::string>& args);
+// The built binary's path, and a word quoted for sh.
+std::string scopemia_binary();
+std::string shell_quote(const std::string& s);
 
 }  // namespace scopemia::testing
