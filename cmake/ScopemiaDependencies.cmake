@@ -7,9 +7,11 @@ find_package(OpenSSL REQUIRED)  # SHA-256 of report inputs (src/eval/report.cpp)
 find_package(Torch REQUIRED)
 
 # include(ITK_USE_FILE) generates the IO factory registration that lets
-# itk::ImageFileReader find the NIfTI/NRRD/Meta/GDCM readers.
+# itk::ImageFileReader find the NIfTI/NRRD/Meta/PNG readers. GDCM is not
+# among them: DICOM series are read by libscopemia_io_gdcm, loaded when a
+# DICOM folder is read (src/CMakeLists.txt, src/io/gdcm_series.h).
 find_package(ITK 5 REQUIRED COMPONENTS
-  ITKCommon ITKIOImageBase ITKIONIFTI ITKIONRRD ITKIOMeta ITKIOGDCM ITKIOPNG
+  ITKCommon ITKIOImageBase ITKIONIFTI ITKIONRRD ITKIOMeta ITKIOPNG
   ITKImageGrid ITKSmoothing)
 include(${ITK_USE_FILE})
 

@@ -1,7 +1,5 @@
 #include "cli/app.h"
 
-#include <dlfcn.h>
-
 #include <algorithm>
 #include <sstream>
 #include <stdexcept>
@@ -11,6 +9,7 @@
 #include "cli/command.h"
 #include "cli/torch_commands.h"
 #include "core/error.h"
+#include "core/plugin.h"
 #include "core/runtime.h"
 #include "core/version.h"
 
@@ -30,24 +29,10 @@ std::string chosen_command(const std::vector<std::string>& args) {
   return "";
 }
 
-// libscopemia from the folder of this library first (the build tree and an
-// installed tree keep them together), then wherever the loader looks.
 void add_torch_commands(CLI::App& app, std::vector<Command>& commands) {
-  Dl_info self{};
-  std::string beside = "libscopemia.so";
-  if (dladdr(reinterpret_cast<void*>(&chosen_command), &self) != 0 && self.dli_fname != nullptr) {
-    const std::string path = self.dli_fname;
-    const size_t slash = path.rfind('/');
-    if (slash != std::string::npos) beside = path.substr(0, slash + 1) + beside;
-  }
-  void* library = dlopen(beside.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (library == nullptr) library = dlopen("libscopemia.so", RTLD_NOW | RTLD_LOCAL);
-  if (library == nullptr)
-    throw std::runtime_error("cannot load the torch commands' library libscopemia.so: " + std::string(dlerror()));
   using AddFn = void (*)(CLI::App&, std::vector<Command>&);
-  auto add = reinterpret_cast<AddFn>(dlsym(library, "scopemia_add_torch_commands"));
-  if (add == nullptr)
-    throw std::runtime_error(beside + " has no scopemia_add_torch_commands: " + std::string(dlerror()));
+  const auto add = reinterpret_cast<AddFn>(
+      load_plugin_symbol(reinterpret_cast<const void*>(&chosen_command), "libscopemia.so", "scopemia_add_torch_commands"));
   add(app, commands);
 }
 

@@ -3,23 +3,17 @@
 #include <algorithm>
 #include <filesystem>
 
-#include <itkGDCMSeriesFileNames.h>
+#include <itkMacro.h>
 
 #include "core/error.h"
+#include "io/gdcm_series.h"
 
 namespace scopemia::io {
 
 std::vector<DicomSeries> find_dicom_series(const std::string& folder) {
   std::vector<DicomSeries> out;
   try {
-    auto names = itk::GDCMSeriesFileNames::New();
-    names->SetUseSeriesDetails(true);  // keep different acquisitions apart
-    names->SetRecursive(true);
-    names->SetDirectory(folder);
-    for (const auto& uid : names->GetSeriesUIDs()) {
-      DicomSeries s{uid, names->GetFileNames(uid)};
-      if (!s.files.empty()) out.push_back(std::move(s));
-    }
+    out = gdcm_functions().find_series(folder);
   } catch (const itk::ExceptionObject& e) {
     throw InputError(folder, std::string("cannot scan for DICOM files: ") + e.GetDescription());
   }

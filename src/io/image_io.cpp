@@ -13,19 +13,18 @@
 #include <sstream>
 #include <utility>
 
-#include <itkGDCMImageIO.h>
 #include <itkImage.h>
 #include <itkImageFileReader.h>
 #include <itkImageFileWriter.h>
 #include <itkOutputWindow.h>
 #include <itkImageIOFactory.h>
-#include <itkImageSeriesReader.h>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "io/dicom_series.h"
+#include "io/gdcm_series.h"
 #include "io/image_file_checks.h"
 
 namespace scopemia::io {
@@ -260,24 +259,15 @@ SeriesReading read_series(const std::string& folder, const ReadOptions& options,
   SliceLayout layout = analyse_slices(series);
   if (!layout.problem.empty() && (!options.resample_slices || layout.size.count() == 0))
     throw_slice_problem(folder, series, layout);
-  auto gdcm = itk::GDCMImageIO::New();
-  auto reader = itk::ImageSeriesReader<FloatImage>::New();
-  reader->SetImageIO(gdcm);
-  reader->SetFileNames(series.files);
-  // Irregular slices were checked above (and are resampled): no ITK warning.
-  if (!layout.problem.empty()) reader->SetSpacingWarningRelThreshold(1e30);
   if (pixels) check_pixel_data_complete(series);
+  GdcmSeriesImage read;
   read_step(folder, "cannot read DICOM series " + series.uid + ": ", [&] {
-    if (pixels) reader->Update();
-    else reader->UpdateOutputInformation();
+    // Irregular slices were checked above (and are resampled): no ITK warning.
+    read = gdcm_functions().read_series(series.files, pixels, !layout.problem.empty());
   });
   // GDCM's identifier appends acquisition details to the UID; report the UID.
-  std::string uid;
-  if (gdcm->GetValueFromTag("0020|000e", uid)) {
-    while (!uid.empty() && (uid.back() == ' ' || uid.back() == '\0')) uid.pop_back();
-    series.uid = uid;
-  }
-  return {reader->GetOutput(), pixel_type_of(gdcm->GetComponentType()), series, int(all.size()), layout};
+  if (!read.series_uid.empty()) series.uid = read.series_uid;
+  return {read.image, pixel_type_of(read.component), series, int(all.size()), layout};
 }
 
 }  // namespace
