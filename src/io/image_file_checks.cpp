@@ -92,6 +92,25 @@ bool starts_with_gzip_magic(const std::string& path, uint64_t offset = 0) {
   return f.gcount() == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
 }
 
+// True when `path` is gzip-compressed from `offset` on and its last four bytes
+// (RFC 1952's ISIZE: the uncompressed size of the last member, mod 2^32) are
+// `bytes`. A stream cut short has no trailer there, so reading it through to
+// find the cut is left to streams this does not vouch for (several members,
+// extra bytes after the data); a complete stream's corruption is caught by
+// the reader's own inflate (CRC and data errors), which ITK reports.
+bool gzip_trailer_says(const std::string& path, uint64_t offset, uint64_t bytes) {
+  std::ifstream f(path, std::ios::binary | std::ios::ate);
+  const std::streamoff size = f.tellg();
+  if (!f || size < std::streamoff(offset) + 18) return false;  // gzip header + trailer at least
+  unsigned char trailer[4];
+  f.seekg(size - 4);
+  f.read(reinterpret_cast<char*>(trailer), 4);
+  if (f.gcount() != 4) return false;
+  const uint32_t isize = uint32_t(trailer[0]) | uint32_t(trailer[1]) << 8 | uint32_t(trailer[2]) << 16 |
+                         uint32_t(trailer[3]) << 24;
+  return isize == uint32_t(bytes & 0xffffffffu);
+}
+
 void require_bytes(const std::string& path, uint64_t have, uint64_t needed, const char* what) {
   if (have < needed)
     throw InputError(path, fmt::format("truncated: {} {} bytes, the header announces {}", have, what, needed));
@@ -216,6 +235,12 @@ void check_nifti_payload(const std::string& path, uint64_t image_bytes) {
     }
     return;  // .hdr + .img: ITK reads the .img; its size is checked by ITK
   }
+  const int element = hd.datatype == 16 ? 4 : hd.datatype == 64 ? 8 : 0;  // FLOAT32, FLOAT64
+  // Integer voxels of a whole stream need no pass of their own (float ones
+  // are scanned for NaN/Inf below).
+  if (element == 0 && starts_with_gzip_magic(path) &&
+      gzip_trailer_says(path, 0, uint64_t(hd.vox_offset) + image_bytes))
+    return;
   ChunkReader reader(path, 0);
   std::vector<char> buffer(1 << 20);  // a multiple of every element size
   uint64_t skip = uint64_t(hd.vox_offset);
@@ -225,7 +250,6 @@ void check_nifti_payload(const std::string& path, uint64_t image_bytes) {
     skip -= got;
   }
   require_bytes(path, uint64_t(hd.vox_offset) - skip, uint64_t(hd.vox_offset), "header");
-  const int element = hd.datatype == 16 ? 4 : hd.datatype == 64 ? 8 : 0;  // FLOAT32, FLOAT64
   uint64_t have = 0;
   while (have < image_bytes) {
     const size_t want = size_t(std::min<uint64_t>(image_bytes - have, buffer.size()));
@@ -306,6 +330,7 @@ void check_nrrd_payload(const std::string& path, uint64_t image_bytes) {
   } else if (encoding == "gzip" || encoding == "gz") {
     if (!starts_with_gzip_magic(layout.data, layout.offset))
       throw InputError(path, "NRRD data are not gzip-compressed as the header says");
+    if (gzip_trailer_says(layout.data, layout.offset, image_bytes)) return;
     ChunkReader reader(layout.data, layout.offset);
     require_bytes(path, reader.drain(), image_bytes, "decompressed data");
   } else if (encoding == "ascii" || encoding == "text" || encoding == "txt") {
