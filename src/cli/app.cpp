@@ -7,7 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/command.h"
-#include "cli/torch_commands.h"
+#include "cli/command_plugins.h"
 #include "core/error.h"
 #include "core/plugin.h"
 #include "core/runtime.h"
@@ -29,11 +29,32 @@ std::string chosen_command(const std::vector<std::string>& args) {
   return "";
 }
 
-void add_torch_commands(CLI::App& app, std::vector<Command>& commands) {
+// The commands of each plugin library (cli/command_plugins.h), by name, so
+// the library is loaded only for them.
+struct CommandPlugin {
+  const char* library;
+  const char* entry;
+  std::vector<std::string> commands;
+};
+const std::vector<CommandPlugin>& command_plugins() {
+  static const std::vector<CommandPlugin> plugins = {
+      {"libscopemia_evaluate_command.so", "scopemia_add_evaluate_command", {"evaluate"}},
+      {"libscopemia.so", "scopemia_add_torch_commands",
+       {"embed", "explain", "infer", "profile", "train", "pretrain", "ablate", "launch", "sweep"}},
+  };
+  return plugins;
+}
+
+void add_plugin_commands(const CommandPlugin& plugin, CLI::App& app, std::vector<Command>& commands) {
   using AddFn = void (*)(CLI::App&, std::vector<Command>&);
   const auto add = reinterpret_cast<AddFn>(
-      load_plugin_symbol(reinterpret_cast<const void*>(&chosen_command), "libscopemia.so", "scopemia_add_torch_commands"));
+      load_plugin_symbol(reinterpret_cast<const void*>(&chosen_command), plugin.library, plugin.entry));
+  const size_t before = commands.size();
   add(app, commands);
+  std::vector<std::string> added;
+  for (size_t i = before; i < commands.size(); ++i) added.push_back(commands[i].app->get_name());
+  if (added != plugin.commands)
+    throw std::logic_error(std::string(plugin.library) + " adds other commands than app.cpp's list of them");
 }
 
 }  // namespace
@@ -57,16 +78,23 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   app.add_flag("-q,--quiet", quiet, "Warnings and errors only");
 
   std::vector<Command> commands = {
-      add_info_command(app),     add_convert_command(app),   add_phantom_command(app), add_mci_command(app),
-      add_dicom_command(app),    add_radiomics_command(app), add_merge_command(app),   add_evaluate_command(app),
+      add_info_command(app),  add_convert_command(app),   add_phantom_command(app), add_mci_command(app),
+      add_dicom_command(app), add_radiomics_command(app), add_merge_command(app),
   };
   const std::string chosen = chosen_command(args);
   bool plain = false;
   for (const auto& command : commands) plain = plain || command.app->get_name() == chosen;
   const bool version_only = chosen.empty() && std::find(args.begin(), args.end(), "--version") != args.end();
-  if (!plain && !version_only) {  // a torch command, or none (the help lists them all)
+  bool in_plugin = false;
+  for (const CommandPlugin& plugin : command_plugins())
+    in_plugin = in_plugin || std::count(plugin.commands.begin(), plugin.commands.end(), chosen) > 0;
+  for (const CommandPlugin& plugin : command_plugins()) {
+    // The plugin of the chosen command; all of them for the help (no command)
+    // or an unknown one (CLI11's message lists every command).
+    const bool named = std::count(plugin.commands.begin(), plugin.commands.end(), chosen) > 0;
+    if (plain || version_only || (in_plugin && !named)) continue;
     try {
-      add_torch_commands(app, commands);
+      add_plugin_commands(plugin, app, commands);
     } catch (const std::exception& e) {
       err << "scopemia: internal error: " << e.what() << "\n";
       return kExitFailure;

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "cli/command.h"
+#include "cli/command_plugins.h"
 #include "core/error.h"
 #include "core/staged_folder.h"
 #include "eval/evaluate.h"
@@ -143,3 +144,7 @@ Command add_evaluate_command(CLI::App& parent) {
 }
 
 }  // namespace scopemia::cli
+
+extern "C" void scopemia_add_evaluate_command(CLI::App& app, std::vector<scopemia::cli::Command>& commands) {
+  commands.push_back(scopemia::cli::add_evaluate_command(app));
+}

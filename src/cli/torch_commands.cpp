@@ -1,4 +1,4 @@
-#include "cli/torch_commands.h"
+#include "cli/command_plugins.h"
 
 #include "core/runtime.h"
 
