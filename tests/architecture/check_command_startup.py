@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Runs the plain commands of the scopemia program on a small synthetic cohort
 and reads, from the dynamic loader's own record (LD_DEBUG=libs), every shared
-object the process mapped and initialised: none may be libtorch or libc10.
-A torch command (embed --help) must map them, so the check is seen to detect
-it.
+object the process mapped and initialised: none may be libtorch or libc10,
+and those that need neither learners nor DICOM series may not map XGBoost or
+GDCM either (docs/architecture.md: the libraries loaded on demand). Controls
+show the check sees each: a torch command maps libtorch, `evaluate` XGBoost,
+`info` of a DICOM folder GDCM.
 
     check_command_startup.py --scopemia build/scopemia [--dicom-folder DIR]
 """
@@ -15,6 +17,8 @@ import sys
 import tempfile
 
 TORCH = ("libtorch", "libc10")
+LEARNERS = ("libxgboost",)
+GDCM = ("libgdcm",)
 
 
 def mapped_libraries(scopemia, args, workdir):
@@ -63,13 +67,19 @@ def main():
             print("dicom ls not checked: no DICOM folder (--dicom-folder %s)" % args.dicom_folder)
         bad = 0
         for run in plain_runs:
-            found = sorted(l for l in mapped_libraries(scopemia, run, tmp) if l.startswith(TORCH))
-            print("scopemia %s: %s" % (" ".join(run), "maps " + ", ".join(found) if found else "no libtorch"))
+            forbidden = TORCH if run[0] == "evaluate" else TORCH + LEARNERS + GDCM
+            found = sorted(l for l in mapped_libraries(scopemia, run, tmp) if l.startswith(forbidden))
+            print("scopemia %s: %s" % (" ".join(run), "maps " + ", ".join(found) if found else
+                                       "none of " + ", ".join(forbidden)))
             bad += bool(found)
-        control = ["embed", "--help"]
-        found = sorted(l for l in mapped_libraries(scopemia, control, tmp) if l.startswith(TORCH))
-        print("scopemia %s: %s" % (" ".join(control), "maps " + ", ".join(found) if found else "no libtorch (expected it)"))
-        bad += not found
+        controls = [(["embed", "--help"], TORCH), (["evaluate", "--help"], LEARNERS)]
+        if args.dicom_folder and os.path.isdir(args.dicom_folder):
+            controls.append((["info", os.path.abspath(args.dicom_folder)], GDCM))
+        for run, expected in controls:
+            found = sorted(l for l in mapped_libraries(scopemia, run, tmp) if l.startswith(expected))
+            print("scopemia %s: %s" % (" ".join(run), "maps " + ", ".join(found) if found else
+                                       "no " + ", ".join(expected) + " (expected it)"))
+            bad += not found
     return 1 if bad else 0
 
 
