@@ -14,25 +14,34 @@
 
 namespace scopemia {
 
+namespace {
+
+// Grows the calling thread's malloc arena by `bytes` of address space (not
+// touched), marks it MADV_HUGEPAGE and hands it back to malloc, which keeps
+// it (the trim threshold below): buffers carved from it later fault in 2 MiB
+// pages (transparent huge pages under the kernel's usual "madvise" policy).
+// What glibc's malloc.hugetlb=1 tunable does for the main heap, which cannot
+// be set from inside a process, and which leaves threads' arenas alone.
+void reserve_huge_page_heap(size_t bytes) {
+  constexpr uintptr_t kHuge = uintptr_t(2) << 20;
+  if (void* block = std::malloc(bytes)) {
+    const uintptr_t begin = (reinterpret_cast<uintptr_t>(block) + kHuge - 1) & ~(kHuge - 1);
+    const uintptr_t end = (reinterpret_cast<uintptr_t>(block) + bytes) & ~(kHuge - 1);
+    if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+    std::free(block);
+  }
+}
+
+}  // namespace
+
 void tune_malloc() {
   // 1 GiB: buffers of 3D feature maps stay in the heap between ops.
   mallopt(M_MMAP_THRESHOLD, 1 << 30);
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
-  // Transparent huge pages for the heap, as glibc's malloc.hugetlb=1 tunable
-  // does (which cannot be set from inside a process): the heap is grown by
-  // 512 MiB of address space once (no memory is touched, and with the trim
-  // threshold above it is never given back), marked MADV_HUGEPAGE, and
-  // released to malloc. With the kernel's usual "madvise" policy, the first
-  // touch of a volume's buffer then costs one fault per 2 MiB instead of per
-  // 4 KiB: on this machine a fault costs ~10 us, and reading one brain1 case
-  // (1.6 M voxels) touched ~7,000 pages (docs/performance.md: 150 -> ~90 ms).
-  constexpr size_t kHeap = size_t(512) << 20, kHuge = size_t(2) << 20;
-  if (void* block = std::malloc(kHeap)) {
-    const auto begin = (reinterpret_cast<uintptr_t>(block) + kHuge - 1) & ~(kHuge - 1);
-    const auto end = (reinterpret_cast<uintptr_t>(block) + kHeap) & ~(kHuge - 1);
-    if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
-    std::free(block);
-  }
+  // On this machine a page fault costs ~10 us, and reading one brain1 case
+  // (1.6 M voxels) touched ~7,000 4 KiB pages: 150 -> ~90 ms whole-process
+  // with huge pages (docs/performance.md, "Start-up and single cases").
+  reserve_huge_page_heap(size_t(512) << 20);
 }
 
 int hardware_threads() {
@@ -47,7 +56,13 @@ void run_workers(int threads, const std::function<void()>& worker) {
   }
   std::vector<std::thread> pool;
   pool.reserve(size_t(threads));
-  for (int t = 0; t < threads; ++t) pool.emplace_back(worker);
+  for (int t = 0; t < threads; ++t)
+    pool.emplace_back([&worker] {
+      // Each thread gets an arena of its own: huge pages there too (below
+      // glibc's 64 MiB heap size, so the arena's first heap holds it).
+      reserve_huge_page_heap(size_t(48) << 20);
+      worker();
+    });
   for (auto& t : pool) t.join();
 }
 
