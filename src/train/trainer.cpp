@@ -22,6 +22,7 @@
 #include "data/input_channels.h"
 #include "data/masking.h"
 #include "data/subvolumes.h"
+#include "eval/metrics.h"
 #include "nn/pde_losses.h"
 #include "pde/losses.h"
 #include "train/descriptors.h"
@@ -64,33 +65,6 @@ MciLossWeights mci_loss_weights(const TrainConfig& c) {
 
 // ---------------------------------------------------------------- metrics
 
-double roc_auc(const std::vector<double>& scores, const std::vector<int64_t>& labels) {
-  const size_t n = scores.size();
-  std::vector<size_t> order(n);
-  std::iota(order.begin(), order.end(), 0);
-  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return scores[a] < scores[b]; });
-  // Mid-ranks (ties share the average rank).
-  std::vector<double> rank(n);
-  for (size_t i = 0; i < n;) {
-    size_t j = i;
-    while (j + 1 < n && scores[order[j + 1]] == scores[order[i]]) ++j;
-    const double r = 0.5 * double(i + j) + 1.0;
-    for (size_t m = i; m <= j; ++m) rank[order[m]] = r;
-    i = j + 1;
-  }
-  double pos = 0, neg = 0, rank_sum = 0;
-  for (size_t i = 0; i < n; ++i) {
-    if (labels[i] == 1) {
-      pos += 1;
-      rank_sum += rank[i];
-    } else {
-      neg += 1;
-    }
-  }
-  if (pos == 0 || neg == 0) return std::numeric_limits<double>::quiet_NaN();
-  return (rank_sum - pos * (pos + 1) / 2) / (pos * neg);
-}
-
 std::vector<std::string> Metrics::names(Task task) {
   switch (task) {
     case Task::kClassification: return {"val_loss", "val_accuracy", "val_auc"};
@@ -109,7 +83,7 @@ std::map<std::string, double> Metrics::values() const {
     case Task::kClassification:
       v["val_loss"] = loss_sum_ / n;
       v["val_accuracy"] = correct_ / n;
-      v["val_auc"] = score_.empty() ? nan : roc_auc(score_, label_);
+      v["val_auc"] = score_.empty() ? nan : eval::roc_auc(std::vector<int>(label_.begin(), label_.end()), score_);
       break;
     case Task::kRegression:
       v["val_loss"] = loss_sum_ / n;

@@ -63,10 +63,6 @@ class Metrics {
   double r_sum_ = 0, r_defined_ = 0;         // pretrain: per-window R over windows where R is defined
 };
 
-// Area under the ROC curve of scores for labels 0/1 (Mann-Whitney, ties
-// count half); NaN when a class is absent.
-double roc_auc(const std::vector<double>& scores, const std::vector<int64_t>& labels);
-
 class Trainer {
  public:
   // Seeds torch with config.seed and builds the model (so its weights are a

@@ -25,6 +25,9 @@ TEST(Auc, TiesCountHalf) {
   EXPECT_DOUBLE_EQ(roc_auc({0, 0, 1}, {1, 2, 3}), 1.0);
   EXPECT_DOUBLE_EQ(roc_auc({0, 0, 1}, {3, 2, 1}), 0.0);
   EXPECT_TRUE(std::isnan(roc_auc({1, 1}, {0.2, 0.3})));
+  // 3 positives x 2 negatives: 0.9 beats both, 0.5 ties one and beats one,
+  // 0.3 beats one -> 4.5 / 6 (training's val_auc is this function).
+  EXPECT_DOUBLE_EQ(roc_auc({1, 1, 1, 0, 0}, {0.9, 0.5, 0.3, 0.1, 0.5}), 4.5 / 6.0);
 }
 
 TEST(Auc, EqualsTrapezoidalAreaOfRocCurve) {
