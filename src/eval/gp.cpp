@@ -54,13 +54,17 @@ class BinaryLaplaceGp {
     const Eigen::MatrixXd K = rbf(X, X, l_);
     Eigen::VectorXd f = Eigen::VectorXd::Zero(n), pi(n), W(n), a = Eigen::VectorXd::Zero(n);
     double psi_old = -INFINITY;
-    for (int it = 0; it < 100; ++it) {
-      for (Eigen::Index i = 0; i < n; ++i) pi(i) = sigmoid(f(i));
+    // pi, W, sqrt(W) and the Cholesky factor of I + sqrt(W) K sqrt(W) at f.
+    const auto factorise_at = [&](const Eigen::VectorXd& at) {
+      for (Eigen::Index i = 0; i < n; ++i) pi(i) = sigmoid(at(i));
       W = pi.array() * (1 - pi.array());
       sqrtW_ = W.array().sqrt();
       Eigen::MatrixXd B = sqrtW_.asDiagonal() * K * sqrtW_.asDiagonal();
       B.diagonal().array() += 1.0;
       L_.compute(B);
+    };
+    for (int it = 0; it < 100; ++it) {
+      factorise_at(f);
       const Eigen::VectorXd grad = t01 - pi;
       const Eigen::VectorXd b = W.cwiseProduct(f) + grad;
       const Eigen::VectorXd c = L_.solve(sqrtW_.cwiseProduct(K * b));  // (I + sWKsW)^-1 sW K b
@@ -76,13 +80,7 @@ class BinaryLaplaceGp {
       if (std::fabs(psi - psi_old) < 1e-10 * std::max(1.0, std::fabs(psi))) break;
       psi_old = psi;
     }
-    // State at the mode for prediction.
-    for (Eigen::Index i = 0; i < n; ++i) pi(i) = sigmoid(f(i));
-    W = pi.array() * (1 - pi.array());
-    sqrtW_ = W.array().sqrt();
-    Eigen::MatrixXd B = sqrtW_.asDiagonal() * K * sqrtW_.asDiagonal();
-    B.diagonal().array() += 1.0;
-    L_.compute(B);
+    factorise_at(f);  // the state at the mode, for prediction
     grad_ = t01 - pi;
     f_ = f;
   }

@@ -110,10 +110,7 @@ FeatureList gldm_features(const GldmMatrix& m) {
   const double values[] = {de,         dn / nz,     dn / (nz * nz), dv,          gln / nz,
                            glv,        hgle / nz,   lde / nz,       ldhgle / nz, ldlgle / nz,
                            lgle / nz,  sde / nz,    sdhgle / nz,    sdlgle / nz};
-  const std::vector<std::string>& names = gldm_feature_names();
-  FeatureList result;
-  for (size_t f = 0; f < names.size(); ++f) result.emplace_back(names[f], values[f]);
-  return result;
+  return named_values(gldm_feature_names(), values);
 }
 
 FeatureList gldm_features(const DiscretizedRoi& roi, const GldmSettings& settings) {

@@ -137,10 +137,7 @@ FeatureList glszm_features(const GlszmMatrix& m) {
   const double values[] = {gln / nz,     gln / (nz * nz), glv,          hglze / nz, lae / nz,  lahgle / nz,
                            lalgle / nz,  lglze / nz,      szn / nz,     szn / (nz * nz), sae / nz, sahgle / nz,
                            salgle / nz,  ze,              nz / np,      zv};
-  const std::vector<std::string>& names = glszm_feature_names();
-  FeatureList result;
-  for (size_t f = 0; f < names.size(); ++f) result.emplace_back(names[f], values[f]);
-  return result;
+  return named_values(glszm_feature_names(), values);
 }
 
 FeatureList glszm_features(const DiscretizedRoi& roi, const GlszmSettings& settings) {

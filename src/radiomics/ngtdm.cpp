@@ -78,10 +78,7 @@ FeatureList ngtdm_features(const NgtdmMatrix& m) {
   complexity /= nvp;
   strength = sum_s != 0 ? strength / sum_s : 0.0;
   const double values[] = {busyness, coarseness, complexity, contrast, strength};
-  const std::vector<std::string>& names = ngtdm_feature_names();
-  FeatureList result;
-  for (size_t f = 0; f < names.size(); ++f) result.emplace_back(names[f], values[f]);
-  return result;
+  return named_values(ngtdm_feature_names(), values);
 }
 
 FeatureList ngtdm_features(const DiscretizedRoi& roi, const NgtdmSettings& settings) {

@@ -195,4 +195,11 @@ const LocalGrid& roi_local_grid(const DiscretizedRoi& roi, const GrayLevels& lev
   return own;
 }
 
+FeatureList named_values(const std::vector<std::string>& names, const double* values) {
+  FeatureList result;
+  result.reserve(names.size());
+  for (size_t f = 0; f < names.size(); ++f) result.emplace_back(names[f], values[f]);
+  return result;
+}
+
 }  // namespace scopemia::radiomics

@@ -18,6 +18,9 @@ using Angle = std::array<int, 3>;
 // Named feature values, in PyRadiomics's output order.
 using FeatureList = std::vector<std::pair<std::string, double>>;
 
+// names[f] paired with values[f], for every name.
+FeatureList named_values(const std::vector<std::string>& names, const double* values);
+
 // The offsets PyRadiomics's C extension generates (build_angles): every
 // offset whose infinity norm is one of `distances`, offsets of |o| >= size
 // along an axis left out, no movement along `force2d_dimension` (numpy axis
