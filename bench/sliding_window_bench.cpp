@@ -55,8 +55,7 @@ void BM_StreamedSlidingWindow(benchmark::State& state) {
   Net net;
   net.eval();
   infer::SlidingWindowOptions o;
-  o.k = 16;
-  o.stride = 8;
+  o.windows = DepthWindows(16, 8);
   o.fusion = infer::Fusion::kGaussian;
   const std::string output = (fs::temp_directory_path() / "scopemia-bench-sw" / "out.nii.gz").string();
   for (auto _ : state) {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Radiomics vs SCOPE-MIA embeddings vs diameter alone on the 601 LIDC nodules
 # (../shared/refdata/lidc), grouped by patient, for malignancy and for the
-# endpoints size cannot explain (DESIGN.md): non-solid texture (texture < 5),
+# endpoints size cannot explain (docs/paper-map.md §8): non-solid texture (texture < 5),
 # poorly defined margin (margin <= 3), lobulation (>= 3), spiculation (>= 3).
 # Writes docs/results/lidc/. Run from the repository root after building:
 #   bash bench/results/lidc_comparison.sh

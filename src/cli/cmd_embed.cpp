@@ -76,9 +76,7 @@ void apply_pooling_overrides(EmbedCommandOptions& o) {
 // command line may still change.
 void apply_window_and_pooling_overrides(EmbedCommandOptions& o) {
   apply_pooling_overrides(o);
-  if (o.k) o.embed.k = *o.k;
-  if (o.stride) o.embed.stride = *o.stride;
-  else o.embed.stride = std::min(o.embed.stride, o.embed.k);
+  o.embed.windows = o.embed.windows.overridden(o.k, o.stride);
 }
 
 // With a checkpoint: its backbone, trained weights, preprocessing and
@@ -114,8 +112,7 @@ MakeEmbedder random_embedder(EmbedCommandOptions& o) {
   if (o.input_windows.size() % 2 != 0) throw InputError("--input-window takes pairs: low high");
   for (size_t i = 0; i < o.input_windows.size(); i += 2)
     o.embed.input.windows.push_back({o.input_windows[i], o.input_windows[i + 1]});
-  if (o.k) o.embed.k = *o.k;
-  if (o.stride) o.embed.stride = *o.stride;
+  o.embed.windows = o.embed.windows.overridden(o.k, o.stride);
   if (!o.spacing.empty()) o.embed.preprocess.spacing = Vec3{o.spacing[0], o.spacing[1], o.spacing[2]};
   if (!o.size.empty()) {
     o.embed.preprocess.height = o.size[0];
@@ -134,7 +131,6 @@ int run_embed(EmbedCommandOptions& o, const CLI::App& app, Context& ctx) {
   const MakeEmbedder make = !o.checkpoint.empty() ? checkpoint_embedder(o)
                             : !o.config.empty()   ? config_embedder(o, app)
                                                   : random_embedder(o);
-  if (o.embed.stride > o.embed.k) throw InputError("--stride must not exceed --k");
   const io::CaseManifest manifest = load_batch(o.cases, o.shard);
   const int jobs = std::max(1, o.jobs);
   // Cases in parallel share the cores: each gets its slice of compute threads.

@@ -44,8 +44,7 @@ int run_infer(const InferOptions& o, Context& ctx) {
   d.read.series_uid = o.series;
   d.invert_intensity = what == "reconstruction";
   d.progress = true;
-  d.window.k = o.k.value_or(loaded.config.k);
-  d.window.stride = o.stride.value_or(std::min(loaded.config.stride, d.window.k));
+  d.window.windows = loaded.config.windows().overridden(o.k, o.stride);
   d.window.fusion = o.fusion == "gaussian" ? infer::Fusion::kGaussian : infer::Fusion::kMean;
   d.window.batch = o.batch;
   if (!o.tile.empty()) {
@@ -102,7 +101,6 @@ Command add_infer_command(CLI::App& parent) {
       ->check(CLI::IsMember({"reconstruction", "segmentation", "mci"}));
   app->add_option("--series", o->series, "SeriesInstanceUID to read from a DICOM folder");
   return {app, [o](Context& ctx) {
-            if (o->k && o->stride && *o->stride > *o->k) throw InputError("--stride must not exceed --k");
             return run_infer(*o, ctx);
           }};
 }

@@ -1,5 +1,5 @@
 #pragma once
-// Process-wide settings measured to matter on CPU (../shared/DESIGN.md):
+// Process-wide settings measured to matter on CPU (docs/paper-map.md §10, docs/performance.md):
 // malloc thresholds, thread count, log verbosity.
 
 #include <functional>

@@ -68,7 +68,7 @@ struct BatchLoader::State {
 };
 
 Batch BatchLoader::State::assemble(int64_t b) const {
-  const int64_t bs = options.batch_size, k = options.k;
+  const int64_t bs = options.batch_size, k = options.windows.k();
   const int64_t first = b * bs, count = std::min<int64_t>(bs, int64_t(windows.size()) - first);
   const CaseRecord& head = (*dataset)[windows[size_t(first)].case_index];
   const int64_t h = head.prepared.image.height(), w = head.prepared.image.width();
@@ -154,15 +154,14 @@ BatchLoader::BatchLoader(const CaseDataset& dataset, std::vector<SubvolumeRef> w
     : state_(std::make_unique<State>()) {
   State& s = *state_;
   if (options.batch_size < 1) throw InputError("batch size must be >= 1");
-  if (options.k < 1) throw InputError("k (slices per subvolume) must be >= 1");
   if (options.workers < 0) throw InputError("loader workers must be >= 0");
   for (const SubvolumeRef& r : windows) {
     if (r.case_index < 0 || r.case_index >= dataset.size())
       throw std::out_of_range(fmt::format("BatchLoader: window of case {} (dataset has {})", r.case_index, dataset.size()));
     const int64_t depth = dataset[r.case_index].prepared.image.depth();
-    if (r.start < 0 || r.valid < 1 || r.valid > options.k || r.start + r.valid > depth)
+    if (r.start < 0 || r.valid < 1 || r.valid > options.windows.k() || r.start + r.valid > depth)
       throw std::out_of_range(fmt::format("BatchLoader: window start {} valid {} of case {} ({} slices, k {})",
-                                          r.start, r.valid, r.case_index, depth, options.k));
+                                          r.start, r.valid, r.case_index, depth, options.windows.k()));
   }
   int64_t with_mci = 0;
   for (int64_t c = 0; c < dataset.size(); ++c) with_mci += dataset[c].mci.has_value();

@@ -34,7 +34,7 @@ struct Batch {
 
 struct LoaderOptions {
   int64_t batch_size = 2;
-  int64_t k = 16;
+  DepthWindows windows{16, 8};  // the sampler's: batches are [N, 1, k, H, W]
   DepthPadding padding = DepthPadding::kReplicate;
   bool drop_last = false;
   int workers = 1;       // background threads; 0 assembles batches in next()

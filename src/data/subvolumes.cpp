@@ -12,14 +12,12 @@
 namespace scopemia::data {
 
 SubvolumeSampler::SubvolumeSampler(std::vector<int64_t> depths, SamplerOptions options) : options_(options) {
-  if (options.k < 1 || options.stride < 1 || options.stride > options.k)
-    throw InputError("subvolumes need 1 <= stride <= k");
   if (options.world_size < 1 || options.rank < 0 || options.rank >= options.world_size)
     throw InputError("rank must be in [0, world size)");
   for (int64_t c = 0; c < int64_t(depths.size()); ++c) {
     if (depths[c] < 1) continue;
-    for (int64_t start : window_starts(depths[c], options.k, options.stride))
-      windows_.push_back({c, start, std::min(options.k, depths[c] - start)});
+    for (int64_t start : options.windows.starts(depths[c]))
+      windows_.push_back({c, start, std::min(options.windows.k(), depths[c] - start)});
   }
 }
 

@@ -9,6 +9,8 @@
 
 #include <torch/types.h>
 
+#include "core/windows.h"
+
 namespace scopemia::data {
 
 struct SubvolumeRef {
@@ -23,8 +25,7 @@ struct SubvolumeRef {
 enum class DepthPadding { kReplicate, kZero };
 
 struct SamplerOptions {
-  int64_t k = 16;
-  int64_t stride = 8;
+  DepthWindows windows{16, 8};
   bool shuffle = true;
   uint64_t seed = 0;
   int rank = 0;

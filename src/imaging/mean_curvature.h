@@ -1,5 +1,5 @@
 #pragma once
-// Mean curvature of isophotes, k = div(grad I / |grad I|) (DESIGN.md, S1.10),
+// Mean curvature of isophotes, k = div(grad I / |grad I|) (paper S1.10; docs/paper-map.md §5),
 // in 1/mm. The expanded form (the paper's printed one has typos):
 //   k = [(Iy²+Iz²)Ixx + (Ix²+Iz²)Iyy + (Ix²+Iy²)Izz
 //        - 2 Ix Iy Ixy - 2 Ix Iz Ixz - 2 Iy Iz Iyz] / |grad I|³

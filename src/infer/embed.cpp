@@ -22,8 +22,7 @@ EmbedOptions embed_options(const train::TrainConfig& config) {
   o.preprocess = config.data.preprocess;
   o.input = config.model.input;
   o.pooling = config.embedding;
-  o.k = config.k;
-  o.stride = std::min(config.stride, config.k);
+  o.windows = config.windows();
   return o;
 }
 
@@ -61,7 +60,7 @@ void Embedder::State::describe() {
   model->eval();
   // One probe window tells the taps' widths, hence the names.
   pooling = std::make_unique<nn::RoiPooling>(options.pooling, *model,
-                                             torch::zeros({1, options.input.count(), options.k, 32, 32}));
+                                             torch::zeros({1, options.input.count(), options.windows.k(), 32, 32}));
 }
 
 Embedder::~Embedder() = default;
@@ -78,8 +77,8 @@ void Embedder::for_each_window(
   const torch::Tensor roi = as_tensor(prepared.mask).to(torch::kFloat32);
   if (!(roi.sum().item<double>() > 0))
     throw InputError("the ROI vanished after preprocessing (too small for the spacing?)");
-  const int64_t D = volume.size(0), k = s.options.k;
-  for (int64_t start : window_starts(D, k, s.options.stride)) {
+  const int64_t D = volume.size(0), k = s.options.windows.k();
+  for (int64_t start : s.options.windows.starts(D)) {
     const data::SubvolumeRef ref{0, start, std::min(k, D - start)};
     const auto x = data::extract_subvolume(volume, ref, k).unsqueeze(0).unsqueeze(0);
     const auto m = data::extract_subvolume(roi, ref, k, data::DepthPadding::kZero).unsqueeze(0).unsqueeze(0);

@@ -15,6 +15,7 @@
 #include <torch/torch.h>
 
 #include "core/image.h"
+#include "core/windows.h"
 #include "data/input_channels.h"
 #include "data/preprocess.h"
 #include "nn/backbone.h"
@@ -27,7 +28,7 @@ struct EmbedOptions {
   std::string model = "convnext3d_nano";
   uint64_t seed = 0;  // weights of a randomly initialised model
   nn::BackboneOptions backbone = default_backbone();  // its options (in_channels comes from `input`)
-  int64_t k = 16, stride = 8;
+  DepthWindows windows{16, 8};  // along depth
   data::PreprocessOptions preprocess;
   data::InputChannelOptions input;
   nn::PoolingSpec pooling;

@@ -27,8 +27,6 @@ struct Window {
 };
 
 void check_options(const SlidingWindowOptions& o) {
-  if (o.k < 1) throw InputError("--k must be at least 1");
-  if (o.stride < 1 || o.stride > o.k) throw InputError("--stride must be between 1 and k");
   if (o.batch < 1) throw InputError("--sw-batch must be at least 1");
   if (o.tile_overlap < 0 || o.tile_overlap >= 1) throw InputError("tile overlap must be in [0, 1)");
 }
@@ -40,13 +38,13 @@ int64_t sliding_window(SlabSource& source, SlabSink& sink, const WindowModel& mo
   check_options(o);
   torch::NoGradGuard no_grad;
   const int64_t D = source.depth(), H = source.height(), W = source.width();
-  const int64_t k = o.k;
+  const int64_t k = o.windows.k();
   const int64_t th = o.tile_h > 0 ? std::min(o.tile_h, H) : H;
   const int64_t tw = o.tile_w > 0 ? std::min(o.tile_w, W) : W;
   auto in_plane_stride = [&](int64_t tile) {
     return std::max<int64_t>(1, static_cast<int64_t>(std::floor(tile * (1.0 - o.tile_overlap))));
   };
-  const auto z_starts = window_starts(D, k, o.stride);
+  const auto z_starts = o.windows.starts(D);
   const auto y_starts = window_starts(H, th, in_plane_stride(th));
   const auto x_starts = window_starts(W, tw, in_plane_stride(tw));
 

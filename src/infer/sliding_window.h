@@ -22,8 +22,7 @@ namespace scopemia::infer {
 enum class Fusion { kMean, kGaussian };
 
 struct SlidingWindowOptions {
-  int64_t k = 16;       // window depth (slices)
-  int64_t stride = 8;   // depth stride, 1 <= stride <= k
+  DepthWindows windows{16, 8};  // depth: k slices, stride
   int64_t tile_h = 0;   // in-plane tile size; 0 = the whole plane
   int64_t tile_w = 0;
   double tile_overlap = 0.25;  // fraction of a tile shared with its neighbour

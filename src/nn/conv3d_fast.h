@@ -7,7 +7,7 @@
 // kernel sizes), with its own CPU kernels for forward, input gradient and
 // weight/bias gradients. libtorch 1.13 sends depthwise conv3d on CPU through
 // oneDNN in plain NCDHW layout, which runs at under 1 GFLOP/s for 3x3x3 and
-// is pathologically slow for 7x7x7 (DESIGN.md platform notes); ConvNeXt-3D
+// is pathologically slow for 7x7x7 (docs/paper-map.md §10); ConvNeXt-3D
 // spends most of its non-matmul time there. The math is torch::conv3d's:
 //   y[n,c,z,y,x] = b[c] + sum_{i,j,l} w[c,0,i,j,l] * x[n,c,z+i-pd,y+j-ph,x+l-pw]
 // (zero outside the volume); only the summation order differs.

@@ -2,7 +2,7 @@
 // ConvNeXt-3D backbone (Liu et al. 2022, made 3D) with optional PDE blocks
 // after chosen stages. The depthwise kernel is a config value: the paper's
 // 7x7x7 (GPU), a separable 7-tap (7x1x1 + 1x7x1 + 1x1x7) or 3x3x3 for CPU
-// (DESIGN.md platform notes: 7^3 depthwise conv3d is pathologically slow).
+// (docs/paper-map.md §10: 7^3 depthwise conv3d is pathologically slow).
 #include <torch/torch.h>
 
 #include <string>

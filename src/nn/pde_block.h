@@ -1,5 +1,5 @@
 #pragma once
-// The SCOPE-MIA PDE block (paper 3.3, S1.4; DESIGN.md "PDE block"): split the
+// The SCOPE-MIA PDE block (paper 3.3, S1.4; docs/paper-map.md §2): split the
 // features into an anatomical stream that diffuses (Eq. 1) and a textural
 // stream that keeps its detail (Eq. 2), steer both with local entropy and a
 // learned attention map, then fuse with a gate and a residual. Every part can

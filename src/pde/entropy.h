@@ -1,6 +1,6 @@
 #pragma once
-// Local channel entropy: the control signal of the PDE block (DESIGN.md,
-// PDE block step 2).
+// Local channel entropy: the control signal of the PDE block (docs/paper-map.md
+// §2, PDE block step 2).
 #include <torch/types.h>
 
 namespace scopemia::pde {

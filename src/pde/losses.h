@@ -1,5 +1,5 @@
 #pragma once
-// The five PDE losses of Algorithm 1 (DESIGN.md "PDE losses"; formulas and
+// The five PDE losses of Algorithm 1 (docs/paper-map.md §3; formulas and
 // choices in docs/pde.md). Each takes plain tensors so that it can be tested
 // on its own; nn/pde_losses.h applies them to a PDE block's states.
 // Feature tensors are [N,C,D,H,W]; maps (entropy, attention, mask) [N,1,D,H,W].

@@ -2,7 +2,7 @@
 // Finite-difference operators on feature tensors [N,C,D,H,W] (or any tensor
 // whose last three dimensions are D,H,W). Every operator is a whole-tensor
 // expression of padded slices (no per-voxel loops, no stencil conv3d: the
-// slices are ~15x faster on CPU, see DESIGN.md), so autograd differentiates it
+// slices are ~15x faster on CPU, docs/paper-map.md §10), so autograd differentiates it
 // and it runs on any device.
 //
 // Boundary: replicate (the value at the edge is copied outwards), i.e. a

@@ -1,6 +1,6 @@
 #pragma once
 // How much of a feature map's energy sits at fine scales: the measure behind
-// the disentanglement claim (DESIGN.md, PDE block: the textural stream keeps
+// the disentanglement claim (docs/paper-map.md §2: the textural stream keeps
 // detail, the anatomical one diffuses it away).
 #include <torch/types.h>
 

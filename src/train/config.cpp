@@ -433,8 +433,7 @@ void validate(const TrainConfig& c) {
   if (c.epochs < 1) fail("epochs", "must be at least 1");
   if (c.max_steps < 0) fail("max_steps", "must not be negative");
   if (c.batch_size < 1) fail("batch_size", "must be at least 1");
-  if (c.k < 1) fail("k", "must be at least 1");
-  if (c.stride < 1 || c.stride > c.k) fail("stride", "must be in [1, k]");
+  c.windows();  // k and stride
   if (c.workers < 0) fail("workers", "must not be negative");
   if (!(c.grad_clip >= 0)) fail("grad_clip", "must not be negative");
   if (c.threads < 0) fail("threads", "must not be negative");

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/windows.h"
 #include "data/input_channels.h"
 #include "data/loader.h"
 #include "data/masking.h"
@@ -107,7 +108,10 @@ struct TrainConfig {
   int64_t epochs = 10;
   int64_t max_steps = 0;  // > 0: stop after this many optimizer steps
   int64_t batch_size = 2;
-  int64_t k = 16, stride = 8;
+  int64_t k = 16, stride = 8;  // as written in the file; windows() checks them
+  // The depth windows of training, inference and embedding (checked: an
+  // InputError naming the configuration when stride is not in [1, k]).
+  DepthWindows windows() const { return DepthWindows(k, stride, source); }
   int workers = 2;
   data::AugmentOptions augmentation;
   double grad_clip = 1.0;  // max global gradient norm; 0: off

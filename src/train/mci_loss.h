@@ -1,6 +1,6 @@
 #pragma once
 // The auxiliary MAE head's loss on mean-curvature-of-isophotes maps
-// (DESIGN.md "Mean curvature of isophotes", paper S1.10):
+// (paper S1.10; docs/paper-map.md §5):
 //   L = l1 * mean(W_ridge * |k^ - k|) + l2 * mean(sum_axes |d(k^ - k)/dx_a|)
 //       + l3 * (1 - MS-SSIM(k^, k))
 // k = target curvature map (from imaging::mean_curvature), k^ = prediction,

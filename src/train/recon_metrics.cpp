@@ -28,7 +28,7 @@ void check_pair(const torch::Tensor& x, const torch::Tensor& y, const char* what
 // Filters u [B,1,D,H,W] along spatial axis `axis` (0 = D) with a 1D window
 // ("valid": the axis shrinks by size-1), as a weighted sum of shifted slices:
 // on CPU this is several times faster than conv3d with a 1D kernel, in the
-// backward pass most of all (DESIGN.md, platform notes).
+// backward pass most of all (docs/paper-map.md §10).
 torch::Tensor filter_axis(const torch::Tensor& u, const std::vector<double>& weights, int axis) {
   const int64_t taps = int64_t(weights.size());
   if (taps == 1) return u;  // a single tap of weight 1

@@ -1,6 +1,6 @@
 #pragma once
-// Reconstruction metrics of the 3D masked autoencoder (paper 4.1, DESIGN.md
-// "Masked autoencoder"); formulas and choices in docs/pretraining-metrics.md.
+// Reconstruction metrics of the 3D masked autoencoder (paper 4.1, docs/paper-map.md
+// §4); formulas and choices in docs/pretraining-metrics.md.
 //
 // - SSIM in 3D (Wang et al. 2004 with a separable 3D window) and MS-SSIM in
 //   3D, as differentiable torch expressions on [N,C,D,H,W].

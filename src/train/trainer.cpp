@@ -560,8 +560,7 @@ RunSummary run_training(const TrainConfig& config_in, const RunOptions& options)
   const int64_t outputs = resolve_outputs(config, config.task == Task::kClassification ? cohort.num_classes() : 1);
 
   data::SamplerOptions so;
-  so.k = config.k;
-  so.stride = config.stride;
+  so.windows = config.windows();
   so.shuffle = true;
   so.seed = config.seed;
   so.rank = distributed->rank();
@@ -592,7 +591,7 @@ RunSummary run_training(const TrainConfig& config_in, const RunOptions& options)
 
   data::LoaderOptions lo;
   lo.batch_size = config.batch_size;
-  lo.k = config.k;
+  lo.windows = so.windows;
   lo.workers = config.workers;
   lo.augment = config.augmentation;
   lo.target = d.target;

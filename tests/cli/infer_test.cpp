@@ -116,8 +116,7 @@ TEST(InferCli, ReconstructionAndMciEqualTheInMemorySlidingWindowWithTheInputsGeo
   torch::set_num_threads(1);
   train::LoadedModel loaded = train::load_model_from_checkpoint(ck);
   infer::SlidingWindowOptions w;
-  w.k = 16;
-  w.stride = 5;
+  w.windows = DepthWindows(16, 5);
   w.tile_h = w.tile_w = 32;  // the checkpoint's in-plane size is the default tile
   w.fusion = infer::Fusion::kGaussian;
   w.batch = 3;
@@ -156,8 +155,7 @@ TEST(InferCli, SegmentationIsTheFusedProbabilityAndResamplesBackWhenTheSpacingDi
   torch::set_num_threads(1);
   train::LoadedModel loaded = train::load_model_from_checkpoint(ck);
   infer::SlidingWindowOptions w;
-  w.k = 16;
-  w.stride = 8;  // the checkpoint's
+  w.windows = DepthWindows(16, 8);  // the checkpoint's
   w.tile_h = 32;
   w.tile_w = 36;
   const auto expected = infer::sliding_window(
@@ -277,8 +275,7 @@ TEST(EmbedCli, CheckpointEmbeddingsAreTheLoadedWeightsOnesRepeatAndDifferFromRan
   train::LoadedModel loaded = train::load_model_from_checkpoint(ck);
   infer::EmbedOptions o;
   o.preprocess = loaded.config.data.preprocess;
-  o.k = loaded.config.k;
-  o.stride = loaded.config.stride;
+  o.windows = loaded.config.windows();
   const infer::Embedder embedder(o, loaded.model.ptr(), loaded.model->backbone());
   const auto& names = embedder.names();
   for (int i = 0; i < 2; ++i) {

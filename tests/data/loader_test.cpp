@@ -49,7 +49,7 @@ std::vector<Batch> drain(BatchLoader& loader) {
 LoaderOptions augmented_options(int workers) {
   LoaderOptions o;
   o.batch_size = 3;
-  o.k = 4;
+  o.windows = DepthWindows(4, 4);
   o.workers = workers;
   o.prefetch = 1;
   o.seed = 11;
@@ -64,8 +64,7 @@ LoaderOptions augmented_options(int workers) {
 TEST(BatchLoader, BatchesAreIdenticalForAnyNumberOfWorkers) {
   const CaseDataset d = numbered_cases({2, 9, 13, 4, 7});
   SamplerOptions so;
-  so.k = 4;
-  so.stride = 2;
+  so.windows = DepthWindows(4, 2);
   so.seed = 3;
   const SubvolumeSampler sampler(d.depths(), so);
   const auto windows = sampler.epoch(1);
@@ -98,13 +97,12 @@ TEST(BatchLoader, EveryWindowOfTheEpochComesOnceInOrderWithItsVoxelsAndPadding) 
   const CaseDataset d = numbered_cases({2, 9, 5, 4});
   for (DepthPadding padding : {DepthPadding::kReplicate, DepthPadding::kZero}) {
     SamplerOptions so;
-    so.k = 4;
-    so.stride = 3;
+    so.windows = DepthWindows(4, 3);
     so.seed = 9;
     const auto windows = SubvolumeSampler(d.depths(), so).epoch(0);
     LoaderOptions o;
     o.batch_size = 2;
-    o.k = 4;
+    o.windows = DepthWindows(4, 4);
     o.padding = padding;
     o.workers = 2;
     o.target = TargetKind::kRegression;
@@ -137,9 +135,9 @@ TEST(BatchLoader, EveryWindowOfTheEpochComesOnceInOrderWithItsVoxelsAndPadding) 
 
 TEST(BatchLoader, DropLastDropsOnlyTheShortBatch) {
   const CaseDataset d = numbered_cases({4, 4, 4, 4, 4, 4, 4}, 8, 6, false);  // 7 windows of k = 4
-  const SubvolumeSampler sampler(d.depths(), SamplerOptions{4, 4, false, 0, 0, 1});
+  const SubvolumeSampler sampler(d.depths(), SamplerOptions{DepthWindows(4, 4), false, 0, 0, 1});
   LoaderOptions o;
-  o.k = 4;
+  o.windows = DepthWindows(4, 4);
   o.batch_size = 3;
   o.workers = 2;
   o.target = TargetKind::kClassification;
@@ -172,7 +170,7 @@ TEST(BatchLoader, WorkerErrorsAreRethrownFromNextInOrder) {
   const std::vector<SubvolumeRef> windows{{0, 0, 4}, {1, 0, 4}, {0, 0, 4}, {2, 0, 4}, {1, 0, 4}, {0, 0, 4}};
   for (int workers : {0, 1, 3}) {
     LoaderOptions o;
-    o.k = 4;
+    o.windows = DepthWindows(4, 4);
     o.batch_size = 2;
     o.workers = workers;
     BatchLoader loader(d, windows, o, 0);
@@ -181,15 +179,14 @@ TEST(BatchLoader, WorkerErrorsAreRethrownFromNextInOrder) {
     EXPECT_THROW(loader.next(), InputError) << "the failure is sticky";
   }
   LoaderOptions o;
-  o.k = 4;
+  o.windows = DepthWindows(4, 4);
   EXPECT_THROW(BatchLoader(d, {{0, 2, 4}}, o, 0), std::out_of_range);  // window past the case's end
 }
 
 TEST(BatchLoader, DestructorReturnsWhileWorkersWaitOnAFullQueue) {
   const CaseDataset d = numbered_cases(std::vector<int64_t>(40, 6), 16, 16, true);
   SamplerOptions so;
-  so.k = 4;
-  so.stride = 1;
+  so.windows = DepthWindows(4, 1);
   const auto windows = SubvolumeSampler(d.depths(), so).epoch(0);  // 120 windows
   auto run = [&] {
     LoaderOptions o = augmented_options(3);
@@ -210,8 +207,7 @@ TEST(BatchLoader, DestructorReturnsWhileWorkersWaitOnAFullQueue) {
 TEST(BatchLoader, WaitSecondsCountsOnlyTimeSpentBlockedInNext) {
   const CaseDataset d = numbered_cases(std::vector<int64_t>(6, 8), 32, 32, true);
   SamplerOptions so;
-  so.k = 4;
-  so.stride = 4;
+  so.windows = DepthWindows(4, 4);
   const auto windows = SubvolumeSampler(d.depths(), so).epoch(0);
   LoaderOptions o = augmented_options(0);
   o.batch_size = 2;

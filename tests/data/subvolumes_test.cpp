@@ -13,8 +13,7 @@ namespace {
 TEST(SubvolumeSampler, CoversEverySliceOfEveryCaseWithKAndStride) {
   const std::vector<int64_t> depths{2, 16, 17, 40, 62, 5};  // LIDC-like, incl. D < k
   SamplerOptions o;
-  o.k = 16;
-  o.stride = 6;
+  o.windows = DepthWindows(16, 6);
   const SubvolumeSampler sampler(depths, o);
   std::map<int64_t, std::vector<int>> covered;
   for (int64_t c = 0; c < int64_t(depths.size()); ++c) covered[c].assign(depths[c], 0);
@@ -32,8 +31,7 @@ TEST(SubvolumeSampler, CoversEverySliceOfEveryCaseWithKAndStride) {
 
 TEST(SubvolumeSampler, EpochsAreSeededPermutationsAndRanksSplitThem) {
   SamplerOptions o;
-  o.k = 4;
-  o.stride = 2;
+  o.windows = DepthWindows(4, 2);
   o.seed = 5;
   const std::vector<int64_t> depths{9, 12, 3, 7};
   const SubvolumeSampler whole(depths, o);

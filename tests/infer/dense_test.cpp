@@ -64,8 +64,7 @@ TEST(InferDense, IdentityModelReturnsTheInputOnItsGridWithAndWithoutResampling) 
   o.preprocess.window_low = lo - 1;
   o.preprocess.window_high = hi + 1;
   o.invert_intensity = true;
-  o.window.k = 8;
-  o.window.stride = 3;
+  o.window.windows = DepthWindows(8, 3);
   const WindowModel identity = [](const torch::Tensor& x) { return x; };
   for (const Vec3& spacing : {Vec3{0, 0, 0}, Vec3{0.8, 0.8, 2.0}, Vec3{1.1, 0.6, 1.3}}) {
     o.preprocess.spacing = spacing;

@@ -1,5 +1,7 @@
 #include "infer/sliding_window.h"
 
+#include "core/error.h"
+
 #include <torch/torch.h>
 
 #include <gtest/gtest.h>
@@ -30,8 +32,7 @@ TEST_P(PlusOne, ReturnsInputPlusOne) {
   // Integer values keep the uniform mean exact in float.
   const auto input = torch::randint(-50, 50, {2, c.D, c.H, c.W}, torch::TensorOptions().dtype(torch::kFloat32));
   SlidingWindowOptions o;
-  o.k = c.k;
-  o.stride = c.s;
+  o.windows = DepthWindows(c.k, c.s);
   o.tile_h = o.tile_w = c.tile;
   o.batch = c.batch;
   o.fusion = c.fusion;
@@ -58,8 +59,7 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(SlidingWindow, GaussianFusionWeightsAreNormalised) {
   // A model that outputs a constant: fused output equals it everywhere.
   SlidingWindowOptions o;
-  o.k = 6;
-  o.stride = 2;
+  o.windows = DepthWindows(6, 2);
   o.tile_h = o.tile_w = 5;
   o.fusion = Fusion::kGaussian;
   const auto out = sliding_window(torch::zeros({1, 19, 12, 11}),
@@ -71,8 +71,7 @@ TEST(SlidingWindow, FusesOverlapsByWeightedMean) {
   // A model that returns its window's start slice index everywhere: a slice
   // covered by windows starting at 0 and 2 (k = 4, s = 2) gets their mean.
   SlidingWindowOptions o;
-  o.k = 4;
-  o.stride = 2;
+  o.windows = DepthWindows(4, 2);
   auto input = torch::arange(8, torch::kFloat32).view({1, 8, 1, 1}).expand({1, 8, 2, 2}).contiguous();
   const auto out = sliding_window(input, [](const torch::Tensor& x) {
     return x.narrow(2, 0, 1).expand_as(x).clone();  // the first slice's value (= start)
@@ -110,22 +109,25 @@ TEST(SlidingWindow, StreamsSlicesInOrderWithBoundedBuffers) {
   source.t = torch::zeros({1, 200, 4, 4});
   RecordingSink sink;
   SlidingWindowOptions o;
-  o.k = 8;
-  o.stride = 4;
+  o.windows = DepthWindows(8, 4);
   o.batch = 2;
   const int64_t windows = sliding_window(source, sink, [](const torch::Tensor& x) { return x; }, o);
   EXPECT_EQ(windows, int64_t(window_starts(200, 8, 4).size()));
   EXPECT_EQ(sink.next, 200);
   EXPECT_LE(source.largest_read, 8);
   // What is held back is at most one batch of windows deep: it never grows with D.
-  EXPECT_LE(sink.largest_write, o.k + o.stride * (o.batch - 1));
+  EXPECT_LE(sink.largest_write, o.windows.k() + o.windows.stride() * (o.batch - 1));
 }
 
 TEST(SlidingWindow, BadOptionsAreInputErrors) {
+  // k and stride cannot be wrong by the time they reach the window
+  // (DepthWindows, tests/core/windows_test.cpp); the batch and overlap can.
   SlidingWindowOptions o;
-  o.k = 4;
-  o.stride = 5;
-  EXPECT_ANY_THROW(sliding_window(torch::zeros({1, 8, 2, 2}), [](const torch::Tensor& x) { return x; }, o));
+  o.batch = 0;
+  EXPECT_THROW(sliding_window(torch::zeros({1, 8, 2, 2}), [](const torch::Tensor& x) { return x; }, o), InputError);
+  o.batch = 1;
+  o.tile_overlap = 1;
+  EXPECT_THROW(sliding_window(torch::zeros({1, 8, 2, 2}), [](const torch::Tensor& x) { return x; }, o), InputError);
 }
 
 }  // namespace
