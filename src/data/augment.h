@@ -8,9 +8,16 @@
 #include <torch/types.h>
 
 #include "core/random.h"
-#include "data/loader.h"
 
 namespace scopemia::data {
+
+struct AugmentOptions {
+  bool flip = false;            // random flips along each axis (p = 0.5 each)
+  double rotate_degrees = 0.0;  // random in-plane rotation in [-r, r] (linear interpolation)
+  double intensity_scale = 0.0; // x *= 1 + U(-s, s)
+  double intensity_shift = 0.0; // x += U(-t, t)
+  bool enabled() const { return flip || rotate_degrees > 0 || intensity_scale > 0 || intensity_shift > 0; }
+};
 
 // One sample; every tensor is [1,k,H,W] float32 (contiguous CPU) except
 // `valid`, [1,k,1,1] (1 for slices of the case, 0 for depth padding), which

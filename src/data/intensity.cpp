@@ -9,14 +9,6 @@
 
 namespace scopemia::data {
 
-IntensityMapping IntensityMapping::from_options(const PreprocessOptions& o) {
-  IntensityMapping m;
-  m.mode = o.intensity;
-  m.low = o.window_low;
-  m.high = o.window_high;
-  return m;
-}
-
 void IntensityMapping::set_statistics(double sum, double sum_of_squares, double n) {
   if (n <= 0) throw InputError("the image has no voxels");
   mean = sum / n;
@@ -45,16 +37,6 @@ void accumulate_intensity(const Volume& v, double& sum, double& sum_of_squares) 
     sum += p[i];
     sum_of_squares += double(p[i]) * p[i];
   }
-}
-
-IntensityMapping intensity_mapping(const PreprocessOptions& options, const Volume& image) {
-  IntensityMapping m = IntensityMapping::from_options(options);
-  if (m.mode == IntensityMode::kZScore) {
-    double sum = 0, sum_of_squares = 0;
-    accumulate_intensity(image, sum, sum_of_squares);
-    m.set_statistics(sum, sum_of_squares, double(image.voxel_count()));
-  }
-  return m;
 }
 
 }  // namespace scopemia::data

@@ -6,17 +6,19 @@
 #include <torch/types.h>
 
 #include "core/image.h"
-#include "data/preprocess.h"
 
 namespace scopemia::data {
+
+enum class IntensityMode {
+  kWindow,  // clamp to [window_low, window_high], map to [0, 1] (CT: HU)
+  kZScore,  // (x - mean) / sd over the ROI box (MR)
+};
 
 struct IntensityMapping {
   IntensityMode mode = IntensityMode::kWindow;
   double low = -1024.0, high = 2048.0;  // window
   double mean = 0.0, sd = 1.0;          // z-score statistics
 
-  // The options' mode and window; z-score statistics still to be set.
-  static IntensityMapping from_options(const PreprocessOptions& options);
   // Population mean and sd from running sums over n voxels (sd floored).
   void set_statistics(double sum, double sum_of_squares, double n);
 
@@ -27,7 +29,5 @@ struct IntensityMapping {
 // Adds the volume's voxels to running sums (for z-score statistics).
 void accumulate_intensity(const Volume& volume, double& sum, double& sum_of_squares);
 
-// The options' mapping, with z-score statistics over every voxel of `image`.
-IntensityMapping intensity_mapping(const PreprocessOptions& options, const Volume& image);
 
 }  // namespace scopemia::data

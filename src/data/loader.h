@@ -10,18 +10,11 @@
 
 #include <torch/types.h>
 
+#include "data/augment.h"
 #include "data/dataset.h"
 #include "data/subvolumes.h"
 
 namespace scopemia::data {
-
-struct AugmentOptions {
-  bool flip = false;            // random flips along each axis (p = 0.5 each)
-  double rotate_degrees = 0.0;  // random in-plane rotation in [-r, r] (linear interpolation)
-  double intensity_scale = 0.0; // x *= 1 + U(-s, s)
-  double intensity_shift = 0.0; // x += U(-t, t)
-  bool enabled() const { return flip || rotate_degrees > 0 || intensity_scale > 0 || intensity_shift > 0; }
-};
 
 struct Batch {
   torch::Tensor image;   // [N,1,k,H,W] float32

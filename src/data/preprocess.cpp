@@ -13,6 +13,24 @@
 #include "imaging/itk_filters.h"
 
 namespace scopemia::data {
+
+IntensityMapping intensity_options(const PreprocessOptions& o) {
+  IntensityMapping m;
+  m.mode = o.intensity;
+  m.low = o.window_low;
+  m.high = o.window_high;
+  return m;
+}
+
+IntensityMapping intensity_mapping(const PreprocessOptions& options, const Volume& image) {
+  IntensityMapping m = intensity_options(options);
+  if (m.mode == IntensityMode::kZScore) {
+    double sum = 0, sum_of_squares = 0;
+    accumulate_intensity(image, sum, sum_of_squares);
+    m.set_statistics(sum, sum_of_squares, double(image.voxel_count()));
+  }
+  return m;
+}
 namespace {
 
 // The grid with `spacing` covering the same physical box as `geometry`/`size`.

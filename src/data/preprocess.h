@@ -7,13 +7,9 @@
 #include <string>
 
 #include "core/image.h"
+#include "data/intensity.h"
 
 namespace scopemia::data {
-
-enum class IntensityMode {
-  kWindow,  // clamp to [window_low, window_high], map to [0, 1] (CT: HU)
-  kZScore,  // (x - mean) / sd over the ROI box (MR)
-};
 
 struct PreprocessOptions {
   double margin_mm = 10.0;          // around the ROI's bounding box
@@ -23,6 +19,11 @@ struct PreprocessOptions {
   double window_low = -1024.0, window_high = 2048.0;
   double pad_value = -1024.0;       // intensity outside the image (before mapping)
 };
+
+// The options' intensity mode and window (z-score statistics still to set).
+IntensityMapping intensity_options(const PreprocessOptions& options);
+// The options' mapping, with z-score statistics over every voxel of `image`.
+IntensityMapping intensity_mapping(const PreprocessOptions& options, const Volume& image);
 
 struct PreparedCase {
   Volume image;   // network input, [D, H, W]

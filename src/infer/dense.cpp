@@ -69,7 +69,7 @@ Image<double> to_double(const Volume& v) {
 
 IntensityMapping intensity_mapping(const data::PreprocessOptions& options, const std::string& image,
                                    const io::ReadOptions& read) {
-  IntensityMapping m = IntensityMapping::from_options(options);
+  IntensityMapping m = data::intensity_options(options);
   if (m.mode == data::IntensityMode::kZScore) {
     auto reader = io::open_slab_reader(image, read);
     const int64_t D = reader->info().size.z;

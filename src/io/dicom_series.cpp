@@ -13,7 +13,7 @@ namespace scopemia::io {
 std::vector<DicomSeries> find_dicom_series(const std::string& folder) {
   std::vector<DicomSeries> out;
   try {
-    out = gdcm_functions().find_series(folder);
+    for (auto& s : gdcm_functions().find_series(folder)) out.push_back(DicomSeries{s.uid, std::move(s.files)});
   } catch (const itk::ExceptionObject& e) {
     throw InputError(folder, std::string("cannot scan for DICOM files: ") + e.GetDescription());
   }

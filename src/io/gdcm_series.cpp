@@ -8,14 +8,14 @@
 namespace scopemia::io {
 namespace {
 
-std::vector<DicomSeries> find_series(const std::string& folder) {
-  std::vector<DicomSeries> out;
+std::vector<GdcmSeriesFiles> find_series(const std::string& folder) {
+  std::vector<GdcmSeriesFiles> out;
   auto names = itk::GDCMSeriesFileNames::New();
   names->SetUseSeriesDetails(true);  // keep different acquisitions apart
   names->SetRecursive(true);
   names->SetDirectory(folder);
   for (const auto& uid : names->GetSeriesUIDs()) {
-    DicomSeries s{uid, names->GetFileNames(uid)};
+    GdcmSeriesFiles s{uid, names->GetFileNames(uid)};
     if (!s.files.empty()) out.push_back(std::move(s));
   }
   return out;

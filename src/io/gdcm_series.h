@@ -11,9 +11,13 @@
 #include <itkImage.h>
 #include <itkImageIOBase.h>
 
-#include "io/dicom_series.h"
 
 namespace scopemia::io {
+
+struct GdcmSeriesFiles {
+  std::string uid;                 // GDCM's series identifier
+  std::vector<std::string> files;  // sorted along the slice normal
+};
 
 struct GdcmSeriesImage {
   itk::Image<float, 3>::Pointer image;
@@ -24,7 +28,7 @@ struct GdcmSeriesImage {
 struct GdcmFunctions {
   // Every series under `folder` (recursively), as GDCM groups them (one
   // acquisition per series), unsorted. Throws itk::ExceptionObject.
-  std::vector<DicomSeries> (*find_series)(const std::string& folder);
+  std::vector<GdcmSeriesFiles> (*find_series)(const std::string& folder);
   // Reads `files` as one volume (pixels false: the header information only).
   // `irregular`: the slices were found irregular and will be resampled, so
   // ITK's spacing warning is off. Throws what ITK throws.

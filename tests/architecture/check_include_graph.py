@@ -9,7 +9,8 @@ in parentheses are comments). A file in src/<layer>/ may include
 "<other>/..." only when <other> is <layer> or one it may use. The layers
 built without torch (the plain libraries of src/CMakeLists.txt) may not
 include torch headers or core/tensor_bridge.h; in core only the tensor bridge
-itself may. Prints one line per violation, `path:line: why`, and exits 1 when
+itself may. Files of one stem (x.h + x.cpp) form a component, and no
+component may reach itself through includes (an include loop). Prints one line per violation, `path:line: why`, and exits 1 when
 there is any; with --expect FILE it instead exits 0 only when the violations
 are exactly the lines of FILE (the fixture test: the check must catch them).
 """
@@ -77,6 +78,47 @@ def violations(src, graph):
     return found
 
 
+def include_loops(src):
+    """Files of one stem (x.h, x.cpp) are one component; a component that
+    reaches itself through the quoted includes of its files is a loop (e.g.
+    augment.h including loader.h while loader.cpp includes augment.h: the
+    options belong with their own code)."""
+    edges = {}
+    for layer in sorted(os.listdir(src)):
+        folder = os.path.join(src, layer)
+        if not os.path.isdir(folder):
+            continue
+        for name in sorted(os.listdir(folder)):
+            if not name.endswith((".h", ".cpp", ".inc")):
+                continue
+            me = "%s/%s" % (layer, os.path.splitext(name)[0])
+            edges.setdefault(me, {})
+            with open(os.path.join(folder, name), errors="replace") as f:
+                for text in f:
+                    m = INCLUDE.match(text)
+                    if m and m.group(1) == '"' and "/" in m.group(2):
+                        other = os.path.splitext(m.group(2))[0]
+                        if other != me:
+                            edges[me].setdefault(other, "%s/%s" % (layer, name))
+    found, state = [], {}
+
+    def visit(node, path):
+        state[node] = "open"
+        for other in sorted(edges.get(node, {})):
+            if state.get(other) == "open":
+                loop = path[path.index(other):] + [other]
+                found.append("include loop: " + " -> ".join(
+                    "%s (%s)" % (a, edges[a][b]) for a, b in zip(loop, loop[1:])))
+            elif other in edges and other not in state:
+                visit(other, path + [other])
+        state[node] = "done"
+
+    for node in sorted(edges):
+        if node not in state:
+            visit(node, [node])
+    return found
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--src", required=True)
@@ -87,7 +129,7 @@ def main():
     if "core" not in graph:
         print("%s: no layer table found" % args.doc)
         return 1
-    found = violations(args.src, graph)
+    found = violations(args.src, graph) + include_loops(args.src)
     for line in found:
         print(line)
     if args.expect:
