@@ -81,18 +81,19 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
       add_info_command(app),  add_convert_command(app),   add_phantom_command(app), add_mci_command(app),
       add_dicom_command(app), add_radiomics_command(app), add_merge_command(app),
   };
+  // The plugin of the chosen command; none for a plain command or --version
+  // alone; all of them for the help (no command) or an unknown command
+  // (CLI11's message lists every command).
   const std::string chosen = chosen_command(args);
-  bool plain = false;
-  for (const auto& command : commands) plain = plain || command.app->get_name() == chosen;
+  const auto holds = [&](const CommandPlugin& p) {
+    return std::find(p.commands.begin(), p.commands.end(), chosen) != p.commands.end();
+  };
+  const bool plain = std::any_of(commands.begin(), commands.end(),
+                                 [&](const Command& c) { return c.app->get_name() == chosen; });
   const bool version_only = chosen.empty() && std::find(args.begin(), args.end(), "--version") != args.end();
-  bool in_plugin = false;
-  for (const CommandPlugin& plugin : command_plugins())
-    in_plugin = in_plugin || std::count(plugin.commands.begin(), plugin.commands.end(), chosen) > 0;
+  const bool in_plugin = std::any_of(command_plugins().begin(), command_plugins().end(), holds);
   for (const CommandPlugin& plugin : command_plugins()) {
-    // The plugin of the chosen command; all of them for the help (no command)
-    // or an unknown one (CLI11's message lists every command).
-    const bool named = std::count(plugin.commands.begin(), plugin.commands.end(), chosen) > 0;
-    if (plain || version_only || (in_plugin && !named)) continue;
+    if (plain || version_only || (in_plugin && !holds(plugin))) continue;
     try {
       add_plugin_commands(plugin, app, commands);
     } catch (const std::exception& e) {

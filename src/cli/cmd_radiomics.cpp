@@ -149,20 +149,29 @@ int validate_only(const radiomics::Params& params, const io::CaseManifest& manif
 // (initValue outside the ROI's grown box) or PyRadiomics's cropped grid; the
 // row holds the diagnostics and each feature's map path, as PyRadiomics's
 // voxel-based command line writes.
-CaseValues run_voxel_case(const radiomics::Params& params, const io::Case& c, const std::string& stem,
-                          const RadiomicsOptions& o, int threads) {
-  std::optional<int> l = o.label;
+// The case's Label column over --label, as PyRadiomics's batch reads it.
+std::optional<int> case_label(const io::Case& c, std::optional<int> label) {
   for (const auto& [k, v] : c.columns)
-    if (k == "Label" && !v.empty()) l = std::stoi(v);
-  const Image<double> image = radiomics::read_extraction_image(c.image);
-  const LabelMap labels = io::read_mask(c.mask_spec(), c.image);
-  const radiomics::VoxelResult r =
-      radiomics::extract_voxel_maps(params, image, image.source_pixel_type(), labels, l, threads);
-  CaseValues values(r.diagnostics.begin(), r.diagnostics.end());
+    if (k == "Label" && !v.empty()) label = std::stoi(v);
+  return label;
+}
+
+// The --out-dir of voxel maps (made when absent), once for all cases.
+fs::path voxel_map_folder(const RadiomicsOptions& o) {
   const fs::path dir = o.out_dir.empty() ? fs::current_path() : fs::path(o.out_dir);
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (!fs::is_directory(dir)) throw InputError(dir.string(), "cannot create the --out-dir folder");
+  return dir;
+}
+
+CaseValues run_voxel_case(const radiomics::Params& params, const io::Case& c, const std::string& stem,
+                          const RadiomicsOptions& o, const fs::path& dir, int threads) {
+  const Image<double> image = radiomics::read_extraction_image(c.image);
+  const LabelMap labels = io::read_mask(c.mask_spec(), c.image);
+  const radiomics::VoxelResult r = radiomics::extract_voxel_maps(params, image, image.source_pixel_type(), labels,
+                                                                 case_label(c, o.label), threads);
+  CaseValues values(r.diagnostics.begin(), r.diagnostics.end());
   for (const radiomics::VoxelMap& m : r.maps) {
     const std::string path = (dir / (stem + "_" + m.name + o.map_extension)).string();
     if (o.voxel_grid == "cropped") {
@@ -190,10 +199,7 @@ std::string case_stem(const io::CaseManifest& manifest, const io::Case& c) {
 
 // Runs one case: diagnostics, then features at full precision.
 CaseValues run_case(const radiomics::Extractor& extractor, const io::Case& c, std::optional<int> label) {
-  std::optional<int> l = label;
-  for (const auto& [k, v] : c.columns)
-    if (k == "Label" && !v.empty()) l = std::stoi(v);
-  const radiomics::CaseResult result = extractor.execute_files(c.image, c.mask_spec(), l);
+  const radiomics::CaseResult result = extractor.execute_files(c.image, c.mask_spec(), case_label(c, label));
   CaseValues values(result.diagnostics.begin(), result.diagnostics.end());
   for (const auto& [k, v] : result.features) values.emplace_back(k, radiomics::py_float_repr(v));
   return values;
@@ -234,8 +240,9 @@ int run_radiomics(const RadiomicsOptions& given, Context& ctx) {
   imaging::set_itk_threads(case_threads);
   if (o.mode == "segment" && params.has_voxel_settings)
     spdlog::warn("{}: voxelSetting is used only with --mode voxel; computing segment features", params.source);
+  const fs::path map_folder = o.mode == "voxel" ? voxel_map_folder(o) : fs::path();
   const auto one_case = [&](const io::Case& c) {
-    return o.mode == "voxel" ? run_voxel_case(params, c, case_stem(manifest, c), o, case_threads)
+    return o.mode == "voxel" ? run_voxel_case(params, c, case_stem(manifest, c), o, map_folder, case_threads)
                              : run_case(extractor, c, o.label);
   };
   if (o.batch.empty()) {  // one case: its failure is the command's (one line, exit 2, no output)

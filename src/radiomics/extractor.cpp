@@ -125,8 +125,7 @@ CaseResult Extractor::execute(const Image<double>& image, PixelType pixel_type, 
 
   int texture_classes = 0;
   for (const FeatureClassConfig& fc : params_.feature_classes)
-    for (const char* t : {"glcm", "glrlm", "glszm", "gldm", "ngtdm"})
-      if (fc.name == t && find_feature_class(fc.name)) ++texture_classes;
+    texture_classes += is_texture_class(fc.name) && find_feature_class(fc.name);
 
   // Every derived image is cropped to the same box: crop the mask once.
   const LabelMap cropped_mask = crop(c.roi_mask, c.bbox);

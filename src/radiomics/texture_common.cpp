@@ -195,6 +195,12 @@ const LocalGrid& roi_local_grid(const DiscretizedRoi& roi, const GrayLevels& lev
   return own;
 }
 
+bool is_texture_class(const std::string& name) {
+  for (const char* t : {"glcm", "glrlm", "glszm", "gldm", "ngtdm"})
+    if (name == t) return true;
+  return false;
+}
+
 FeatureList named_values(const std::vector<std::string>& names, const double* values) {
   FeatureList result;
   result.reserve(names.size());

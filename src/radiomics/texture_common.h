@@ -18,6 +18,10 @@ using Angle = std::array<int, 3>;
 // Named feature values, in PyRadiomics's output order.
 using FeatureList = std::vector<std::pair<std::string, double>>;
 
+// glcm, glrlm, glszm, gldm, ngtdm: the classes that read DiscretizedRoi's
+// shared inputs (share_texture_inputs pays off when more than one runs).
+bool is_texture_class(const std::string& name);
+
 // names[f] paired with values[f], for every name.
 FeatureList named_values(const std::vector<std::string>& names, const double* values);
 

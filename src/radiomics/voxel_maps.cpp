@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <atomic>
 #include <exception>
-#include <mutex>
 #include <unordered_map>
 
 #include "core/crop.h"
@@ -61,8 +60,7 @@ Region kernel_region(const Size3& size, int64_t x, int64_t y, int64_t z, int rad
 }
 
 VoxelResult extract_voxel_maps(const Params& params, const Image<double>& image, PixelType pixel_type,
-                               const LabelMap& labels, std::optional<int> label, int threads,
-                               const VoxelProgress& progress) {
+                               const LabelMap& labels, std::optional<int> label, int threads) {
   Settings settings = params.settings;
   if (label) apply_setting(settings, "label", PyValue::integer(*label), "--label");
   const int radius = settings.kernelRadius;
@@ -98,14 +96,7 @@ VoxelResult extract_voxel_maps(const Params& params, const Image<double>& image,
     classes.push_back(ClassMaps{cls, &enabled_lists.back(), {}});
   }
   int texture_classes = 0;
-  for (const ClassMaps& cm : classes)
-    for (const char* t : {"glcm", "glrlm", "glszm", "gldm", "ngtdm"}) texture_classes += cm.cls->name == t;
-
-  int64_t types = 0;
-  for (const ImageTypeConfig& type : params.image_types) types += type.name.empty() ? 0 : 1;
-  std::atomic<int64_t> done{0};
-  std::mutex progress_mutex;
-  const int64_t total = result.kernels * std::max<int64_t>(types, 1);
+  for (const ClassMaps& cm : classes) texture_classes += is_texture_class(cm.cls->name);
 
   for (const ImageTypeConfig& type : params.image_types) {
     Settings ts = type.settings;
@@ -162,11 +153,6 @@ VoxelResult extract_voxel_maps(const Params& params, const Image<double>& image,
                 // PyRadiomics keeps initValue where a feature fails.
               }
             }
-          }
-          const int64_t now = done.fetch_add(int64_t(end - begin)) + int64_t(end - begin);
-          if (progress) {
-            std::lock_guard<std::mutex> lock(progress_mutex);
-            progress(now, total);
           }
         }
       };

@@ -18,7 +18,6 @@
 //     does a centre whose class failed.
 // The kernels are independent: they run on `threads` threads.
 #include <cstdint>
-#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -47,15 +46,11 @@ struct VoxelResult {
   int64_t kernels = 0;          // kernel centres (ROI voxels) per image type
 };
 
-// Called now and then with (kernels done, kernels in all) over all image types.
-using VoxelProgress = std::function<void(int64_t done, int64_t total)>;
-
 // `params.settings` carries kernelRadius, maskedKernel, initValue (voxelBatch
 // only bounds memory in PyRadiomics and changes nothing here). Errors are
 // InputErrors, as for segment extraction.
 VoxelResult extract_voxel_maps(const Params& params, const Image<double>& image, PixelType pixel_type,
-                               const LabelMap& labels, std::optional<int> label = std::nullopt, int threads = 1,
-                               const VoxelProgress& progress = nullptr);
+                               const LabelMap& labels, std::optional<int> label = std::nullopt, int threads = 1);
 
 // The kernel box of the voxel (x, y, z) of an array of `size`: +- radius
 // clipped to the array, depth 1 along force2d_dimension (numpy axis: 0 = z)
