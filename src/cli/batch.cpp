@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <atomic>
 #include <map>
+#include <optional>
 #include <set>
 
 #include <fmt/format.h>
@@ -97,31 +98,58 @@ io::CsvTable batch_table(const std::vector<std::string>& input_header, const std
   return t;
 }
 
-std::string format_table(const io::CsvTable& table, const std::string& format,
+namespace {
+
+bool is_text_column(const std::vector<std::string>& text_columns, const std::string& column) {
+  return std::find(text_columns.begin(), text_columns.end(), column) != text_columns.end();
+}
+
+// A cell's value as a number, when all of it is one (hex floats stay text).
+std::optional<double> as_number(const std::string& v) {
+  if (v.empty() || v.find_first_of("xX") != std::string::npos) return std::nullopt;
+  char* end = nullptr;
+  const double x = std::strtod(v.c_str(), &end);
+  if (end != v.c_str() + v.size()) return std::nullopt;
+  return x;
+}
+
+}  // namespace
+
+std::string format_table(const io::CsvTable& table, const OutputFormat& format,
                          const std::vector<std::string>& text_columns) {
-  if (format == "csv") return io::to_csv(table);
-  if (format == "txt") {
+  std::vector<bool> text(table.header.size());
+  for (size_t c = 0; c < table.header.size(); ++c) text[c] = is_text_column(text_columns, table.header[c]);
+  const auto skipped = [&](size_t c, const std::string& v) {
+    if (!format.skip_nans || text[c]) return false;
+    const auto x = as_number(v);
+    return x && std::isnan(*x);
+  };
+  if (format.name == "csv") {
+    if (!format.skip_nans) return io::to_csv(table);
+    io::CsvTable kept = table;
+    for (auto& row : kept.rows)
+      for (size_t c = 0; c < row.size(); ++c)
+        if (skipped(c, row[c])) row[c].clear();
+    return io::to_csv(kept);
+  }
+  if (format.name == "txt") {
     std::string out;
     for (size_t r = 0; r < table.rows.size(); ++r)
       for (size_t c = 0; c < table.header.size(); ++c)
-        out += fmt::format("Case-{}_{}: {}\n", r + 1, table.header[c], table.rows[r][c]);
+        if (!skipped(c, table.rows[r][c]))
+          out += fmt::format("Case-{}_{}: {}\n", r + 1, table.header[c], table.rows[r][c]);
     return out;
   }
-  if (format != "json") throw InputError(fmt::format("--format '{}': expected csv, json or txt", format));
+  if (format.name != "json") throw InputError(fmt::format("--format '{}': expected csv, json or txt", format.name));
   nlohmann::ordered_json cases = nlohmann::ordered_json::array();
   for (const auto& row : table.rows) {
     nlohmann::ordered_json object = nlohmann::ordered_json::object();
     for (size_t c = 0; c < table.header.size(); ++c) {
       const std::string& v = row[c];
-      if (std::find(text_columns.begin(), text_columns.end(), table.header[c]) != text_columns.end()) {
-        object[table.header[c]] = v;
-        continue;
-      }
-      char* end = nullptr;
-      const double x = v.empty() ? 0 : std::strtod(v.c_str(), &end);
-      const bool number = !v.empty() && end == v.c_str() + v.size() && v.find_first_of("xX") == std::string::npos;
-      if (!number) object[table.header[c]] = v;
-      else if (std::isfinite(x)) object[table.header[c]] = x;
+      if (skipped(c, v)) continue;
+      const auto x = text[c] ? std::nullopt : as_number(v);
+      if (!x) object[table.header[c]] = v;
+      else if (std::isfinite(*x)) object[table.header[c]] = *x;
       else object[table.header[c]] = nullptr;  // JSON has no NaN
     }
     cases.push_back(std::move(object));
@@ -130,7 +158,7 @@ std::string format_table(const io::CsvTable& table, const std::string& format,
 }
 
 int finish_batch(const io::CaseManifest& manifest, const std::vector<CaseRow>& rows, const std::string& output,
-                 Context& ctx, const std::string& format, bool error_column) {
+                 Context& ctx, const OutputFormat& format, bool error_column) {
   int failed = 0;
   for (size_t i = 0; i < rows.size(); ++i)
     if (!rows[i].error.empty()) {
@@ -139,13 +167,11 @@ int finish_batch(const io::CaseManifest& manifest, const std::vector<CaseRow>& r
       if (auto log = spdlog::get(kCaseLogName)) log->error("case {}: {}", manifest.cases[i].id, rows[i].error);
     }
   const io::CsvTable table = batch_table(manifest.header, rows, error_column);
-  if (format == "csv" && !output.empty()) io::write_csv(table, output);
-  else {
-    std::vector<std::string> text_columns = manifest.header;
-    text_columns.push_back("error");
-    if (output.empty()) ctx.out << format_table(table, format, text_columns);
-    else write_file_atomically(output, format_table(table, format, text_columns));
-  }
+  std::vector<std::string> text_columns = manifest.header;
+  text_columns.push_back("error");
+  if (format.name == "csv" && !format.skip_nans && !output.empty()) io::write_csv(table, output);
+  else if (output.empty()) ctx.out << format_table(table, format, text_columns);
+  else write_file_atomically(output, format_table(table, format, text_columns));
   return failed > 0 ? kExitSomeCasesFailed : kExitOk;
 }
 

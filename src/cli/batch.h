@@ -42,17 +42,25 @@ io::CsvTable batch_table(const std::vector<std::string>& input_header, const std
 // every failed case as an error line.
 inline constexpr const char* kCaseLogName = "scopemia-cases";
 
+// How a table is written, as PyRadiomics's -f/--format and --skip-nans.
+struct OutputFormat {
+  std::string name = "csv";  // csv | json | txt
+  // A value that is NaN is left out as PyRadiomics's --skip-nans leaves it:
+  // an empty cell in csv (the columns stay), no line in txt, no key in json.
+  bool skip_nans = false;
+};
+
 // The table in PyRadiomics's output formats: "csv"; "json" (a list of one
 // object per case, indent 2, as its --format json; values that are numbers
 // as numbers, NaN as null, the `text_columns` — the cases file's — always as
 // strings); "txt" (one "Case-<n>_<column>: <value>" line per value).
-std::string format_table(const io::CsvTable& table, const std::string& format,
+std::string format_table(const io::CsvTable& table, const OutputFormat& format,
                          const std::vector<std::string>& text_columns = {});
 
 // Reports failed cases on stderr, writes the table (stdout when `output` is
 // empty, else atomically) in `format` and returns the exit code.
 int finish_batch(const io::CaseManifest& manifest, const std::vector<CaseRow>& rows, const std::string& output,
-                 Context& ctx, const std::string& format = "csv", bool error_column = true);
+                 Context& ctx, const OutputFormat& format = {}, bool error_column = true);
 
 // The manifest of --batch, sharded by --shard "I/N", or by "auto": the task
 // of a SLURM job array (SLURM_ARRAY_TASK_ID minus SLURM_ARRAY_TASK_MIN, of

@@ -31,7 +31,7 @@ struct RadiomicsOptions {
   int jobs = 1;
   // PyRadiomics's command-line options (its names work too: -p/--param, --out).
   std::vector<std::string> settings;  // -s key:value
-  std::string format = "csv";         // -f csv|json|txt
+  OutputFormat format;                // -f csv|json|txt, --skip-nans
   std::string format_path;            // absolute|relative|basename; empty = as written
   bool validate = false;
   std::string log_file, logging_level = "WARNING";  // PyRadiomics's --log-file / --logging-level
@@ -268,8 +268,11 @@ Command add_radiomics_command(CLI::App& parent) {
                   "PyRadiomics parameter file (YAML); default: PyRadiomics's defaults");
   app->add_option("-s,--setting", o->settings,
                   "A setting over the parameter file, key:value (repeat; lists comma-separated), as PyRadiomics's -s");
-  app->add_option("-f,--format", o->format, "Output format: csv, json (a list of cases) or txt (Case-N_name: value)")
+  app->add_option("-f,--format", o->format.name, "Output format: csv, json (a list of cases) or txt (Case-N_name: value)")
       ->check(CLI::IsMember({"csv", "json", "txt"}))->capture_default_str();
+  app->add_flag("--skip-nans", o->format.skip_nans,
+                "Leave out values that are NaN, as PyRadiomics's --skip-nans: an empty cell in csv, no line in txt, "
+                "no key in json");
   app->add_option("--format-path", o->format_path,
                   "How the Image/Mask columns are written: absolute, relative (to the cases file) or basename; "
                   "default as written")

@@ -350,6 +350,7 @@ template <class V> void visit(V& v, TrainConfig& c) {
   v.section("descriptors", [&] {
     v("enabled", c.descriptors.enabled);
     v("weight", c.descriptors.weight);
+    v("unmasked_input", c.descriptors.unmasked_input);
   });
   v.section("embedding", [&] {
     v("taps", c.embedding.taps);
@@ -456,6 +457,8 @@ void validate(const TrainConfig& c) {
   if (c.descriptors.enabled && c.task != Task::kPretrain)
     fail("descriptors.enabled", "the descriptor head belongs to task pretrain");
   if (!(c.descriptors.weight >= 0)) fail("descriptors.weight", "must not be negative");
+  if (c.descriptors.unmasked_input && !c.descriptors.enabled)
+    fail("descriptors.unmasked_input", "needs descriptors.enabled");
 }
 
 // "a.b.c=value": sets root[a][b][c] to the value read as YAML.

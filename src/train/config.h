@@ -76,6 +76,10 @@ struct MciConfig {
 struct DescriptorConfig {
   bool enabled = false;
   double weight = 1.0;
+  // true: the head reads a second, unmasked pass of the backbone (the input
+  // `scopemia embed` sees) instead of the masked pass the MAE reconstructs
+  // from; costs one more backbone forward and backward per step.
+  bool unmasked_input = false;
 };
 
 struct OptimizerConfig {

@@ -213,7 +213,11 @@ Trainer::Losses Trainer::compute(const data::Batch& b, uint64_t mask_stream, boo
     const auto t = input_descriptors(image, b.mask, valid_slices, config_.data.preprocess);
     // Only training steps move the running statistics (validation runs in eval mode and reads them).
     const auto target = model_->standardise_descriptors(t.values, t.weight, model_->is_training());
-    const auto pred = model_->predict_descriptors(L.out.backbone, b.mask, valid_slices);
+    const auto pred = model_->predict_descriptors(
+        config_.descriptors.unmasked_input
+            ? model_->backbone().forward(data::build_input(image, b.mask, config_.model.input, config_.data.preprocess))
+            : L.out.backbone,
+        b.mask, valid_slices);
     const auto per_sample = F::smooth_l1_loss(pred, target, F::SmoothL1LossFuncOptions().reduction(torch::kNone)).mean(1);
     const auto loss = (per_sample * t.weight).sum() / t.weight.sum().clamp_min(1.0);
     L.terms.emplace_back("descriptors", loss);

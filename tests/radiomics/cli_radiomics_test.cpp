@@ -1,4 +1,5 @@
 // scopemia radiomics: single case, batch with failing rows, shards, params errors.
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <iostream>
@@ -300,6 +301,56 @@ TEST(CliRadiomics, PyRadiomicsOptionNamesFormatsAndValidate) {
   const auto missing = run_cli({"radiomics", image, tmp.file("nope.nrrd"), "--validate"});
   EXPECT_EQ(missing.code, 2);
   EXPECT_NE(missing.err.find("nope.nrrd"), std::string::npos) << missing.err;
+}
+
+// --skip-nans leaves NaN values out as PyRadiomics does: an empty cell in
+// csv (same columns), no line in txt, no key in json; other values unchanged.
+// Three ROI voxels with no neighbour at distance 1 leave every GLCM angle
+// empty, so the 24 GLCM features are NaN.
+TEST(CliRadiomics, SkipNansLeavesNanValuesOutAsPyRadiomics) {
+  TempDir tmp;
+  Volume image({10, 10, 10}, Geometry{});
+  for (int64_t i = 0; i < image.size().count(); ++i) image.data()[i] = float((i * 37) % 200);
+  LabelMap mask({10, 10, 10}, Geometry{});
+  mask.at(3, 3, 5) = mask.at(5, 3, 5) = mask.at(3, 5, 5) = 1;
+  io::write_volume(image, tmp.file("image.nrrd"));
+  io::write_label_map(mask, tmp.file("mask.nrrd"));
+  const auto run = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args{"radiomics", tmp.file("image.nrrd"), tmp.file("mask.nrrd")};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const auto r = run_cli(args);
+    EXPECT_EQ(r.code, 0) << r.err;
+    return r.out;
+  };
+  const io::CsvTable all = io::parse_csv(run({}), "all");
+  const io::CsvTable kept = io::parse_csv(run({"--skip-nans"}), "kept");
+  ASSERT_EQ(all.header, kept.header);
+  std::vector<std::string> nan_features;
+  for (size_t c = 0; c < all.header.size(); ++c) {
+    const std::string& v = all.rows[0][c];
+    if (v == "nan") {
+      nan_features.push_back(all.header[c]);
+      EXPECT_EQ(kept.rows[0][c], "") << all.header[c];
+    } else {
+      EXPECT_EQ(kept.rows[0][c], v) << all.header[c];
+    }
+  }
+  ASSERT_EQ(nan_features.size(), 24u);
+  for (const auto& f : nan_features) EXPECT_EQ(f.rfind("original_glcm_", 0), 0u) << f;
+
+  const std::string txt_all = run({"-f", "txt"}), txt = run({"-f", "txt", "--skip-nans"});
+  const auto lines = [](const std::string& s) { return std::count(s.begin(), s.end(), '\n'); };
+  EXPECT_EQ(lines(txt_all) - lines(txt), 24);
+  EXPECT_NE(txt_all.find("Case-1_original_glcm_Contrast: nan\n"), std::string::npos);
+  EXPECT_EQ(txt.find("original_glcm_"), std::string::npos);
+  EXPECT_NE(txt.find("Case-1_original_firstorder_Mean: "), std::string::npos);
+
+  const auto json_all = nlohmann::json::parse(run({"-f", "json"}));
+  const auto json = nlohmann::json::parse(run({"-f", "json", "--skip-nans"}));
+  EXPECT_TRUE(json_all[0].at("original_glcm_Contrast").is_null());
+  EXPECT_EQ(json_all[0].size() - json[0].size(), 24u);
+  for (const auto& f : nan_features) EXPECT_FALSE(json[0].contains(f)) << f;
+  EXPECT_EQ(json[0].at("original_firstorder_Mean"), json_all[0].at("original_firstorder_Mean"));
 }
 
 // --shard auto takes the share of a SLURM array task from the environment;
