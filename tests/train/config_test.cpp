@@ -138,7 +138,7 @@ TEST(TrainConfig, WritesItselfBackExactly) {
 
 TEST(TrainConfig, InputChannelsDescriptorsAndEmbeddingRoundTripAndAreChecked) {
   const TrainConfig a = parse_config("task: pretrain\nmodel: {pde_stages: [0, 1], input: {windows: [-1000, 400, -160, 240], roi: true}}\n"
-                                     "descriptors: {enabled: true, weight: 0.5}\n"
+                                     "descriptors: {enabled: true, weight: 0.5, unmasked_input: true}\n"
                                      "embedding: {taps: [pde0, stage2], regions: [roi, shell, global], shell_voxels: 3}\n",
                                      "cfg.yaml");
   ASSERT_EQ(a.model.input.windows.size(), 2u);
@@ -150,6 +150,7 @@ TEST(TrainConfig, InputChannelsDescriptorsAndEmbeddingRoundTripAndAreChecked) {
   EXPECT_EQ(to_yaml(b), to_yaml(a));
   EXPECT_TRUE(b.descriptors.enabled);
   EXPECT_EQ(b.descriptors.weight, 0.5);
+  EXPECT_TRUE(b.descriptors.unmasked_input);
   EXPECT_EQ(b.embedding.taps, (std::vector<std::string>{"pde0", "stage2"}));
   EXPECT_EQ(b.embedding.regions, (std::vector<std::string>{"roi", "shell", "global"}));
   EXPECT_EQ(b.embedding.shell_voxels, 3);
@@ -160,6 +161,8 @@ TEST(TrainConfig, InputChannelsDescriptorsAndEmbeddingRoundTripAndAreChecked) {
             std::string::npos);
   EXPECT_NE(error_of("task: segmentation\nmodel: {input: {roi: true}}\n").find("model.input.roi"), std::string::npos);
   EXPECT_NE(error_of("descriptors: {enabled: true}\n").find("descriptors.enabled"), std::string::npos);
+  EXPECT_NE(error_of("task: pretrain\ndescriptors: {unmasked_input: true}\n").find("descriptors.unmasked_input"),
+            std::string::npos);
   EXPECT_NE(error_of("embedding: {taps: [layer4]}\n").find("embedding.taps: 'layer4'"), std::string::npos);
   EXPECT_NE(error_of("embedding: {regions: [edge]}\n").find("embedding.regions: 'edge'"), std::string::npos);
 }

@@ -63,5 +63,25 @@ TEST(Descriptors, HeadLearnsThemOnAFixedBatch) {
   EXPECT_LT(last, 0.5 * first) << "first " << first << ", last " << last;
 }
 
+// descriptors.unmasked_input: the head reads the unmasked pass, so the first
+// step's descriptor loss does not depend on how much of the window the MAE
+// hides; reading the masked pass (the default), it does.
+TEST(Descriptors, UnmaskedInputMakesTheHeadBlindToTheMask) {
+  const auto first_loss = [](bool unmasked, double ratio) {
+    TrainConfig c = testing::tiny_config(Task::kPretrain);
+    c.model.pde_stages = {0};
+    c.model.input.roi = true;
+    c.descriptors.enabled = true;
+    c.descriptors.unmasked_input = unmasked;
+    c.embedding.taps = {"pde0"};
+    c.masking.ratios = {ratio};
+    Trainer trainer(c, 1, 4);
+    const data::Batch b = testing::synthetic_batch(3, 0, 2, Task::kPretrain);
+    return trainer.train_step(b).terms.at("descriptors");
+  };
+  EXPECT_EQ(first_loss(true, 0.25), first_loss(true, 0.75));
+  EXPECT_NE(first_loss(false, 0.25), first_loss(false, 0.75));
+}
+
 }  // namespace
 }  // namespace scopemia::train
