@@ -12,12 +12,12 @@
 #include "core/label_map.h"
 #include "data/preprocess.h"
 #include "imaging/itk_filters.h"
+#include "infer/checkpoint_model.h"
 #include "infer/gradcam.h"
 #include "io/dicom_mask.h"
 #include "io/image_io.h"
 #include "io/png.h"
 #include "nn/heads.h"
-#include "train/checkpoint.h"
 
 namespace scopemia::cli {
 namespace {
@@ -30,52 +30,13 @@ struct ExplainOptions {
   std::vector<CLI::Option*> model_options;  // fixed by a checkpoint
 };
 
-// A checkpoint's whole model seen as a backbone by grad_cam: forward runs the
-// model and keeps its prediction (in the graph) for the score.
-class CheckpointModel : public nn::BackboneImpl {
- public:
-  explicit CheckpointModel(train::ScopeModel model) : model_(std::move(model)) {}
-  nn::BackboneOutput forward(const torch::Tensor& x) override {
-    train::ModelOutput out = model_->forward(x);
-    prediction = out.prediction;
-    return out.backbone;
-  }
-  int64_t out_channels() const override { return model_.ptr()->backbone().out_channels(); }
-  std::vector<int64_t> stage_channels() const override { return model_.ptr()->backbone().stage_channels(); }
-  std::vector<nn::PdeBlock>& pde_blocks() override { return model_->backbone().pde_blocks(); }
-  torch::Tensor prediction;
-
- private:
-  train::ScopeModel model_;
-};
-
-// A map on the prepared grid brought back onto the input's grid.
-Volume to_input_grid(const Volume& map, const Volume& input) {
-  Image<double> m(map.size(), map.geometry());
-  for (int64_t i = 0; i < map.voxel_count(); ++i) m[i] = map[i];
-  const Image<double> r = imaging::resample(m, imaging::Grid{input.size(), input.geometry()},
-                                            imaging::Interpolator::Linear, 0.0);
-  Volume out(r.size(), r.geometry());
-  for (int64_t i = 0; i < out.voxel_count(); ++i) out[i] = float(r[i]);
-  out.set_source_pixel_type(PixelType::Float32);
-  return out;
-}
-
 int run_explain(const ExplainOptions& o, Context& ctx) {
-  std::optional<train::LoadedModel> loaded;
+  std::optional<infer::CheckpointModel> checkpoint;
   if (!o.checkpoint.empty()) {
     for (const CLI::Option* opt : o.model_options)
       if (opt->count() > 0)
         throw InputError(opt->get_name() + " cannot be combined with --checkpoint (the checkpoint fixes it)");
-    loaded = train::load_model_from_checkpoint(o.checkpoint);
-    const train::Task task = loaded->config.task;
-    if (task != train::Task::kClassification && task != train::Task::kRegression)
-      throw InputError(o.checkpoint, "a " + train::to_string(task) +
-                                         " checkpoint: `scopemia explain` explains classification or regression "
-                                         "models (use `scopemia infer` for dense outputs)");
-    if (loaded->config.model.input.count() > 1)
-      throw InputError(o.checkpoint, "this model takes extra input channels (model.input); `scopemia explain` "
-                                     "feeds the image alone");
+    checkpoint = infer::CheckpointModel::load(o.checkpoint);
   }
   const Volume image = io::read_volume(o.image);
   LabelMap mask;
@@ -84,31 +45,18 @@ int run_explain(const ExplainOptions& o, Context& ctx) {
   } else {  // no ROI: explain the whole image
     mask = LabelMap(image.size(), image.geometry(), 1);
   }
-  // A checkpoint's preprocessing (spacing, intensity mapping; crop around the
-  // mask when there is one); without one, the defaults.
-  data::PreprocessOptions pre = loaded ? loaded->config.data.preprocess : data::PreprocessOptions{};
-  if (o.mask.empty()) {  // the whole image as it is: no margin, no in-plane crop
-    pre.margin_mm = 0;
-    pre.height = pre.width = 0;
-    if (!loaded) pre.spacing = {0, 0, 0};
-  }
+  const data::PreprocessOptions pre =
+      infer::explain_preprocess(checkpoint ? &checkpoint->config().data.preprocess : nullptr, o.mask.empty());
   const data::PreparedCase prepared = data::prepare_case(image, mask, pre);
 
   std::vector<infer::StreamMaps> maps;
-  if (loaded) {
-    CheckpointModel model(loaded->model);
-    const bool classification = loaded->config.task == train::Task::kClassification;
-    maps = infer::grad_cam(model, prepared.image, [&](const nn::BackboneOutput&) {
-      const torch::Tensor p = model.prediction.reshape({-1});
-      if (!classification) return p[0];             // the (first) predicted value
-      return p[p.detach().argmax().item<int64_t>()];  // the predicted class's logit
-    });
-    const torch::Tensor p = model.prediction.detach().reshape({-1});
-    if (classification)
-      ctx.err << fmt::format("scopemia: explaining class {} (logit {:.6g})\n", p.argmax().item<int64_t>(),
-                             p.max().item<double>());
+  if (checkpoint) {
+    const infer::Explanation e = checkpoint->explain(prepared.image);
+    maps = e.maps;
+    if (e.classification)
+      ctx.err << fmt::format("scopemia: explaining class {} (logit {:.6g})\n", e.predicted_class, e.score);
     else
-      ctx.err << fmt::format("scopemia: explaining the predicted value {:.6g}\n", p[0].item<double>());
+      ctx.err << fmt::format("scopemia: explaining the predicted value {:.6g}\n", e.score);
   } else {
     torch::manual_seed(o.seed);
     nn::BackboneOptions b;
@@ -130,7 +78,8 @@ int run_explain(const ExplainOptions& o, Context& ctx) {
   }();
   const std::vector<int64_t> slices = o.slices.empty() ? std::vector<int64_t>{roi_slice} : o.slices;
   for (const auto& m : maps) {
-    const Volume on_input = to_input_grid(m.map, image);
+    const Volume on_input =
+        imaging::resample(m.map, imaging::Grid{image.size(), image.geometry()}, imaging::Interpolator::Linear, 0.0);
     const std::string base = (std::filesystem::path(o.output) / ("gradcam_" + m.name)).string();
     io::write_volume(on_input, base + ".nii.gz", PixelType::Float32);
     for (int64_t z : slices)

@@ -4,15 +4,11 @@
 #include <optional>
 #include <regex>
 
-#include <torch/torch.h>
-
 #include <fmt/format.h>
 
 #include "cli/command.h"
 #include "core/error.h"
-#include "data/input_channels.h"
-#include "infer/dense.h"
-#include "train/checkpoint.h"
+#include "infer/checkpoint_model.h"
 
 namespace scopemia::cli {
 namespace {
@@ -24,27 +20,13 @@ struct InferOptions {
 };
 
 int run_infer(const InferOptions& o, Context& ctx) {
-  train::LoadedModel loaded = train::load_model_from_checkpoint(o.checkpoint);
-  const train::Task task = loaded.config.task;
-  if (task != train::Task::kSegmentation && task != train::Task::kPretrain)
-    throw InputError(o.checkpoint, "a " + train::to_string(task) +
-                                       " checkpoint: `scopemia infer` runs dense models (segmentation, pretrain); "
-                                       "use `scopemia embed` or `scopemia explain` with it");
-  std::string what = o.what;
-  if (what.empty()) what = task == train::Task::kSegmentation ? "segmentation" : "reconstruction";
-  if (task == train::Task::kSegmentation && what != "segmentation")
-    throw InputError(o.checkpoint, "a segmentation checkpoint gives --output segmentation only");
-  if (task == train::Task::kPretrain && what == "segmentation")
-    throw InputError(o.checkpoint, "a pretrain checkpoint gives --output reconstruction or mci, not segmentation");
-  if (what == "mci" && !loaded.config.mci.enabled)
-    throw InputError(o.checkpoint, "this model has no MCI head (trained without mci.enabled)");
-
-  infer::DenseInferenceOptions d;
-  d.preprocess = loaded.config.data.preprocess;
+  const infer::CheckpointModel checkpoint = infer::CheckpointModel::load(o.checkpoint);
+  const infer::DenseOutput what =
+      o.what.empty() ? checkpoint.default_dense_output() : infer::parse_dense_output(o.what);
+  const infer::WindowModel window_model = checkpoint.dense_window_model(what);
+  infer::DenseInferenceOptions d = checkpoint.dense_options(what, checkpoint.windows(o.k, o.stride));
   d.read.series_uid = o.series;
-  d.invert_intensity = what == "reconstruction";
   d.progress = true;
-  d.window.windows = loaded.config.windows().overridden(o.k, o.stride);
   d.window.fusion = o.fusion == "gaussian" ? infer::Fusion::kGaussian : infer::Fusion::kMean;
   d.window.batch = o.batch;
   if (!o.tile.empty()) {
@@ -53,23 +35,7 @@ int run_infer(const InferOptions& o, Context& ctx) {
       throw InputError("--tile must be HxW (e.g. 64x64), got '" + o.tile + "'");
     d.window.tile_h = std::stoll(m[1]);
     d.window.tile_w = std::stoll(m[2]);
-  } else {  // the in-plane size the model was trained on
-    d.window.tile_h = d.preprocess.height;
-    d.window.tile_w = d.preprocess.width;
   }
-
-  if (loaded.config.model.input.roi)
-    throw InputError(o.checkpoint, "this model takes the ROI mask as an input channel; whole-volume inference has "
-                                   "no mask (use scopemia embed)");
-  train::ScopeModel model = loaded.model;
-  const data::InputChannelOptions channels = loaded.config.model.input;
-  const data::PreprocessOptions preprocess = loaded.config.data.preprocess;
-  const infer::WindowModel window_model = [model, what, channels, preprocess](const torch::Tensor& x) mutable {
-    const train::ModelOutput out = model->forward(data::build_input(x, {}, channels, preprocess));
-    if (what == "mci") return out.mci;
-    if (what == "segmentation") return torch::sigmoid(out.prediction);
-    return out.prediction;
-  };
   const infer::DenseInferenceReport report = infer::infer_dense(o.image, o.output, window_model, d);
   if (report.resampled)
     ctx.err << fmt::format("scopemia: note: resampled to the model's spacing ({}, {}, {}) mm and back; "

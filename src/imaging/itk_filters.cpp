@@ -88,6 +88,16 @@ Image<double> resample(const Image<double>& image, const Grid& grid, Interpolato
   return run_resample<double>(image, grid, interpolator, default_value);
 }
 
+Volume resample(const Volume& image, const Grid& grid, Interpolator interpolator, double default_value) {
+  Image<double> in(image.size(), image.geometry());
+  for (int64_t i = 0; i < image.voxel_count(); ++i) in[i] = image[i];
+  const Image<double> r = resample(in, grid, interpolator, default_value);
+  Volume out(r.size(), r.geometry());
+  for (int64_t i = 0; i < out.voxel_count(); ++i) out[i] = float(r[i]);
+  out.set_source_pixel_type(PixelType::Float32);
+  return out;
+}
+
 LabelMap resample_labels(const LabelMap& labels, const Grid& grid) {
   return run_resample<uint8_t>(labels, grid, Interpolator::NearestNeighbor, 0);
 }

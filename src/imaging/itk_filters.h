@@ -18,6 +18,9 @@ struct Grid {
 // identity transform). Points outside the input get `default_value`.
 Image<double> resample(const Image<double>& image, const Grid& grid, Interpolator interpolator,
                        double default_value = 0);
+// A float32 volume resampled the same way, computed in double precision and
+// rounded once to float32 (source pixel type float32).
+Volume resample(const Volume& image, const Grid& grid, Interpolator interpolator, double default_value = 0);
 // Nearest-neighbour resampling of a label map (labels kept, outside = 0).
 LabelMap resample_labels(const LabelMap& labels, const Grid& grid);
 

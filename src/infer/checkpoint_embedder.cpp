@@ -1,5 +1,6 @@
 #include "infer/checkpoint_embedder.h"
 
+#include "infer/checkpoint_model.h"
 #include "train/checkpoint.h"
 #include "train/config.h"
 
@@ -15,8 +16,7 @@ CheckpointEmbedding read_checkpoint_embedding(const std::string& file_or_dir) {
 }
 
 std::unique_ptr<Embedder> load_checkpoint_embedder(const std::string& checkpoint_path, const EmbedOptions& options) {
-  train::LoadedModel loaded = train::load_model_from_checkpoint(checkpoint_path);
-  return std::make_unique<Embedder>(options, loaded.model.ptr(), loaded.model->backbone());
+  return CheckpointModel::load(checkpoint_path).embedder(options);
 }
 
 }  // namespace scopemia::infer

@@ -59,12 +59,6 @@ struct TensorSink : SlabSink {
   }
 };
 
-Image<double> to_double(const Volume& v) {
-  Image<double> d(v.size(), v.geometry());
-  for (int64_t i = 0; i < v.voxel_count(); ++i) d[i] = v[i];
-  return d;
-}
-
 }  // namespace
 
 IntensityMapping intensity_mapping(const data::PreprocessOptions& options, const std::string& image,
@@ -134,10 +128,8 @@ DenseInferenceReport infer_dense(const std::string& image, const std::string& ou
   Geometry mg;
   Size3 ms;
   model_grid(info.geometry, info.size, o.preprocess.spacing, mg, ms);
-  const Image<double> resampled =
-      imaging::resample(to_double(raw), imaging::Grid{ms, mg}, imaging::Interpolator::Linear, o.preprocess.pad_value);
-  Volume on_model(resampled.size(), resampled.geometry());
-  for (int64_t i = 0; i < on_model.voxel_count(); ++i) on_model[i] = float(resampled[i]);
+  const Volume on_model =
+      imaging::resample(raw, imaging::Grid{ms, mg}, imaging::Interpolator::Linear, o.preprocess.pad_value);
   const IntensityMapping mapping = data::intensity_mapping(o.preprocess, on_model);
   TensorSource source(mapping.apply(as_tensor(on_model)).unsqueeze(0));  // [1, D', H', W']
   TensorSink sink;
@@ -154,11 +146,9 @@ DenseInferenceReport infer_dense(const std::string& image, const std::string& ou
   y = torch::nn::functional::pad(y.unsqueeze(0).unsqueeze(0),
                                  torch::nn::functional::PadFuncOptions({1, 1, 1, 1, 1, 1}).mode(torch::kReplicate))[0][0];
   const Volume padded = volume_from_tensor(y, mg.shifted_to(Index3{-1, -1, -1}));
-  const Image<double> back = imaging::resample(to_double(padded), imaging::Grid{info.size, info.geometry},
-                                               imaging::Interpolator::Linear, 0.0);
-  Volume out(info.size, info.geometry);  // the same grid; its geometry exactly as read (no ITK round trip)
-  for (int64_t i = 0; i < out.voxel_count(); ++i) out[i] = float(back[i]);
-  out.set_source_pixel_type(PixelType::Float32);
+  // On the input's grid, its geometry exactly as read (resample keeps the grid's).
+  const Volume out =
+      imaging::resample(padded, imaging::Grid{info.size, info.geometry}, imaging::Interpolator::Linear, 0.0);
   io::write_volume(out, output, PixelType::Float32);
   return report;
 }

@@ -37,4 +37,14 @@ std::vector<StreamMaps> grad_cam(nn::BackboneImpl& model, const Volume& input, c
   return maps;
 }
 
+data::PreprocessOptions explain_preprocess(const data::PreprocessOptions* model, bool whole_image) {
+  data::PreprocessOptions pre = model ? *model : data::PreprocessOptions{};
+  if (whole_image) {
+    pre.margin_mm = 0;
+    pre.height = pre.width = 0;
+    if (!model) pre.spacing = {0, 0, 0};
+  }
+  return pre;
+}
+
 }  // namespace scopemia::infer

@@ -11,6 +11,7 @@
 #include <torch/types.h>
 
 #include "core/image.h"
+#include "data/preprocess.h"
 #include "nn/backbone.h"
 
 namespace scopemia::infer {
@@ -25,6 +26,13 @@ using Score = std::function<torch::Tensor(const nn::BackboneOutput&)>;
 
 // `input` [D,H,W] with its geometry; the model runs on [1,1,D,H,W].
 std::vector<StreamMaps> grad_cam(nn::BackboneImpl& model, const Volume& input, const Score& score);
+
+// How a case is prepared for Grad-CAM: the model's preprocessing (spacing,
+// intensity mapping, crop around the ROI), or the defaults for a model
+// without a checkpoint (`model` null). `whole_image` (no ROI given): the image
+// as it is, no margin and no in-plane crop, and without a checkpoint its own
+// spacing.
+data::PreprocessOptions explain_preprocess(const data::PreprocessOptions* model, bool whole_image);
 
 // Grad-CAM of one activation tensor that `score` depends on: [d,h,w] >= 0.
 torch::Tensor grad_cam_map(const torch::Tensor& activation, const torch::Tensor& score);
