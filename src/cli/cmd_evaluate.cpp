@@ -12,6 +12,7 @@
 #include "core/error.h"
 #include "core/staged_folder.h"
 #include "eval/evaluate.h"
+#include "eval/learners.h"
 
 namespace scopemia::cli {
 
@@ -121,7 +122,7 @@ Command add_evaluate_command(CLI::App& parent) {
               p.id_column = e.id_column;
               p.group_column = e.group_column;
               p.columns = e.columns;
-              if (!e.models.empty()) p.model = e.models[0] == "svm" ? "svr" : e.models[0];
+              if (!e.models.empty()) p.model = eval::canonical_learner(e.models[0], eval::Task::Regression);
               p.cv = e.cv;
               p.plots = e.plots;
               StagedFolder staged(e.output);

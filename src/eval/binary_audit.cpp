@@ -13,6 +13,7 @@
 
 #include "core/error.h"
 #include "eval/calibration.h"
+#include "eval/learners.h"
 #include "eval/metrics.h"
 #include "eval/plot.h"
 #include "eval/stats.h"

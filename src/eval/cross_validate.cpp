@@ -7,6 +7,7 @@
 #include <map>
 #include <mutex>
 
+#include "eval/learners.h"
 #include "eval/metrics.h"
 
 namespace scopemia::eval {

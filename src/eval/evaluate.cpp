@@ -17,6 +17,7 @@
 #include "core/error.h"
 #include "core/progress.h"
 #include "eval/binary_audit.h"
+#include "eval/learners.h"
 #include "eval/metrics.h"
 #include "eval/plot.h"
 #include "eval/report.h"
@@ -151,8 +152,7 @@ TargetOutcome evaluate_target(const EvaluateOptions& o, const std::string& targe
   if (task == Task::Multiclass && classes.size() < 3)
     throw InputError(o.labels, fmt::format("target '{}' has {} classes: use --task binary", target, classes.size()));
   out.models = o.models.empty() ? default_models(task) : o.models;
-  for (auto& m : out.models)
-    if (task == Task::Regression && m == "svm") m = "svr";
+  for (auto& m : out.models) m = canonical_learner(m, task);
   if (!o.audit.primary.empty() && std::find(out.models.begin(), out.models.end(), o.audit.primary) == out.models.end())
     throw InputError(fmt::format("--primary {}: not one of this target's learners", o.audit.primary));
 

@@ -1,5 +1,6 @@
 #pragma once
-// Classical learners with scikit-learn's default hyperparameters.
+// Classical learners with scikit-learn's default hyperparameters (by name,
+// with their tuning grids: eval/learners.h).
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -25,10 +26,6 @@ struct ModelOptions {
   double gb_learning_rate = 0.1; // sklearn GradientBoosting: 0.1
 };
 
-// Candidate hyperparameters searched by --tune for a model (the defaults
-// first), with a short description of each; p = number of features.
-std::vector<std::pair<std::string, ModelOptions>> tuning_grid(const std::string& name, const ModelOptions& base, int p);
-
 class Model {
  public:
   virtual ~Model() = default;
@@ -39,13 +36,7 @@ class Model {
   virtual Eigen::MatrixXd predict(const Eigen::MatrixXd& X) const = 0;
 };
 
-// Names: classification logreg, lda, knn, svm, rf, gb, gp;
-// regression ridge, rf, gb, svr (svm is accepted), gp, knn.
-// n_classes is ignored for regression. Throws InputError for an unknown name.
-std::unique_ptr<Model> make_model(const std::string& name, Task task, int n_classes, const ModelOptions& options);
-std::vector<std::string> default_models(Task task);
-
-// Individual learners (exposed for tests).
+// The individual learners; eval/learners.h builds them by name.
 std::unique_ptr<Model> make_logistic_regression(int n_classes, double C);
 std::unique_ptr<Model> make_lda(int n_classes, double shrinkage);
 std::unique_ptr<Model> make_knn(int n_classes, int k);  // n_classes 0 = regression (mean of neighbours)

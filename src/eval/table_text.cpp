@@ -2,21 +2,10 @@
 
 #include <cctype>
 #include <cmath>
-#include <map>
 
 #include <fmt/format.h>
 
 namespace scopemia::eval {
-
-std::string display_name(const std::string& model, Task task) {
-  static const std::map<std::string, std::string> names = {
-      {"rf", "Random forest"}, {"svm", "SVM (RBF)"},        {"svr", "SVR (RBF)"},
-      {"knn", "KNN"},    {"gb", "Gradient boosting"}, {"gp", "Gaussian process"},
-      {"lda", "LDA"},          {"logreg", "Logistic regression"}, {"ridge", "Ridge"}};
-  auto it = names.find(model);
-  if (task == Task::Regression && model == "svm") return "SVR (RBF)";
-  return it == names.end() ? model : it->second;
-}
 
 std::string file_safe(const std::string& s) {
   std::string out;

@@ -1,14 +1,13 @@
 #pragma once
-// How the evaluation's CSVs, markdown tables and file names write learners,
-// numbers and p-values: one place, so every table of a run reads the same.
+// How the evaluation's CSVs, markdown tables and file names write numbers
+// and p-values: one place, so every table of a run reads the same (learners'
+// names: eval/learners.h).
 #include <string>
 
 #include "eval/dataset.h"
 
 namespace scopemia::eval {
 
-// "Random forest", "SVM (RBF)" ("SVR (RBF)" for a regression task), ...
-std::string display_name(const std::string& model, Task task = Task::Binary);
 // Letters, digits, '-', '_', '.' kept; anything else '_' (never empty).
 std::string file_safe(const std::string& s);
 // A CSV number: fixed digits, empty for NaN.

@@ -1,13 +1,16 @@
 // Classifiers and regressors: optimality, separable vs noise, probability
 // ranges, determinism.
 #include <cmath>
+#include <set>
 
 #include <gtest/gtest.h>
 
+#include "core/error.h"
 #include "core/random.h"
 #include "support/noise_dataset.h"
 #include "eval/cross_validate.h"
 #include "eval/metrics.h"
+#include "eval/learners.h"
 #include "eval/models.h"
 
 namespace scopemia::eval {
@@ -78,8 +81,52 @@ TEST_P(EveryClassifier, DeterministicForASeed) {
   EXPECT_EQ((a.oof - b.oof).cwiseAbs().maxCoeff(), 0.0);
 }
 
-INSTANTIATE_TEST_SUITE_P(Eval, EveryClassifier,
-                         ::testing::Values("logreg", "lda", "knn", "svm", "rf", "gb", "gp"));
+// Every classifier of the catalogue (eval/learners.h): a new row gets these tests.
+std::vector<std::string> catalogue_classifiers() {
+  std::vector<std::string> names;
+  for (const Learner& l : learners())
+    if (l.classification) names.push_back(l.name);
+  return names;
+}
+
+INSTANTIATE_TEST_SUITE_P(Eval, EveryClassifier, ::testing::ValuesIn(catalogue_classifiers()),
+                         [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
+
+// The catalogue's rows are complete and consistent: names and display names
+// unique, a tuning grid with distinct labels for every learner, the default
+// runs as documented (docs/eval.md), "svm" meaning the SVR in regression, and
+// a learner asked for a task it does not serve refused with the task's list.
+TEST(Learners, TheCatalogueIsConsistent) {
+  std::set<std::string> names, displays;
+  for (const Learner& l : learners()) {
+    EXPECT_TRUE(names.insert(l.name).second) << l.name;
+    EXPECT_TRUE(displays.insert(l.display).second) << l.display;
+    EXPECT_TRUE(l.classification || l.regression) << l.name;
+    EXPECT_TRUE(!l.default_classification || l.classification) << l.name;
+    EXPECT_TRUE(!l.default_regression || l.regression) << l.name;
+    const TuningGrid grid = tuning_grid(l.name, ModelOptions{}, 9);
+    ASSERT_FALSE(grid.empty()) << l.name;
+    std::set<std::string> labels;
+    for (const auto& [label, options] : grid) EXPECT_TRUE(labels.insert(label).second) << l.name << " " << label;
+    EXPECT_EQ(display_name(l.name, l.regression && !l.classification ? Task::Regression : Task::Binary), l.display);
+  }
+  EXPECT_EQ(default_models(Task::Binary), (std::vector<std::string>{"rf", "svm", "knn", "gb", "gp", "lda", "logreg"}));
+  EXPECT_EQ(default_models(Task::Regression), (std::vector<std::string>{"ridge", "rf", "gb", "svr", "gp"}));
+  EXPECT_EQ(canonical_learner("svm", Task::Regression), "svr");
+  EXPECT_EQ(canonical_learner("svm", Task::Binary), "svm");
+  EXPECT_EQ(display_name("svm", Task::Regression), "SVR (RBF)");
+  EXPECT_EQ(find_learner("svm", Task::Regression).name, "svr");
+  try {
+    find_learner("ridge", Task::Binary);
+    ADD_FAILURE() << "ridge is no classifier";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("use rf, svm, knn, gb, gp, lda, logreg"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(make_model("logreg", Task::Regression, 0, {}), InputError);
+  // The first candidate of a grid is the default: logistic regression's C = 1.
+  EXPECT_EQ(tuning_grid("logreg", ModelOptions{}, 9).front().first, "C=1");
+  EXPECT_EQ(tuning_grid("unknown", ModelOptions{}, 9).size(), 1u);
+}
 
 TEST(LogisticRegression, GradientIsZeroAtTheOptimum) {
   Random rng(6);
