@@ -23,6 +23,21 @@ Task parse_task(const std::string& name) {
   throw InputError(fmt::format("--task: '{}' is not binary, multiclass or regression", name));
 }
 
+Task infer_task(const std::vector<std::string>& values) {
+  const auto classes = class_order(values);
+  if (classes.size() == 2) return Task::Binary;
+  bool numeric = true;
+  for (const auto& c : classes) {
+    char* end = nullptr;
+    std::strtod(c.c_str(), &end);
+    numeric = numeric && end == c.c_str() + c.size();
+  }
+  if (numeric && classes.size() > 10) return Task::Regression;
+  if (classes.size() < 2) throw InputError("the target has fewer than two distinct values");
+  if (classes.size() > 20) throw InputError("the target has more than 20 classes: give --task");
+  return Task::Multiclass;
+}
+
 const char* task_name(Task task) {
   switch (task) {
     case Task::Binary: return "binary";

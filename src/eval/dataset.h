@@ -12,6 +12,9 @@ namespace scopemia::eval {
 enum class Task { Binary, Multiclass, Regression };
 Task parse_task(const std::string& name);  // binary | multiclass | regression
 const char* task_name(Task task);
+// Task from the target values: two classes -> binary; numbers with more than
+// ten distinct values -> regression; otherwise multiclass.
+Task infer_task(const std::vector<std::string>& values);
 
 // The labels file: one row per case, the target and optional group / fold columns.
 struct Labels {
