@@ -531,16 +531,29 @@ class MetricsLog {
 
 }  // namespace
 
-RunSummary run_training(const TrainConfig& config_in, const RunOptions& options) {
-  TrainConfig config = config_in;
-  if (config.data.cases_csv.empty())
-    throw InputError(config.source, "data.cases_csv: no cases CSV (set it or give --cases)");
-  auto distributed = Distributed::from_environment();
-  const bool main_rank = distributed->is_main();
-  const fs::path out_dir(config.output_dir);
-  if (main_rank) fs::create_directories(out_dir);
+namespace {
 
-  // Cohort, split by group so no group is on both sides.
+// The sampler over `cases` in order on one rank (validation, figures).
+data::SubvolumeSampler in_order(const data::CaseDataset& cases, data::SamplerOptions options) {
+  options.shuffle = false;
+  options.rank = 0;
+  options.world_size = 1;
+  return data::SubvolumeSampler(cases.depths(), options);
+}
+
+// The cohort split by group (no group on both sides), the training windows
+// of this rank and the validation windows, and the loaders' options.
+struct RunData {
+  data::CaseDataset train_set, val_set;
+  int64_t outputs = 1;
+  data::SamplerOptions sampler_options;
+  std::optional<data::SubvolumeSampler> sampler;
+  int64_t steps_per_epoch = 1, total_steps = 0;
+  data::LoaderOptions train_loader, val_loader;
+  std::vector<data::SubvolumeRef> val_windows;
+};
+
+RunData prepare_run_data(const TrainConfig& config, const Distributed& distributed) {
   data::DatasetOptions d;
   d.cases_csv = config.data.cases_csv;
   d.preprocess = config.data.preprocess;
@@ -560,22 +573,121 @@ RunSummary run_training(const TrainConfig& config_in, const RunOptions& options)
     for (int64_t i = 0; i < cohort.size(); ++i) train_index.push_back(i);
   }
   if (train_index.empty()) throw InputError(config.data.cases_csv, "no cases left for training after the validation split");
-  const data::CaseDataset train_set = cohort.subset(train_index), val_set = cohort.subset(val_index);
-  const int64_t outputs = resolve_outputs(config, config.task == Task::kClassification ? cohort.num_classes() : 1);
+  RunData r;
+  r.train_set = cohort.subset(train_index);
+  r.val_set = cohort.subset(val_index);
+  r.outputs = resolve_outputs(config, config.task == Task::kClassification ? cohort.num_classes() : 1);
 
-  data::SamplerOptions so;
+  data::SamplerOptions& so = r.sampler_options;
   so.windows = config.windows();
   so.shuffle = true;
   so.seed = config.seed;
-  so.rank = distributed->rank();
-  so.world_size = distributed->world_size();
-  const data::SubvolumeSampler sampler(train_set.depths(), so);
-  const int64_t steps_per_epoch = std::max<int64_t>(1, (sampler.per_rank() + config.batch_size - 1) / config.batch_size);
+  so.rank = distributed.rank();
+  so.world_size = distributed.world_size();
+  r.sampler.emplace(r.train_set.depths(), so);
+  r.steps_per_epoch = std::max<int64_t>(1, (r.sampler->per_rank() + config.batch_size - 1) / config.batch_size);
   // max_steps > 0 fixes the run's length (as many epochs as it takes);
   // otherwise epochs x steps per epoch.
-  const int64_t total_steps = config.max_steps > 0 ? config.max_steps : config.epochs * steps_per_epoch;
+  r.total_steps = config.max_steps > 0 ? config.max_steps : config.epochs * r.steps_per_epoch;
 
-  Trainer trainer(config, outputs, total_steps, steps_per_epoch, distributed);
+  data::LoaderOptions& lo = r.train_loader;
+  lo.batch_size = config.batch_size;
+  lo.windows = so.windows;
+  lo.workers = config.workers;
+  lo.augment = config.augmentation;
+  lo.target = d.target;
+  lo.seed = config.seed;
+  r.val_loader = lo;
+  r.val_loader.augment = {};
+  if (r.val_set.size() > 0) r.val_windows = in_order(r.val_set, so).windows();
+  return r;
+}
+
+// This process's steps of one epoch, from where `at` stands, up to `last_step`.
+struct EpochSteps {
+  int64_t steps = 0;
+  double loss_sum = 0, task_sum = 0, pde_sum = 0;
+  double lr = std::numeric_limits<double>::quiet_NaN();
+  bool epoch_done = false;
+  double loader_wait_seconds = 0;
+};
+
+EpochSteps train_epoch(Trainer& trainer, const RunData& data, int64_t last_step, bool progress_bar,
+                       const std::function<void()>& save) {
+  const TrainConfig& config = trainer.config();
+  const bool main_rank = trainer.distributed().is_main();
+  TrainProgress& at = trainer.progress();
+  data::BatchLoader loader(data.train_set, data.sampler->epoch(at.epoch), data.train_loader, at.epoch);
+  for (int64_t i = 0; i < at.position; ++i) loader.next();  // resumed mid-epoch: the same batches follow
+  Progress bar(fmt::format("epoch {}", at.epoch + 1), loader.num_batches() - at.position, stderr,
+               progress_bar && main_rank ? -1 : 0);
+  EpochSteps e;
+  while (at.global_step < last_step) {
+    auto batch = loader.next();
+    if (!batch) break;
+    const StepResult r = trainer.train_step(*batch);
+    ++at.position;
+    ++e.steps;
+    e.loss_sum += r.loss;
+    e.task_sum += r.task;
+    e.pde_sum += r.pde;
+    e.lr = r.lr;
+    bar.advance(1, fmt::format("loss {:.4g}", r.loss));
+    if (main_rank && (r.step + 1) % config.log_every == 0 && spdlog::should_log(spdlog::level::debug)) {
+      std::string terms;
+      for (const auto& [name, v] : r.terms) terms += fmt::format(" {} {:.4g}", name, v);
+      spdlog::debug("step {} lr {:.3g} loss {:.5g} grad {:.3g}:{}", r.step + 1, r.lr, r.loss, r.grad_norm, terms);
+    }
+    if (config.checkpoint_every > 0 && at.global_step % config.checkpoint_every == 0) save();
+  }
+  bar.finish();
+  e.epoch_done = at.position >= loader.num_batches();
+  e.loader_wait_seconds = loader.wait_seconds();
+  return e;
+}
+
+// Validation metrics over every validation window (rank 0; empty without validation cases).
+std::map<std::string, double> validate(Trainer& trainer, const RunData& data) {
+  if (!trainer.distributed().is_main() || data.val_windows.empty()) return {};
+  Metrics metrics(trainer.config().task);
+  data::BatchLoader vl(data.val_set, data.val_windows, data.val_loader, 0);
+  int64_t position = 0;
+  while (auto batch = vl.next()) trainer.evaluate(*batch, position++, metrics);
+  return metrics.values();
+}
+
+// Fig. 2 / Fig. 3 on the middle window of the first validation case (a
+// training case without validation): prepared cases are centred on the
+// ROI, so that window goes through the nodule.
+void write_final_figures(Trainer& trainer, const RunData& data, const std::vector<std::string>& dirs) {
+  const data::CaseDataset& fig_set = data.val_set.size() > 0 ? data.val_set : data.train_set;
+  std::vector<data::SubvolumeRef> first_case;
+  for (const auto& w : in_order(fig_set, data.sampler_options).windows())
+    if (w.case_index == 0) first_case.push_back(w);
+  if (first_case.empty()) return;
+  data::LoaderOptions flo = data.val_loader;
+  flo.batch_size = 1;
+  flo.workers = 0;
+  data::BatchLoader fl(fig_set, {first_case[first_case.size() / 2]}, flo, 0);
+  if (auto batch = fl.next()) {
+    write_pretraining_figures(trainer, batch->image, dirs, trainer.config().seed, batch->mask);
+    spdlog::info("figures fig2_masking.png, fig3_reconstruction.png in {}", fmt::join(dirs, ", "));
+  }
+}
+
+}  // namespace
+
+RunSummary run_training(const TrainConfig& config_in, const RunOptions& options) {
+  TrainConfig config = config_in;
+  if (config.data.cases_csv.empty())
+    throw InputError(config.source, "data.cases_csv: no cases CSV (set it or give --cases)");
+  auto distributed = Distributed::from_environment();
+  const bool main_rank = distributed->is_main();
+  const fs::path out_dir(config.output_dir);
+  if (main_rank) fs::create_directories(out_dir);
+
+  const RunData data = prepare_run_data(config, *distributed);
+  Trainer trainer(config, data.outputs, data.total_steps, data.steps_per_epoch, distributed);
   if (!options.resume.empty()) {
     const std::string path = resolve_checkpoint(options.resume);
     trainer.resume(path);
@@ -589,32 +701,14 @@ RunSummary run_training(const TrainConfig& config_in, const RunOptions& options)
   if (main_rank) {
     write_file_atomically(out_dir / "config.yaml", to_yaml(config));
     spdlog::info("{}: {} cases for training ({} windows of {} slices), {} for validation; {} steps of {}",
-                 to_string(config.task), train_set.size(), sampler.windows().size(), config.k, val_set.size(),
-                 total_steps, config.batch_size);
-  }
-
-  data::LoaderOptions lo;
-  lo.batch_size = config.batch_size;
-  lo.windows = so.windows;
-  lo.workers = config.workers;
-  lo.augment = config.augmentation;
-  lo.target = d.target;
-  lo.seed = config.seed;
-  data::LoaderOptions val_lo = lo;
-  val_lo.augment = {};
-  std::vector<data::SubvolumeRef> val_windows;
-  if (val_set.size() > 0) {
-    data::SamplerOptions vo = so;
-    vo.shuffle = false;
-    vo.rank = 0;
-    vo.world_size = 1;
-    val_windows = data::SubvolumeSampler(val_set.depths(), vo).windows();
+                 to_string(config.task), data.train_set.size(), data.sampler->windows().size(), config.k,
+                 data.val_set.size(), data.total_steps, config.batch_size);
   }
 
   std::optional<MetricsLog> log;  // rank 0 writes the log
   if (main_rank) log.emplace(out_dir / "metrics.csv", config.task, !options.resume.empty());
   const std::string checkpoint = (out_dir / "checkpoint.pt").string();
-  auto save = [&] {
+  const std::function<void()> save = [&] {
     if (main_rank) trainer.save(checkpoint);
     distributed->barrier();
   };
@@ -623,94 +717,41 @@ RunSummary run_training(const TrainConfig& config_in, const RunOptions& options)
   TrainProgress& at = trainer.progress();
   const auto run_start = std::chrono::steady_clock::now();
   const int64_t last_step =
-      options.stop_at_step > 0 ? std::min(total_steps, options.stop_at_step) : total_steps;
+      options.stop_at_step > 0 ? std::min(data.total_steps, options.stop_at_step) : data.total_steps;
   while (at.global_step < last_step && (config.max_steps > 0 || at.epoch < config.epochs)) {
     const auto epoch_start = std::chrono::steady_clock::now();
-    data::BatchLoader loader(train_set, sampler.epoch(at.epoch), lo, at.epoch);
-    for (int64_t i = 0; i < at.position; ++i) loader.next();  // resumed mid-epoch: the same batches follow
-    Progress bar(fmt::format("epoch {}", at.epoch + 1), loader.num_batches() - at.position, stderr,
-                 options.progress_bar && main_rank ? -1 : 0);
-    double loss_sum = 0, task_sum = 0, pde_sum = 0, lr = std::numeric_limits<double>::quiet_NaN();
-    int64_t steps = 0;
-    while (at.global_step < last_step) {
-      auto batch = loader.next();
-      if (!batch) break;
-      const StepResult r = trainer.train_step(*batch);
-      ++at.position;
-      ++steps;
-      loss_sum += r.loss;
-      task_sum += r.task;
-      pde_sum += r.pde;
-      lr = r.lr;
-      bar.advance(1, fmt::format("loss {:.4g}", r.loss));
-      if (main_rank && (r.step + 1) % config.log_every == 0 && spdlog::should_log(spdlog::level::debug)) {
-        std::string terms;
-        for (const auto& [name, v] : r.terms) terms += fmt::format(" {} {:.4g}", name, v);
-        spdlog::debug("step {} lr {:.3g} loss {:.5g} grad {:.3g}:{}", r.step + 1, r.lr, r.loss, r.grad_norm, terms);
-      }
-      if (config.checkpoint_every > 0 && at.global_step % config.checkpoint_every == 0) save();
-    }
-    bar.finish();
-    const bool epoch_done = at.position >= loader.num_batches();
+    const EpochSteps e = train_epoch(trainer, data, last_step, options.progress_bar, save);
     const int64_t epoch = at.epoch;
-    if (epoch_done) {
+    if (e.epoch_done) {
       ++at.epoch;
       at.position = 0;
     }
-    std::map<std::string, double> validation;
-    if (main_rank && !val_windows.empty()) {
-      Metrics metrics(config.task);
-      data::BatchLoader vl(val_set, val_windows, val_lo, 0);
-      int64_t position = 0;
-      while (auto batch = vl.next()) trainer.evaluate(*batch, position++, metrics);
-      validation = metrics.values();
-    }
+    const std::map<std::string, double> validation = validate(trainer, data);
     // Training means over this process's steps of the epoch, averaged over
     // ranks (every rank runs the same number of steps).
-    const double n = steps > 0 ? double(steps) : std::numeric_limits<double>::quiet_NaN();
-    const double loss_mean = distributed->average(loss_sum / n), task_mean = distributed->average(task_sum / n),
-                 pde_mean = distributed->average(pde_sum / n);
+    const double n = e.steps > 0 ? double(e.steps) : std::numeric_limits<double>::quiet_NaN();
+    const double loss_mean = distributed->average(e.loss_sum / n), task_mean = distributed->average(e.task_sum / n),
+                 pde_mean = distributed->average(e.pde_sum / n);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start).count();
-    if (main_rank && (steps > 0 || epoch_done)) {
-      log->row(epoch + 1, at.global_step, lr, loss_mean, task_mean, pde_mean, validation, seconds,
-               loader.wait_seconds());
+    if (main_rank && (e.steps > 0 || e.epoch_done)) {
+      log->row(epoch + 1, at.global_step, e.lr, loss_mean, task_mean, pde_mean, validation, seconds,
+               e.loader_wait_seconds);
       std::string line = fmt::format("epoch {}: step {}, loss {:.5g}", epoch + 1, at.global_step, loss_mean);
       for (const auto& [k, v] : validation) line += fmt::format(", {} {:.5g}", k, v);
       spdlog::info("{}", line);
     }
     summary.last_validation = validation;
-    if (epoch_done) ++summary.epochs_completed;
+    if (e.epoch_done) ++summary.epochs_completed;
     if (config.checkpoint_every == 0 || at.global_step >= last_step) save();
-    if (steps == 0 && !epoch_done) break;  // nothing left to do
+    if (e.steps == 0 && !e.epoch_done) break;  // nothing left to do
   }
   summary.steps = at.global_step;
   summary.main_rank = main_rank;
   summary.checkpoint = checkpoint;
   if (main_rank && config.task == Task::kPretrain && options.figures) {
-    // Fig. 2 / Fig. 3 on the middle window of the first validation case (a
-    // training case without validation): prepared cases are centred on the
-    // ROI, so that window goes through the nodule.
-    const data::CaseDataset& fig_set = val_set.size() > 0 ? val_set : train_set;
-    std::vector<data::SubvolumeRef> first_case;
-    data::SamplerOptions fo = so;
-    fo.shuffle = false;
-    fo.rank = 0;
-    fo.world_size = 1;
-    const data::SubvolumeSampler fig_sampler(fig_set.depths(), fo);
-    for (const auto& w : fig_sampler.windows())
-      if (w.case_index == 0) first_case.push_back(w);
-    if (!first_case.empty()) {
-      data::LoaderOptions flo = val_lo;
-      flo.batch_size = 1;
-      flo.workers = 0;
-      data::BatchLoader fl(fig_set, {first_case[first_case.size() / 2]}, flo, 0);
-      if (auto batch = fl.next()) {
-        std::vector<std::string> dirs{out_dir.string()};
-        if (!options.figures_dir.empty()) dirs.push_back(options.figures_dir);
-        write_pretraining_figures(trainer, batch->image, dirs, config.seed, batch->mask);
-        spdlog::info("figures fig2_masking.png, fig3_reconstruction.png in {}", fmt::join(dirs, ", "));
-      }
-    }
+    std::vector<std::string> dirs{out_dir.string()};
+    if (!options.figures_dir.empty()) dirs.push_back(options.figures_dir);
+    write_final_figures(trainer, data, dirs);
   }
   if (main_rank) {
     trainer.save((out_dir / "model.pt").string());
