@@ -2,7 +2,6 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <mutex>
 
 #include <fmt/format.h>
 
@@ -12,6 +11,7 @@
 #include "core/runtime.h"
 #include "infer/checkpoint_embedder.h"
 #include "infer/embed.h"
+#include "infer/embedder_pool.h"
 #include "io/dicom_mask.h"
 #include "io/image_io.h"
 #include "train/config.h"
@@ -34,32 +34,8 @@ struct EmbedCommandOptions {
   std::vector<CLI::Option*> model_options;
 };
 
-using MakeEmbedder = std::function<std::unique_ptr<infer::Embedder>()>;
+using MakeEmbedder = infer::EmbedderPool::Make;
 
-// Embedders are not shared between threads: each worker takes one from here.
-class EmbedderPool {
- public:
-  EmbedderPool(const MakeEmbedder& make, int count) {
-    for (int i = 0; i < count; ++i) all_.push_back(make());
-    for (auto& e : all_) free_.push_back(e.get());
-  }
-  const infer::Embedder& any() const { return *all_.front(); }
-  infer::Embedder* take() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    infer::Embedder* e = free_.back();
-    free_.pop_back();
-    return e;
-  }
-  void give_back(infer::Embedder* e) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    free_.push_back(e);
-  }
-
- private:
-  std::vector<std::unique_ptr<infer::Embedder>> all_;
-  std::vector<infer::Embedder*> free_;
-  std::mutex mutex_;
-};
 
 // --taps/--regions/--shell-voxels (and the older --pde-block N, i.e. --taps pdeN)
 // replace the pooling a checkpoint or the defaults give.
@@ -135,15 +111,10 @@ int run_embed(EmbedCommandOptions& o, const CLI::App& app, Context& ctx) {
   const int jobs = std::max(1, o.jobs);
   // Cases in parallel share the cores: each gets its slice of compute threads.
   set_compute_threads(std::max(1, (ctx.threads > 0 ? ctx.threads : hardware_threads()) / jobs));
-  EmbedderPool pool(make, jobs);
+  infer::EmbedderPool pool(make, jobs);
   const auto& names = pool.any().names();
   const auto rows = run_batch(manifest, jobs, "embeddings", [&](const io::Case& c) {
-    infer::Embedder* embedder = pool.take();
-    struct Return {
-      EmbedderPool& pool;
-      infer::Embedder* e;
-      ~Return() { pool.give_back(e); }
-    } give_back{pool, embedder};
+    const infer::EmbedderPool::Lease embedder = pool.lease();
     const Volume image = io::read_volume(c.image);
     const LabelMap mask = io::read_mask(c.mask_spec(), c.image);
     CaseValues values;
