@@ -71,6 +71,28 @@ RocCurve micro_curve(const std::vector<int>& labels, const Eigen::MatrixXd& P) {
   return roc_curve(t, s);
 }
 
+// One row per learner; per feature set one "mean ± sd" cell per column.
+struct MetricColumn {
+  std::string split, metric, suffix;  // suffix: after the set's name in the header
+};
+void learner_by_set_table(std::ostringstream& md, const TargetEvaluation& e, const std::vector<MetricColumn>& columns) {
+  md << "| Classifier |";
+  for (const auto& sr : e.sets)
+    for (const auto& c : columns) md << " " << sr.name << c.suffix << " |";
+  md << "\n|---|";
+  for (size_t k = 0; k < e.sets.size() * columns.size(); ++k) md << "---|";
+  md << "\n";
+  for (size_t m = 0; m < e.models.size(); ++m) {
+    md << "| " << display_name(e.models[m], e.task) << " |";
+    for (const auto& sr : e.sets)
+      for (const auto& c : columns) {
+        const auto* v = find_metric(sr.results[m], c.split, c.metric);
+        md << " " << pm(v ? v->mean : NAN, v ? v->std : NAN) << " |";
+      }
+    md << "\n";
+  }
+}
+
 }  // namespace
 
 std::string write_target_report(const EvaluateOptions& o, const TargetEvaluation& e, const std::string& dir) {
@@ -168,35 +190,11 @@ std::string write_target_report(const EvaluateOptions& o, const TargetEvaluation
   md << (o.fold_column.empty() ? fmt::format(" x {} repeats, seed {}", o.cv.repeats, o.cv.seed) : ", given folds");
   md << (o.group_column.empty() ? "" : fmt::format(", grouped by {}", o.group_column));
   md << (o.cv.tune ? fmt::format(", hyperparameters tuned by inner {}-fold CV", o.cv.tune_folds) : ", default hyperparameters");
-  md << ", mean ± sd over splits)\n\n| Classifier |";
-  for (const auto& sr : e.sets) md << " " << sr.name << " train | " << sr.name << " validation |";
-  md << "\n|---|";
-  for (size_t s = 0; s < e.sets.size(); ++s) md << "---|---|";
-  md << "\n";
-  for (size_t m = 0; m < e.models.size(); ++m) {
-    md << "| " << display_name(e.models[m], task) << " |";
-    for (const auto& sr : e.sets) {
-      const auto* tr = find_metric(sr.results[m], "train", primary);
-      const auto* va = find_metric(sr.results[m], "validation", primary);
-      md << " " << pm(tr ? tr->mean : NAN, tr ? tr->std : NAN) << " | " << pm(va ? va->mean : NAN, va ? va->std : NAN)
-         << " |";
-    }
-    md << "\n";
-  }
+  md << ", mean ± sd over splits)\n\n";
+  learner_by_set_table(md, e, {{"train", primary, " train"}, {"validation", primary, " validation"}});
   if (task == Task::Multiclass) {
-    md << "\nMicro-averaged validation AUC:\n\n| Classifier |";
-    for (const auto& sr : e.sets) md << " " << sr.name << " |";
-    md << "\n|---|";
-    for (size_t s = 0; s < e.sets.size(); ++s) md << "---|";
-    md << "\n";
-    for (size_t m = 0; m < e.models.size(); ++m) {
-      md << "| " << display_name(e.models[m], task) << " |";
-      for (const auto& sr : e.sets) {
-        const auto* va = find_metric(sr.results[m], "validation", "auc_micro");
-        md << " " << pm(va ? va->mean : NAN, va ? va->std : NAN) << " |";
-      }
-      md << "\n";
-    }
+    md << "\nMicro-averaged validation AUC:\n\n";
+    learner_by_set_table(md, e, {{"validation", "auc_micro", ""}});
   }
 
   // Paired comparison of the first feature set with each other one.
