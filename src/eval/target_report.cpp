@@ -93,17 +93,15 @@ void learner_by_set_table(std::ostringstream& md, const TargetEvaluation& e, con
   }
 }
 
-}  // namespace
-
-std::string write_target_report(const EvaluateOptions& o, const TargetEvaluation& e, const std::string& dir) {
-  fs::create_directories(dir);
+// The first lines of the console text (cases, classes, each feature set's
+// columns), and feature_columns.csv: what every column was used as.
+std::string describe_inputs(const EvaluateOptions& o, const TargetEvaluation& e, const std::string& dir) {
   const std::string& target = e.target;
   const Task task = e.task;
   const std::vector<std::string>& classes = e.classes;
   const std::vector<std::string>& ids = e.ids;
   const std::vector<std::string>& values = e.values;
   const std::vector<FeatureTable>& tables = e.tables;
-  const std::vector<Split>& splits = e.splits;
   std::ostringstream text;
   text << fmt::format("target '{}' ({}): {} cases", target, task_name(task), ids.size());
   if (task != Task::Regression) {
@@ -138,17 +136,16 @@ std::string write_target_report(const EvaluateOptions& o, const TargetEvaluation
     text << fmt::format("  {} labelled cases without a target or absent from a feature set were left out\n",
                         e.labelled_cases - ids.size());
 
-  const std::string primary = primary_metric(task);
+  return text.str();
+}
 
-  // results.csv
-  io::CsvTable csv;
-  csv.header = {"feature_set", "classifier", "split", "metric", "mean", "std", "n"};
-  for (const auto& sr : e.sets)
-    for (const auto& r : sr.results)
-      for (const auto& m : r.metrics)
-        csv.rows.push_back({sr.name, r.model, m.split, m.metric, num(m.mean, 6), num(m.std, 6), std::to_string(m.n)});
-
-  // Out-of-fold predictions (averaged over repeats).
+// oof_predictions.csv (and tuned_parameters.csv with --tune).
+void write_out_of_fold(const EvaluateOptions& o, const TargetEvaluation& e, const std::string& dir) {
+  const Task task = e.task;
+  const std::vector<std::string>& classes = e.classes;
+  const std::vector<std::string>& ids = e.ids;
+  const std::vector<Split>& splits = e.splits;
+  // Averaged over repeats.
   // The fold of each case in each repeat ("2;0;4": repeat 0 fold 2, ...).
   std::vector<std::string> fold_of(ids.size());
   for (const Split& sp : splits)
@@ -183,20 +180,14 @@ std::string write_target_report(const EvaluateOptions& o, const TargetEvaluation
     io::write_csv(tuned, (fs::path(dir) / "tuned_parameters.csv").string());
   }
 
-  // Table 2: train and validation score per model and feature set.
-  const std::string metric_label = task == Task::Regression ? "R²" : task == Task::Binary ? "AUC" : "macro AUC";
-  std::ostringstream md;
-  md << fmt::format("### {}: {} ({}-fold CV", target, metric_label, splits.size() / std::max(1, o.fold_column.empty() ? o.cv.repeats : 1));
-  md << (o.fold_column.empty() ? fmt::format(" x {} repeats, seed {}", o.cv.repeats, o.cv.seed) : ", given folds");
-  md << (o.group_column.empty() ? "" : fmt::format(", grouped by {}", o.group_column));
-  md << (o.cv.tune ? fmt::format(", hyperparameters tuned by inner {}-fold CV", o.cv.tune_folds) : ", default hyperparameters");
-  md << ", mean ± sd over splits)\n\n";
-  learner_by_set_table(md, e, {{"train", primary, " train"}, {"validation", primary, " validation"}});
-  if (task == Task::Multiclass) {
-    md << "\nMicro-averaged validation AUC:\n\n";
-    learner_by_set_table(md, e, {{"validation", "auc_micro", ""}});
-  }
+}
 
+// Binary, two sets or more: the DeLong / bootstrap comparison section of table.md and comparison.csv.
+void write_binary_comparisons(const EvaluateOptions& o, const TargetEvaluation& e, const std::string& dir,
+                              std::ostringstream& md) {
+  const std::string& target = e.target;
+  const Task task = e.task;
+  const std::vector<std::string>& ids = e.ids;
   // Paired comparison of the first feature set with each other one.
   if (!e.binary_comparisons.empty()) {
     io::CsvTable cmp;
@@ -242,32 +233,15 @@ std::string write_target_report(const EvaluateOptions& o, const TargetEvaluation
                         rows.size(), rows.size());
     io::write_csv(cmp, (fs::path(dir) / "comparison.csv").string());
   }
+}
 
-  std::vector<std::string> figures;
-  if (task == Task::Binary) {
-    std::vector<ScoredSet> scored;
-    for (const auto& sr : e.sets) {
-      ScoredSet s{sr.name, &sr.data, {}};
-      for (const auto& r : sr.results) s.results.push_back(&r);
-      scored.push_back(s);
-    }
-    AuditOptions a = o.audit;
-    a.labels_path = o.labels;
-    a.id_column = o.id_column;
-    a.bootstrap = o.bootstrap;
-    a.seed = o.cv.seed;
-    a.plots = o.plots && gnuplot_available();
-    const AuditOutput audit = binary_audit(dir, target, e.models, scored, a, o.cv);
-    md << audit.markdown;
-    for (const auto& f : audit.files)
-      if (f.size() > 4 && f.compare(f.size() - 4, 4, ".png") == 0) figures.push_back(f);
-  }
-  const std::vector<std::string>& warnings = e.warnings;
-  if (!warnings.empty()) {
-    md << fmt::format("\n### {}: warnings\n\n", target);
-    for (const auto& w : warnings) md << "- " << w << "\n";
-  }
-
+// Multi-class and regression, two sets or more: the paired bootstrap section of table.md and comparison.csv.
+void write_paired_comparisons(const EvaluateOptions& o, const TargetEvaluation& e, const std::string& dir,
+                              const std::string& metric_label, std::ostringstream& md) {
+  const std::string& target = e.target;
+  const Task task = e.task;
+  const std::vector<std::string>& ids = e.ids;
+  const std::string primary = primary_metric(task);
   // Multi-class and regression: paired bootstrap of macro AUC / R².
   if (!e.paired_comparisons.empty()) {
     io::CsvTable cmp;
@@ -299,28 +273,14 @@ std::string write_target_report(const EvaluateOptions& o, const TargetEvaluation
                       o.cv.seed);
     io::write_csv(cmp, (fs::path(dir) / "comparison.csv").string());
   }
+}
 
-  // Hold-out test set: each learner fitted on all training cases, scored on the held-out ones.
-  if (!o.holdout_features.empty()) {
-    md << fmt::format("\n### {}: hold-out test ({})\n\n| Classifier | Feature set | test {} [95 % CI] | n |\n|---|---|---|---|\n",
-                      target, o.holdout_labels, metric_label);
-    for (const HoldoutScore& h : e.holdout) {
-      const std::string& set = e.sets[h.s].name;
-      const std::string n = std::to_string(h.n);
-      csv.rows.push_back({set, h.model, "test", primary, num(h.score, 6), "", n});
-      if (!std::isnan(h.ci_low)) {
-        csv.rows.push_back({set, h.model, "test", primary + "_ci95_low", num(h.ci_low, 6), "", n});
-        csv.rows.push_back({set, h.model, "test", primary + "_ci95_high", num(h.ci_high, 6), "", n});
-      }
-      md << fmt::format("| {} | {} | {:.3f}{} | {} |\n", display_name(h.model, task), set, h.score,
-                        std::isnan(h.ci_low) ? "" : fmt::format(" [{:.3f}, {:.3f}]", h.ci_low, h.ci_high), h.n);
-    }
-    if (task == Task::Binary) md << "\nTest AUC intervals: DeLong variance, normal approximation.\n";
-  }
-  io::write_csv(csv, (fs::path(dir) / "results.csv").string());
-  write_file_atomically((fs::path(dir) / "table.md").string(), md.str());
-
-  // Figures.
+// With o.plots: ROC curves (binary, multi-class) or prediction scatter plots
+// (regression); the files written.
+std::vector<std::string> write_figures(const EvaluateOptions& o, const TargetEvaluation& e, const std::string& dir) {
+  const std::string& target = e.target;
+  const Task task = e.task;
+  std::vector<std::string> figures;
   if (o.plots) {
     if (!gnuplot_available()) {
       spdlog::warn("gnuplot not found: figures skipped (install gnuplot-nox)");
@@ -364,6 +324,95 @@ std::string write_target_report(const EvaluateOptions& o, const TargetEvaluation
       }
     }
   }
+  return figures;
+}
+
+}  // namespace
+
+std::string write_target_report(const EvaluateOptions& o, const TargetEvaluation& e, const std::string& dir) {
+  fs::create_directories(dir);
+  const std::string& target = e.target;
+  const Task task = e.task;
+  const std::vector<Split>& splits = e.splits;
+  std::ostringstream text;
+  text << describe_inputs(o, e, dir);
+  const std::string primary = primary_metric(task);
+
+  // results.csv
+  io::CsvTable csv;
+  csv.header = {"feature_set", "classifier", "split", "metric", "mean", "std", "n"};
+  for (const auto& sr : e.sets)
+    for (const auto& r : sr.results)
+      for (const auto& m : r.metrics)
+        csv.rows.push_back({sr.name, r.model, m.split, m.metric, num(m.mean, 6), num(m.std, 6), std::to_string(m.n)});
+
+  write_out_of_fold(o, e, dir);
+
+  // Table 2: train and validation score per model and feature set.
+  const std::string metric_label = task == Task::Regression ? "R²" : task == Task::Binary ? "AUC" : "macro AUC";
+  std::ostringstream md;
+  md << fmt::format("### {}: {} ({}-fold CV", target, metric_label, splits.size() / std::max(1, o.fold_column.empty() ? o.cv.repeats : 1));
+  md << (o.fold_column.empty() ? fmt::format(" x {} repeats, seed {}", o.cv.repeats, o.cv.seed) : ", given folds");
+  md << (o.group_column.empty() ? "" : fmt::format(", grouped by {}", o.group_column));
+  md << (o.cv.tune ? fmt::format(", hyperparameters tuned by inner {}-fold CV", o.cv.tune_folds) : ", default hyperparameters");
+  md << ", mean ± sd over splits)\n\n";
+  learner_by_set_table(md, e, {{"train", primary, " train"}, {"validation", primary, " validation"}});
+  if (task == Task::Multiclass) {
+    md << "\nMicro-averaged validation AUC:\n\n";
+    learner_by_set_table(md, e, {{"validation", "auc_micro", ""}});
+  }
+
+  write_binary_comparisons(o, e, dir, md);
+
+  std::vector<std::string> figures;
+  if (task == Task::Binary) {
+    std::vector<ScoredSet> scored;
+    for (const auto& sr : e.sets) {
+      ScoredSet s{sr.name, &sr.data, {}};
+      for (const auto& r : sr.results) s.results.push_back(&r);
+      scored.push_back(s);
+    }
+    AuditOptions a = o.audit;
+    a.labels_path = o.labels;
+    a.id_column = o.id_column;
+    a.bootstrap = o.bootstrap;
+    a.seed = o.cv.seed;
+    a.plots = o.plots && gnuplot_available();
+    const AuditOutput audit = binary_audit(dir, target, e.models, scored, a, o.cv);
+    md << audit.markdown;
+    for (const auto& f : audit.files)
+      if (f.size() > 4 && f.compare(f.size() - 4, 4, ".png") == 0) figures.push_back(f);
+  }
+  const std::vector<std::string>& warnings = e.warnings;
+  if (!warnings.empty()) {
+    md << fmt::format("\n### {}: warnings\n\n", target);
+    for (const auto& w : warnings) md << "- " << w << "\n";
+  }
+
+  write_paired_comparisons(o, e, dir, metric_label, md);
+
+  // Hold-out test set: each learner fitted on all training cases, scored on the held-out ones.
+  if (!o.holdout_features.empty()) {
+    md << fmt::format("\n### {}: hold-out test ({})\n\n| Classifier | Feature set | test {} [95 % CI] | n |\n|---|---|---|---|\n",
+                      target, o.holdout_labels, metric_label);
+    for (const HoldoutScore& h : e.holdout) {
+      const std::string& set = e.sets[h.s].name;
+      const std::string n = std::to_string(h.n);
+      csv.rows.push_back({set, h.model, "test", primary, num(h.score, 6), "", n});
+      if (!std::isnan(h.ci_low)) {
+        csv.rows.push_back({set, h.model, "test", primary + "_ci95_low", num(h.ci_low, 6), "", n});
+        csv.rows.push_back({set, h.model, "test", primary + "_ci95_high", num(h.ci_high, 6), "", n});
+      }
+      md << fmt::format("| {} | {} | {:.3f}{} | {} |\n", display_name(h.model, task), set, h.score,
+                        std::isnan(h.ci_low) ? "" : fmt::format(" [{:.3f}, {:.3f}]", h.ci_low, h.ci_high), h.n);
+    }
+    if (task == Task::Binary) md << "\nTest AUC intervals: DeLong variance, normal approximation.\n";
+  }
+  io::write_csv(csv, (fs::path(dir) / "results.csv").string());
+  write_file_atomically((fs::path(dir) / "table.md").string(), md.str());
+
+  const std::vector<std::string> plotted = write_figures(o, e, dir);
+  figures.insert(figures.end(), plotted.begin(), plotted.end());
   for (const auto& w : warnings) text << "warning: " << w << "\n";
   text << "\n" << md.str();
   text << fmt::format("\nwritten to {}: results.csv, table.md, oof_predictions.csv{}{}\n", dir,
