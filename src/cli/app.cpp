@@ -102,7 +102,10 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     }
   }
 
-  std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 takes them reversed
+  // PyRadiomics spells --out-dir "-od", which CLI11 would read as "-o d".
+  std::vector<std::string> given = args;
+  if (chosen == "radiomics") std::replace(given.begin(), given.end(), std::string("-od"), std::string("--out-dir"));
+  std::vector<std::string> reversed(given.rbegin(), given.rend());  // CLI11 takes them reversed
   try {
     app.parse(reversed);
   } catch (const CLI::ParseError& e) {

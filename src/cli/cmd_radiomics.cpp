@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -12,9 +13,11 @@
 
 #include "cli/batch.h"
 #include "cli/command.h"
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/runtime.h"
 #include "imaging/itk_filters.h"
+#include "io/csv.h"
 #include "io/dicom_mask.h"
 #include "io/image_io.h"
 #include "radiomics/extractor.h"
@@ -156,8 +159,9 @@ std::optional<int> case_label(const io::Case& c, std::optional<int> label) {
   return label;
 }
 
-// The --out-dir of voxel maps (made when absent), once for all cases.
-fs::path voxel_map_folder(const RadiomicsOptions& o) {
+// The --out-dir (made when absent; voxel maps default to the working
+// folder), once for all cases.
+fs::path out_dir_folder(const RadiomicsOptions& o) {
   const fs::path dir = o.out_dir.empty() ? fs::current_path() : fs::path(o.out_dir);
   std::error_code ec;
   fs::create_directories(dir, ec);
@@ -188,13 +192,55 @@ CaseValues run_voxel_case(const radiomics::Params& params, const io::Case& c, co
   return values;
 }
 
+// A case's ID (or its 1-based row number) as a file-name part.
+std::string file_safe_id(const io::Case& c) {
+  std::string id = c.id;
+  for (char& ch : id)
+    if (ch == '/' || ch == '\\' || ch == '\0') ch = '_';
+  return id;
+}
+
 // The file-name stem of a case's maps: its ID, or PyRadiomics's Case-<N>.
 std::string case_stem(const io::CaseManifest& manifest, const io::Case& c) {
   const bool has_id = std::find(manifest.header.begin(), manifest.header.end(), "ID") != manifest.header.end();
-  std::string stem = has_id ? c.id : "Case-" + c.id;
-  for (char& ch : stem)
-    if (ch == '/' || ch == '\\' || ch == '\0') ch = '_';
-  return stem;
+  return (has_id ? "" : "Case-") + file_safe_id(c);
+}
+
+// --mode segment with --out-dir, as PyRadiomics's: each case's row is kept in
+// <out-dir>/features_<N>.csv (N its row; its ID when the cases file has
+// one), and a case whose file is there — for the same Image and Mask — is
+// read back instead of extracted, so an interrupted batch goes on where it
+// stopped. Unlike PyRadiomics, a failed case leaves no file: it is tried again.
+CaseValues kept_or_run(const fs::path& file, const io::Case& c, const std::function<CaseValues()>& run) {
+  const auto column = [&](const std::string& name) {
+    for (const auto& [k, v] : c.columns)
+      if (k == name) return v;
+    return std::string();
+  };
+  std::error_code ec;
+  if (fs::is_regular_file(file, ec)) {
+    const io::CsvTable kept = io::read_csv(file.string());
+    const int image = kept.column("Image"), mask = kept.column("Mask");
+    if (kept.rows.size() == 1 && image >= 0 && mask >= 0 && kept.rows[0][image] == column("Image") &&
+        kept.rows[0][mask] == column("Mask")) {
+      CaseValues values;
+      for (size_t k = c.columns.size(); k < kept.header.size(); ++k) values.emplace_back(kept.header[k], kept.rows[0][k]);
+      return values;
+    }
+  }
+  const CaseValues values = run();
+  io::CsvTable row;
+  row.rows.emplace_back();
+  for (const auto& [k, v] : c.columns) {
+    row.header.push_back(k);
+    row.rows[0].push_back(v);
+  }
+  for (const auto& [k, v] : values) {
+    row.header.push_back(k);
+    row.rows[0].push_back(v);
+  }
+  write_file_atomically(file, io::to_csv(row));
+  return values;
 }
 
 // Runs one case: diagnostics, then features at full precision.
@@ -240,10 +286,12 @@ int run_radiomics(const RadiomicsOptions& given, Context& ctx) {
   imaging::set_itk_threads(case_threads);
   if (o.mode == "segment" && params.has_voxel_settings)
     spdlog::warn("{}: voxelSetting is used only with --mode voxel; computing segment features", params.source);
-  const fs::path map_folder = o.mode == "voxel" ? voxel_map_folder(o) : fs::path();
+  const fs::path out_folder = o.mode == "voxel" || !o.out_dir.empty() ? out_dir_folder(o) : fs::path();
   const auto one_case = [&](const io::Case& c) {
-    return o.mode == "voxel" ? run_voxel_case(params, c, case_stem(manifest, c), o, map_folder, case_threads)
-                             : run_case(extractor, c, o.label);
+    if (o.mode == "voxel") return run_voxel_case(params, c, case_stem(manifest, c), o, out_folder, case_threads);
+    if (o.out_dir.empty()) return run_case(extractor, c, o.label);
+    return kept_or_run(out_folder / ("features_" + file_safe_id(c) + ".csv"), c,
+                       [&] { return run_case(extractor, c, o.label); });
   };
   if (o.batch.empty()) {  // one case: its failure is the command's (one line, exit 2, no output)
     CaseRow row;
@@ -290,7 +338,10 @@ Command add_radiomics_command(CLI::App& parent) {
                   "segment: one row of features per case; voxel: one map per feature and case (PyRadiomics's "
                   "voxel-based extraction, the params' voxelSetting), written to --out-dir")
       ->check(CLI::IsMember({"segment", "voxel"}))->capture_default_str();
-  app->add_option("--out-dir", o->out_dir, "--mode voxel: folder of the maps (default: the working folder)");
+  app->add_option("--out-dir", o->out_dir,
+                  "--mode voxel: folder of the maps (default: the working folder); segment: each case's row is kept "
+                  "there as features_<N or ID>.csv and read back on a rerun (an interrupted batch goes on); -od as "
+                  "PyRadiomics");
   app->add_option("--voxel-grid", o->voxel_grid,
                   "--mode voxel: input (the maps on the input image's grid) or cropped (PyRadiomics's: the ROI's "
                   "bounding box grown by kernelRadius)")

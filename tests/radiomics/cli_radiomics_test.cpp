@@ -1,6 +1,7 @@
 // scopemia radiomics: single case, batch with failing rows, shards, params errors.
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -351,6 +352,53 @@ TEST(CliRadiomics, SkipNansLeavesNanValuesOutAsPyRadiomics) {
   EXPECT_EQ(json_all[0].size() - json[0].size(), 24u);
   for (const auto& f : nan_features) EXPECT_FALSE(json[0].contains(f)) << f;
   EXPECT_EQ(json[0].at("original_firstorder_Mean"), json_all[0].at("original_firstorder_Mean"));
+}
+
+// --out-dir in segment mode, as PyRadiomics's -od: each case's row is kept as
+// features_<ID>.csv, and a rerun reads a kept row back instead of extracting
+// (shown by a value changed in one file), re-extracts a case whose file is
+// gone or names other inputs, and writes the same table as a run without it.
+TEST(CliRadiomics, SegmentOutDirKeepsEachCaseAndResumes) {
+  SCOPEMIA_REFDATA(image, "pyradiomics/brain1_image.nrrd");
+  SCOPEMIA_REFDATA(mask, "pyradiomics/brain1_label.nrrd");
+  TempDir tmp;
+  write_text(tmp.file("cases.csv"), "ID,Image,Mask\nc0," + image + "," + mask + "\nc1," + image + "," + mask +
+                                        "\nc2," + image + "," + mask + "\n");
+  const auto batch = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args{"radiomics", "--batch", tmp.file("cases.csv")};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const auto r = run_cli(args);
+    EXPECT_EQ(r.code, 0) << r.err;
+    return r.out;
+  };
+  const std::string plain = batch({});
+  const std::string kept_dir = tmp.file("kept");
+  EXPECT_EQ(batch({"-od", kept_dir}), plain);  // PyRadiomics's spelling
+  for (const char* id : {"c0", "c1", "c2"}) {
+    const io::CsvTable row = io::read_csv(kept_dir + "/features_" + id + ".csv");
+    ASSERT_EQ(row.rows.size(), 1u);
+    EXPECT_EQ(row.rows[0][row.column("ID")], id);
+    EXPECT_EQ(row.rows[0][row.column("Image")], image);
+    EXPECT_GE(row.column("original_firstorder_Mean"), 0);
+  }
+  // Resume: c1's kept row is read back (its changed value shows), c2 is re-extracted.
+  io::CsvTable c1 = io::read_csv(kept_dir + "/features_c1.csv");
+  const int mean = c1.column("original_firstorder_Mean");
+  const std::string true_mean = c1.rows[0][mean];
+  c1.rows[0][mean] = "123.5";
+  io::write_csv(c1, kept_dir + "/features_c1.csv");
+  std::filesystem::remove(kept_dir + "/features_c2.csv");
+  const io::CsvTable resumed = io::parse_csv(batch({"--out-dir", kept_dir}), "resumed");
+  const auto rows = rows_by_id(resumed);
+  const int out_mean = resumed.column("original_firstorder_Mean");
+  EXPECT_EQ(rows.at("c1")[out_mean], "123.5");
+  EXPECT_EQ(rows.at("c0")[out_mean], true_mean);
+  EXPECT_EQ(rows.at("c2")[out_mean], true_mean);
+  EXPECT_TRUE(std::filesystem::exists(kept_dir + "/features_c2.csv"));
+  // A kept row of other inputs is not taken: the case is extracted again.
+  c1.rows[0][c1.column("Image")] = "elsewhere.nrrd";
+  io::write_csv(c1, kept_dir + "/features_c1.csv");
+  EXPECT_EQ(batch({"--out-dir", kept_dir}), plain);
 }
 
 // --shard auto takes the share of a SLURM array task from the environment;
