@@ -218,8 +218,15 @@ CaseValues kept_or_run(const fs::path& file, const io::Case& c, const std::funct
     return std::string();
   };
   std::error_code ec;
+  std::optional<io::CsvTable> read;
   if (fs::is_regular_file(file, ec)) {
-    const io::CsvTable kept = io::read_csv(file.string());
+    try {
+      read = io::read_csv(file.string());
+    } catch (const InputError&) {  // damaged: extracted again and replaced
+    }
+  }
+  if (read) {
+    const io::CsvTable& kept = *read;
     const int image = kept.column("Image"), mask = kept.column("Mask");
     if (kept.rows.size() == 1 && image >= 0 && mask >= 0 && kept.rows[0][image] == column("Image") &&
         kept.rows[0][mask] == column("Mask")) {

@@ -399,6 +399,9 @@ TEST(CliRadiomics, SegmentOutDirKeepsEachCaseAndResumes) {
   c1.rows[0][c1.column("Image")] = "elsewhere.nrrd";
   io::write_csv(c1, kept_dir + "/features_c1.csv");
   EXPECT_EQ(batch({"--out-dir", kept_dir}), plain);
+  // A damaged kept file (a torn row) is extracted again too.
+  write_text(kept_dir + "/features_c0.csv", "ID,Image,Mask\n\"c0,");
+  EXPECT_EQ(batch({"--out-dir", kept_dir}), plain);
 }
 
 // --shard auto takes the share of a SLURM array task from the environment;
