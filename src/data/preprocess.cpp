@@ -70,12 +70,7 @@ PreparedCase prepare_case(const Volume& image, const LabelMap& mask, const Prepr
 
   if (o.spacing[0] > 0 || o.spacing[1] > 0 || o.spacing[2] > 0) {
     const imaging::Grid grid = resampled_grid(cropped.geometry(), cropped.size(), o.spacing);
-    Image<double> as_double(cropped.size(), cropped.geometry());
-    for (int64_t i = 0; i < cropped.voxel_count(); ++i) as_double[i] = cropped[i];
-    const Image<double> resampled = imaging::resample(as_double, grid, imaging::Interpolator::Linear, o.pad_value);
-    Volume v(resampled.size(), resampled.geometry());
-    for (int64_t i = 0; i < v.voxel_count(); ++i) v[i] = float(resampled[i]);
-    cropped = v;
+    cropped = imaging::resample(cropped, grid, imaging::Interpolator::Linear, o.pad_value);
     cropped_mask = imaging::resample_labels(cropped_mask, grid);
   }
 

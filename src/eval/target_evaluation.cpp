@@ -18,10 +18,6 @@
 namespace scopemia::eval {
 namespace {
 
-std::vector<double> column(const Eigen::MatrixXd& m, Eigen::Index c) {
-  return std::vector<double>(m.col(c).data(), m.col(c).data() + m.rows());
-}
-
 // Learners whose results say they did not learn: constant predictions, a
 // training AUC below chance.
 std::vector<std::string> degenerate_learners(const std::vector<SetResult>& sets, Task task) {
@@ -158,6 +154,10 @@ std::vector<HoldoutScore> holdout_scores(const EvaluateOptions& o, const TargetE
 }
 
 }  // namespace
+
+std::vector<double> column(const Eigen::MatrixXd& m, Eigen::Index c) {
+  return std::vector<double>(m.col(c).data(), m.col(c).data() + m.rows());
+}
 
 const MetricSummary* find_metric(const CvResult& r, const std::string& split, const std::string& metric) {
   for (const auto& m : r.metrics)

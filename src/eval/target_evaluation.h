@@ -74,6 +74,9 @@ TargetEvaluation evaluate_target(const EvaluateOptions& o, const std::string& ta
 // Writes `e` into `dir` (created); returns the console text.
 std::string write_target_report(const EvaluateOptions& o, const TargetEvaluation& e, const std::string& dir);
 
+// Column `c` of out-of-fold scores or predictions.
+std::vector<double> column(const Eigen::MatrixXd& m, Eigen::Index c);
+
 // The summary of `metric` on `split` ("train", "validation"), or null.
 const MetricSummary* find_metric(const CvResult& r, const std::string& split, const std::string& metric);
 

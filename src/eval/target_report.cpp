@@ -25,10 +25,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::vector<double> column(const Eigen::MatrixXd& m, Eigen::Index c) {
-  return std::vector<double>(m.col(c).data(), m.col(c).data() + m.rows());
-}
-
 // Macro-average ROC curve: the class curves interpolated on a common FPR grid.
 RocCurve macro_curve(const std::vector<int>& labels, const Eigen::MatrixXd& P) {
   std::set<double> grid_set;
