@@ -147,11 +147,6 @@ int validate_only(const radiomics::Params& params, const io::CaseManifest& manif
   return bad ? kExitBadInput : kExitOk;
 }
 
-// --mode voxel, one case: every feature map written to out_dir as
-// <case>_<feature><ext> (each file atomically), float64, on the input's grid
-// (initValue outside the ROI's grown box) or PyRadiomics's cropped grid; the
-// row holds the diagnostics and each feature's map path, as PyRadiomics's
-// voxel-based command line writes.
 // The case's Label column over --label, as PyRadiomics's batch reads it.
 std::optional<int> case_label(const io::Case& c, std::optional<int> label) {
   for (const auto& [k, v] : c.columns)
@@ -169,6 +164,11 @@ fs::path out_dir_folder(const RadiomicsOptions& o) {
   return dir;
 }
 
+// --mode voxel, one case: every feature map written to out_dir as
+// <case>_<feature><ext> (each file atomically), float64, on the input's grid
+// (initValue outside the ROI's grown box) or PyRadiomics's cropped grid; the
+// row holds the diagnostics and each feature's map path, as PyRadiomics's
+// voxel-based command line writes.
 CaseValues run_voxel_case(const radiomics::Params& params, const io::Case& c, const std::string& stem,
                           const RadiomicsOptions& o, const fs::path& dir, int threads) {
   const Image<double> image = radiomics::read_extraction_image(c.image);
@@ -208,15 +208,10 @@ std::string case_stem(const io::CaseManifest& manifest, const io::Case& c) {
 
 // --mode segment with --out-dir, as PyRadiomics's: each case's row is kept in
 // <out-dir>/features_<N>.csv (N its row; its ID when the cases file has
-// one), and a case whose file is there — for the same Image and Mask — is
-// read back instead of extracted, so an interrupted batch goes on where it
+// one), and a case whose file is there — with the case's input columns as
+// they are now — is read back instead of extracted, so an interrupted batch goes on where it
 // stopped. Unlike PyRadiomics, a failed case leaves no file: it is tried again.
 CaseValues kept_or_run(const fs::path& file, const io::Case& c, const std::function<CaseValues()>& run) {
-  const auto column = [&](const std::string& name) {
-    for (const auto& [k, v] : c.columns)
-      if (k == name) return v;
-    return std::string();
-  };
   std::error_code ec;
   std::optional<io::CsvTable> read;
   if (fs::is_regular_file(file, ec)) {
@@ -227,9 +222,11 @@ CaseValues kept_or_run(const fs::path& file, const io::Case& c, const std::funct
   }
   if (read) {
     const io::CsvTable& kept = *read;
-    const int image = kept.column("Image"), mask = kept.column("Mask");
-    if (kept.rows.size() == 1 && image >= 0 && mask >= 0 && kept.rows[0][image] == column("Image") &&
-        kept.rows[0][mask] == column("Mask")) {
+    const size_t n = c.columns.size();
+    bool same_inputs = kept.rows.size() == 1 && kept.header.size() >= n && kept.rows[0].size() == kept.header.size();
+    for (size_t k = 0; same_inputs && k < n; ++k)
+      same_inputs = kept.header[k] == c.columns[k].first && kept.rows[0][k] == c.columns[k].second;
+    if (same_inputs) {
       CaseValues values;
       for (size_t k = c.columns.size(); k < kept.header.size(); ++k) values.emplace_back(kept.header[k], kept.rows[0][k]);
       return values;
