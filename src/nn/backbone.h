@@ -37,6 +37,7 @@ struct BackboneOptions {
   int64_t in_channels = 1;
   int64_t kernel_size = 0;  // 0: the preset's
   KernelMode kernel_mode = KernelMode::kFull;
+  int64_t stem_width = 0;       // ConvNeXt: nonlinear full-resolution stem (convnext3d.h)
   std::vector<int> pde_stages;  // stages (0-based) followed by a PDE block
   PdeBlockConfig pde;           // template (channels and spacing set per stage)
 };

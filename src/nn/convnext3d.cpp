@@ -67,6 +67,7 @@ void validate(const ConvNeXt3DConfig& c) {
   if (c.depths.size() != 4 || c.dims.size() != 4) fail("needs 4 depths and 4 dims");
   if (c.depth_strides.size() != 4) fail("needs 4 depth strides (stem + 3 downsamplings)");
   if (c.kernel_size < 1 || c.kernel_size % 2 == 0) fail("kernel_size must be odd");
+  if (c.stem_width < 0) fail("stem_width must be >= 0");
   for (int s : c.pde_stages) {
     if (s < 0 || s > 3) fail("PDE stages are 0..3, got " + std::to_string(s));
   }
@@ -104,8 +105,15 @@ ConvNeXt3DImpl::ConvNeXt3DImpl(ConvNeXt3DConfig config) : config_(std::move(conf
     const int64_t sd = config_.depth_strides[i];
     const int64_t sp = i == 0 ? 4 : 2;
     if (i == 0) {
+      int64_t patch_in = config_.in_channels;
+      if (config_.stem_width > 0) {
+        down->push_back(torch::nn::Conv3d(
+            torch::nn::Conv3dOptions(config_.in_channels, config_.stem_width, 3).padding(1)));
+        down->push_back(torch::nn::GELU());
+        patch_in = config_.stem_width;
+      }
       down->push_back(torch::nn::Conv3d(
-          torch::nn::Conv3dOptions(config_.in_channels, d[0], {sd, sp, sp}).stride({sd, sp, sp})));
+          torch::nn::Conv3dOptions(patch_in, d[0], {sd, sp, sp}).stride({sd, sp, sp})));
       down->push_back(ChannelLayerNorm(d[0]));
     } else {
       down->push_back(ChannelLayerNorm(d[i - 1]));

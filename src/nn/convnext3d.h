@@ -24,6 +24,13 @@ struct ConvNeXt3DConfig {
   // depth strides are separate from in-plane strides.
   std::vector<int64_t> depth_strides{2, 2, 2, 2};
   double layer_scale_init = 1e-6;
+  // 0: ConvNeXt's stem, one linear patchify conv (4x4 in-plane). > 0: a
+  // 3x3x3 conv to `stem_width` channels + GELU at the input's resolution
+  // first, so each stage-0 cell sums nonlinear per-voxel features (intensity
+  // bands, local edges) of its patch instead of one linear projection of it
+  // (the patchify conv maps 4*4*depth_stride*C_in values to dims[0]: it
+  // cannot keep a patch's intensity histogram).
+  int64_t stem_width = 0;
   // Stages (0-based) followed by a PDE block; `pde` is the template config
   // (its channel count and spacing are set per stage).
   std::vector<int> pde_stages;

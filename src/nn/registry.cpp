@@ -18,6 +18,7 @@ Factory convnext(const std::string& size) {
     c.in_channels = o.in_channels;
     if (o.kernel_size > 0) c.kernel_size = o.kernel_size;
     c.kernel_mode = o.kernel_mode;
+    c.stem_width = o.stem_width;
     c.pde_stages = o.pde_stages;
     c.pde = o.pde;
     return std::static_pointer_cast<BackboneImpl>(std::make_shared<ConvNeXt3DImpl>(c));

@@ -282,6 +282,7 @@ template <class V> void visit(V& v, TrainConfig& c) {
     v("pde_stages", m.pde_stages);
     v("kernel_size", m.kernel_size);
     v("kernel_mode", kernel_mode_text(m.kernel_mode));
+    v("stem_width", m.stem_width);
     v("outputs", m.outputs);
     v("dropout", m.dropout);
     v("decoder_width", m.decoder_width);
@@ -406,6 +407,9 @@ void validate(const TrainConfig& c) {
     if (s < 0) fail("model.pde_stages", "stages are 0-based, got " + std::to_string(s));
   if (c.model.kernel_size < 0 || (c.model.kernel_size > 0 && c.model.kernel_size % 2 == 0))
     fail("model.kernel_size", "must be odd (or 0 for the preset's)");
+  if (c.model.stem_width < 0) fail("model.stem_width", "must be >= 0");
+  if (c.model.stem_width > 0 && c.model.backbone.rfind("convnext3d_", 0) != 0)
+    fail("model.stem_width", "is a ConvNeXt option (backbone is " + c.model.backbone + ")");
   if (c.model.outputs < 0) fail("model.outputs", "must not be negative");
   if (!(c.model.dropout >= 0 && c.model.dropout < 1)) fail("model.dropout", "must be in [0, 1)");
   if (c.model.pde.steps < 1 || c.model.pde.steps > 3) fail("model.pde.steps", "must be 1, 2 or 3");
@@ -534,6 +538,7 @@ nn::BackboneOptions backbone_options(const ModelConfig& m) {
   o.in_channels = m.input.count();
   o.kernel_size = m.kernel_size;
   o.kernel_mode = m.kernel_mode;
+  o.stem_width = m.stem_width;
   o.pde_stages = m.pde_stages;
   o.pde = m.pde;
   return o;

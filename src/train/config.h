@@ -41,6 +41,7 @@ struct ModelConfig {
   std::vector<int> pde_stages{1, 2};
   int64_t kernel_size = 0;  // 0: the preset's
   nn::KernelMode kernel_mode = nn::KernelMode::kFull;
+  int64_t stem_width = 0;   // ConvNeXt only: 3x3x3 conv + GELU before the patchify stem; 0: none
   nn::PdeBlockConfig pde;   // the PDE block template (channels/spacing set per stage)
   data::InputChannelOptions input;  // extra input channels (CT windows, ROI); data/input_channels.h
   int64_t outputs = 0;      // head outputs; 0: classes from the data (cls), 1 (reg, seg, pretrain)
