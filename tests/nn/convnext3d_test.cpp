@@ -23,7 +23,9 @@ int64_t expected_parameters(const ConvNeXt3DConfig& c) {
     const int64_t C = c.dims[i];
     const int64_t sd = c.depth_strides[i];
     if (i == 0) {
-      n += c.in_channels * C * sd * 16 + C + 2 * C;  // stem conv + LN
+      const int64_t patch_in = c.stem_width > 0 ? c.stem_width : c.in_channels;
+      if (c.stem_width > 0) n += c.in_channels * c.stem_width * 27 + c.stem_width;  // 3x3x3 stem conv
+      n += patch_in * C * sd * 16 + C + 2 * C;  // patchify conv + LN
     } else {
       const int64_t P = c.dims[i - 1];
       n += 2 * P + P * C * sd * 4 + C;  // LN + conv
@@ -76,6 +78,11 @@ TEST(ConvNeXt3D, ParameterCountsFollowTheArchitecture) {
     ConvNeXt3D model(c);
     EXPECT_EQ(count_parameters(*model), expected_parameters(c));
   }
+  auto fine = convnext3d_preset("nano");
+  fine.in_channels = 3;
+  fine.stem_width = 16;
+  ConvNeXt3D fine_model(fine);
+  EXPECT_EQ(count_parameters(*fine_model), expected_parameters(fine));
   // ConvNeXt-3D-S at 7x7x7: the paper reports 48.4 M (docs/pde.md compares).
   auto s = convnext3d_preset("small");
   ConvNeXt3D small(s);
@@ -91,6 +98,43 @@ TEST(ConvNeXt3D, ParameterCountsFollowTheArchitecture) {
   EXPECT_LT(overhead, 0.06);
 }
 
+// The full-resolution stem (stem_width) keeps every stage's grid and makes
+// the stage-0 map a nonlinear function of the voxels: doubling the input no
+// longer doubles the (pre-norm) patch projection, so two patches with the
+// same linear projection can differ. Checked through the end-to-end
+// Jacobian: with the stem, the gradient of a stage-0 cell with respect to
+// its patch depends on the intensities there.
+TEST(ConvNeXt3D, FineStemKeepsTheGridAndIsNonlinearPerVoxel) {
+  torch::manual_seed(0);
+  auto c = convnext3d_preset("nano");
+  c.kernel_size = 3;
+  c.stem_width = 8;
+  c.pde_stages = {0};
+  ConvNeXt3D model(c);
+  const auto x = torch::rand({1, 1, 16, 32, 32});
+  const auto out = model->forward(x);
+  EXPECT_EQ(out.stages[0].sizes(), (std::vector<int64_t>{1, 32, 8, 8, 8}));
+  EXPECT_EQ(out.stages[3].sizes(), (std::vector<int64_t>{1, 256, 1, 1, 1}));
+  EXPECT_DOUBLE_EQ(model->pde_blocks()[0]->config().spacing.x, 4.0);  // spacing unchanged by the stem
+  // The stem's first conv sits at the input's resolution: its output has the
+  // input's grid (the first child of the stem is that conv).
+  auto stem = model->named_modules()["downsample0"];
+  ASSERT_TRUE(stem);
+  auto* seq = stem->as<torch::nn::SequentialImpl>();
+  ASSERT_NE(seq, nullptr);
+  ASSERT_EQ(seq->size(), 4u);  // conv 3x3x3, GELU, patchify conv, LayerNorm
+  const auto fine = seq->ptr(1)->as<torch::nn::GELUImpl>()->forward(
+      seq->ptr(0)->as<torch::nn::Conv3dImpl>()->forward(x));
+  EXPECT_EQ(fine.sizes(), (std::vector<int64_t>{1, 8, 16, 32, 32}));
+  const auto patch = [&](const torch::Tensor& v) {
+    return seq->ptr(2)->as<torch::nn::Conv3dImpl>()->forward(
+        seq->ptr(1)->as<torch::nn::GELUImpl>()->forward(seq->ptr(0)->as<torch::nn::Conv3dImpl>()->forward(v)));
+  };
+  const auto y = torch::rand({1, 1, 16, 32, 32});
+  const auto affine_gap = (patch(x + y) - patch(x) - patch(y) + patch(torch::zeros_like(x))).abs().max().item<double>();
+  EXPECT_GT(affine_gap, 1e-4);  // a linear patchify stem gives 0 up to rounding
+}
+
 TEST(ConvNeXt3D, RejectsBadConfigsAndSmallInputs) {
   EXPECT_THROW(convnext3d_preset("huge"), InputError);
   auto c = convnext3d_preset("nano");
@@ -100,6 +144,9 @@ TEST(ConvNeXt3D, RejectsBadConfigsAndSmallInputs) {
   c.pde_stages = {4};
   EXPECT_THROW(ConvNeXt3D{c}, InputError);
   c.pde_stages = {};
+  c.stem_width = -1;
+  EXPECT_THROW(ConvNeXt3D{c}, InputError);
+  c.stem_width = 0;
   ConvNeXt3D ok(c);
   EXPECT_THROW(ok->forward(torch::randn({1, 1, 4, 32, 32})), InputError);
 }

@@ -107,6 +107,10 @@ TEST(TrainConfig, BadValuesNameTheKey) {
   EXPECT_NE(e.find("data: expected a mapping"), std::string::npos) << e;
   e = error_of("model: {pde: {steps: 5}}\n");
   EXPECT_NE(e.find("model.pde.steps"), std::string::npos) << e;
+  e = error_of("model: {backbone: resnet3d_18, stem_width: 16}\n");
+  EXPECT_NE(e.find("model.stem_width: is a ConvNeXt option (backbone is resnet3d_18)"), std::string::npos) << e;
+  e = error_of("model: {stem_width: -2}\n");
+  EXPECT_NE(e.find("model.stem_width: must be >= 0"), std::string::npos) << e;
 }
 
 TEST(TrainConfig, OverridesApplyOnTop) {
@@ -122,7 +126,7 @@ TEST(TrainConfig, OverridesApplyOnTop) {
 
 TEST(TrainConfig, WritesItselfBackExactly) {
   const TrainConfig a = parse_config("task: regression\ndata: {target_column: y, cases_csv: c.csv}\n"
-                                     "optimizer: {lr: 0.000123456789}\nmodel: {pde_stages: [0, 3], dropout: 0.1}\n"
+                                     "optimizer: {lr: 0.000123456789}\nmodel: {pde_stages: [0, 3], dropout: 0.1, stem_width: 12}\n"
                                      "loss: {regression: huber, huber_delta: 0.3}\nseed: 18446744073709551615\n",
                                      "cfg.yaml");
   const std::string text = to_yaml(a);
@@ -134,6 +138,8 @@ TEST(TrainConfig, WritesItselfBackExactly) {
   EXPECT_EQ(b.model.pde_stages, (std::vector<int>{0, 3}));
   EXPECT_EQ(b.seed, 18446744073709551615ull);
   EXPECT_EQ(b.model.dropout, 0.1);
+  EXPECT_EQ(b.model.stem_width, 12);
+  EXPECT_EQ(backbone_options(b.model).stem_width, 12);
 }
 
 TEST(TrainConfig, InputChannelsDescriptorsAndEmbeddingRoundTripAndAreChecked) {
