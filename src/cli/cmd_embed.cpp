@@ -162,7 +162,7 @@ Command add_embed_command(CLI::App& parent) {
           ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll),
       app->add_flag("--roi-channel", o->embed.input.roi, "The ROI mask as an input channel"),
   };
-  app->add_option("--taps", o->taps, "Maps to pool: stage<i> and/or pde<b> (b < 0 from the last block)")
+  app->add_option("--taps", o->taps, "Maps to pool: stage<i>, pde<b> (b < 0 from the last block) and/or stem (full resolution, model.stem_width)")
       ->delimiter(',');
   app->add_option("--regions", o->regions, "Pooling regions: roi, shell (boundary band), global")->delimiter(',');
   app->add_option("--shell-voxels", o->shell_voxels, "In-plane half-width of the boundary band, voxels")

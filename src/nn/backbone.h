@@ -17,6 +17,9 @@ struct BackboneOutput {
   std::vector<torch::Tensor> stages;
   std::vector<PdeBlockStates> pde_states;  // in stage order
   std::vector<int> pde_stage_index;        // stage of each entry of pde_states
+  // Features at the input's resolution, before any downsampling: ConvNeXt's
+  // nonlinear stem (stem_width > 0); undefined for backbones without one.
+  torch::Tensor stem;
 };
 
 class BackboneImpl : public torch::nn::Module {

@@ -24,12 +24,12 @@ bool known_region(const std::string& r) { return r == "roi" || r == "shell" || r
 }  // namespace
 
 void validate(const PoolingSpec& spec, const std::string& source) {
-  if (spec.taps.empty()) throw InputError(source, "embedding.taps: at least one tap (stage<i> or pde<b>)");
+  if (spec.taps.empty()) throw InputError(source, "embedding.taps: at least one tap (stage<i>, pde<b> or stem)");
   if (spec.regions.empty()) throw InputError(source, "embedding.regions: at least one of roi, shell, global");
   for (const auto& t : spec.taps) {
     int i = 0;
-    if (!parse_index(t, "stage", i) && !parse_index(t, "pde", i))
-      throw InputError(source, "embedding.taps: '" + t + "' is neither stage<i> nor pde<b>");
+    if (t != "stem" && !parse_index(t, "stage", i) && !parse_index(t, "pde", i))
+      throw InputError(source, "embedding.taps: '" + t + "' is not stage<i>, pde<b> or stem");
   }
   for (const auto& r : spec.regions)
     if (!known_region(r)) throw InputError(source, "embedding.regions: '" + r + "' is not roi, shell or global");
@@ -45,13 +45,17 @@ RoiPooling::RoiPooling(PoolingSpec spec, BackboneImpl& backbone, const torch::Te
   for (const auto& t : spec_.taps) {
     Tap tap;
     tap.name = t;
-    if (parse_index(t, "stage", tap.index)) {
+    if (t == "stem") {
+      tap.kind = Tap::Kind::kStem;
+      if (!probe.stem.defined())
+        throw InputError("embedding tap stem: the backbone has no full-resolution stem (model.stem_width, ConvNeXt)");
+    } else if (parse_index(t, "stage", tap.index)) {
       if (tap.index < 0) tap.index += stages;
       if (tap.index < 0 || tap.index >= stages)
         throw InputError("embedding tap " + t + ": the backbone has " + std::to_string(stages) + " stages");
     } else {
       parse_index(t, "pde", tap.index);
-      tap.pde = true;
+      tap.kind = Tap::Kind::kPde;
       if (tap.index < 0) tap.index += blocks;
       if (tap.index < 0 || tap.index >= blocks)
         throw InputError("embedding tap " + t + ": the backbone has " + std::to_string(blocks) +
@@ -62,8 +66,10 @@ RoiPooling::RoiPooling(PoolingSpec spec, BackboneImpl& backbone, const torch::Te
   }
   for (const auto& tap : taps_) {
     std::vector<std::pair<std::string, int64_t>> streams;
-    if (tap.pde) {
+    if (tap.kind == Tap::Kind::kPde) {
       streams = {{"A", probe.pde_states[tap.index].f_A_new.size(1)}, {"T", probe.pde_states[tap.index].f_T_new.size(1)}};
+    } else if (tap.kind == Tap::Kind::kStem) {
+      streams = {{"", probe.stem.size(1)}};
     } else {
       streams = {{"", probe.stages[tap.index].size(1)}};
     }
@@ -99,8 +105,10 @@ std::vector<PooledMoments> RoiPooling::moments(const BackboneOutput& out, const 
   std::vector<PooledMoments> result;
   for (const auto& tap : taps_) {
     std::vector<torch::Tensor> streams;
-    if (tap.pde) {
+    if (tap.kind == Tap::Kind::kPde) {
       streams = {out.pde_states.at(tap.index).f_A_new, out.pde_states.at(tap.index).f_T_new};
+    } else if (tap.kind == Tap::Kind::kStem) {
+      streams = {out.stem};
     } else {
       streams = {out.stages.at(tap.index)};
     }

@@ -3,8 +3,10 @@
 // `scopemia embed` and the input of the pretraining descriptor head).
 //
 // A *tap* is a map to pool: `stage<i>` (stage i's output, after its PDE block
-// if any) or `pde<b>` (PDE block b's anatomical and textural streams f_A',
-// f_T', pooled separately; b < 0 counts from the last block). A *region* is a
+// if any), `pde<b>` (PDE block b's anatomical and textural streams f_A',
+// f_T', pooled separately; b < 0 counts from the last block) or `stem` (the
+// backbone's features at the input's resolution, ConvNeXt's model.stem_width:
+// pooled over the exact lesion mask, a learned intensity histogram). A *region* is a
 // weight map at input resolution, averaged onto each tap's grid so a cell
 // weighs by the fraction of it inside the region:
 //   roi     the lesion mask;
@@ -64,7 +66,7 @@ class RoiPooling {
  private:
   struct Tap {
     std::string name;
-    bool pde = false;
+    enum class Kind { kStage, kPde, kStem } kind = Kind::kStage;
     int index = 0;  // stage or PDE block
   };
   PoolingSpec spec_;
