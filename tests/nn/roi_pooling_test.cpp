@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "core/error.h"
+#include "nn/convnext3d.h"
 
 namespace scopemia::nn {
 namespace {
@@ -97,10 +98,44 @@ TEST(RoiPooling, UnknownTapsAndRegionsAreInputErrors) {
   EXPECT_THROW(RoiPooling(s, backbone, probe), InputError);  // no PDE blocks
   s.taps = {"stage1"};
   EXPECT_THROW(RoiPooling(s, backbone, probe), InputError);  // one stage
+  s.taps = {"stem"};
+  EXPECT_THROW(RoiPooling(s, backbone, probe), InputError);  // no full-resolution stem
   s.taps = {"layer3"};
   EXPECT_THROW(validate(s, "test"), InputError);
   s = stage_spec({"border"});
   EXPECT_THROW(validate(s, "test"), InputError);
+}
+
+// A ConvNeXt with a full-resolution stem: the `stem` tap pools the stem's
+// map over the exact lesion mask (no averaging onto a coarser grid), i.e.
+// its statistics are those of the stem features of the ROI's voxels.
+TEST(RoiPooling, StemTapPoolsTheFullResolutionStemOverTheExactMask) {
+  torch::manual_seed(0);
+  auto c = convnext3d_preset("nano");
+  c.kernel_size = 3;
+  c.stem_width = 4;
+  ConvNeXt3D model(c);
+  PoolingSpec s;
+  s.taps = {"stem"};
+  s.regions = {"roi"};
+  const auto x = torch::rand({1, 1, 16, 32, 32});
+  const RoiPooling pooling(s, *model, x);
+  ASSERT_EQ(pooling.features(), 8);
+  EXPECT_EQ(pooling.names().front(), "scope_stem_roi_mean_0");
+  auto roi = torch::zeros({1, 1, 16, 32, 32});
+  roi.index_put_({0, 0, torch::indexing::Slice(3, 5), torch::indexing::Slice(5, 8), torch::indexing::Slice(6, 9)}, 1);
+  torch::NoGradGuard no_grad;
+  const auto out = model->forward(x);
+  ASSERT_TRUE(out.stem.defined());
+  EXPECT_EQ(out.stem.sizes(), (std::vector<int64_t>{1, 4, 16, 32, 32}));
+  const auto stats = RoiPooling::statistics(pooling.moments(out, roi, torch::ones({1, 1, 16, 1, 1})));
+  const auto inside = out.stem.index({0, torch::indexing::Slice(), torch::indexing::Slice(3, 5),
+                                      torch::indexing::Slice(5, 8), torch::indexing::Slice(6, 9)})
+                          .reshape({4, -1});
+  for (int64_t ch = 0; ch < 4; ++ch) {
+    EXPECT_NEAR(stats[0][ch].item<double>(), inside[ch].mean().item<double>(), 1e-5);
+    EXPECT_NEAR(stats[0][4 + ch].item<double>(), inside[ch].std(/*unbiased=*/false).item<double>(), 1e-4);
+  }
 }
 
 }  // namespace
