@@ -47,7 +47,10 @@ pretrain() {  # name seed overrides...
   --set data.cache_dir="$work/cache" --max-steps 1 >"$work/cache-run.log" 2>&1
 runs=()
 for s in $seeds; do runs+=("pretrained-s$s $s"); done
-for s in $nopde_seeds; do runs+=("nopde-s$s $s --set model.pde_stages=[] --set embedding.taps=[stage0,stage1]"); done
+# Without PDE blocks the stage outputs are pooled where the PDE streams were
+# (NOPDE_TAPS, e.g. "[stem,stage0,stage1]" for a recipe that pools the stem).
+nopde_taps=${NOPDE_TAPS:-[stage0,stage1]}
+for s in $nopde_seeds; do runs+=("nopde-s$s $s --set model.pde_stages=[] --set embedding.taps=$nopde_taps"); done
 for r in "${runs[@]}"; do
   set -f  # the YAML lists in the overrides are not globs
   # shellcheck disable=SC2086
