@@ -107,9 +107,11 @@ ConvNeXt3DImpl::ConvNeXt3DImpl(ConvNeXt3DConfig config) : config_(std::move(conf
     if (i == 0) {
       int64_t patch_in = config_.in_channels;
       if (config_.stem_width > 0) {
-        down->push_back(torch::nn::Conv3d(
-            torch::nn::Conv3dOptions(config_.in_channels, config_.stem_width, 3).padding(1)));
-        down->push_back(torch::nn::GELU());
+        stem_ = register_module(
+            "stem", torch::nn::Sequential(torch::nn::Conv3d(torch::nn::Conv3dOptions(config_.in_channels,
+                                                                                    config_.stem_width, 3)
+                                                                .padding(1)),
+                                          torch::nn::GELU()));
         patch_in = config_.stem_width;
       }
       down->push_back(torch::nn::Conv3d(
@@ -160,16 +162,11 @@ BackboneOutput ConvNeXt3DImpl::forward(const torch::Tensor& x) {
     }
     // The blocks work channels-last; stage outputs (PDE blocks, decoders,
     // heads) are NCDHW contiguous.
-    if (i == 0 && config_.stem_width > 0) {
-      // The stem's conv + GELU (children 0, 1) keep the input's grid: their
-      // output is recorded for lesion pooling at full resolution.
-      auto& down = *downsample_[0];
-      out.stem = down.ptr(1)->as<torch::nn::GELUImpl>()->forward(down.ptr(0)->as<torch::nn::Conv3dImpl>()->forward(h));
-      h = down.ptr(3)->as<ChannelLayerNormImpl>()->forward(down.ptr(2)->as<torch::nn::Conv3dImpl>()->forward(out.stem));
-      h = h.permute({0, 2, 3, 4, 1}).contiguous();
-    } else {
-      h = downsample_[i]->forward(h).permute({0, 2, 3, 4, 1}).contiguous();
+    if (i == 0 && stem_) {
+      out.stem = stem_->forward(h);  // the input's grid: pooled by the `stem` tap
+      h = out.stem;
     }
+    h = downsample_[i]->forward(h).permute({0, 2, 3, 4, 1}).contiguous();
     h = stages_[i]->forward(h).permute({0, 4, 1, 2, 3}).contiguous();
     h = finish_stage(static_cast<int>(i), h, pde_blocks_, pde_block_stage_, next_pde, out);
   }

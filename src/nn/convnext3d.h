@@ -51,6 +51,7 @@ class ConvNeXt3DImpl : public BackboneImpl {
 
  private:
   ConvNeXt3DConfig config_;
+  torch::nn::Sequential stem_{nullptr};  // stem_width > 0: conv 3x3x3 + GELU at full resolution
   std::vector<torch::nn::Sequential> downsample_;
   std::vector<torch::nn::Sequential> stages_;
   std::vector<PdeBlock> pde_blocks_;

@@ -111,28 +111,27 @@ TEST(ConvNeXt3D, FineStemKeepsTheGridAndIsNonlinearPerVoxel) {
   c.stem_width = 8;
   c.pde_stages = {0};
   ConvNeXt3D model(c);
-  const auto x = torch::rand({1, 1, 16, 32, 32});
+  const auto x = torch::rand({1, 1, 16, 32, 32}), y = torch::rand({1, 1, 16, 32, 32});
   const auto out = model->forward(x);
   EXPECT_EQ(out.stages[0].sizes(), (std::vector<int64_t>{1, 32, 8, 8, 8}));
   EXPECT_EQ(out.stages[3].sizes(), (std::vector<int64_t>{1, 256, 1, 1, 1}));
   EXPECT_DOUBLE_EQ(model->pde_blocks()[0]->config().spacing.x, 4.0);  // spacing unchanged by the stem
-  // The stem's first conv sits at the input's resolution: its output has the
-  // input's grid (the first child of the stem is that conv).
-  auto stem = model->named_modules()["downsample0"];
-  ASSERT_TRUE(stem);
-  auto* seq = stem->as<torch::nn::SequentialImpl>();
+  // The stem (conv + GELU, before the patchify conv) sits at the input's
+  // resolution: its map is out.stem.
+  const auto children = model->named_children();
+  const auto* stem = children.find("stem");
+  ASSERT_NE(stem, nullptr);
+  auto* seq = (*stem)->as<torch::nn::SequentialImpl>();
   ASSERT_NE(seq, nullptr);
-  ASSERT_EQ(seq->size(), 4u);  // conv 3x3x3, GELU, patchify conv, LayerNorm
-  const auto fine = seq->ptr(1)->as<torch::nn::GELUImpl>()->forward(
-      seq->ptr(0)->as<torch::nn::Conv3dImpl>()->forward(x));
-  EXPECT_EQ(fine.sizes(), (std::vector<int64_t>{1, 8, 16, 32, 32}));
-  const auto patch = [&](const torch::Tensor& v) {
-    return seq->ptr(2)->as<torch::nn::Conv3dImpl>()->forward(
-        seq->ptr(1)->as<torch::nn::GELUImpl>()->forward(seq->ptr(0)->as<torch::nn::Conv3dImpl>()->forward(v)));
-  };
-  const auto y = torch::rand({1, 1, 16, 32, 32});
-  const auto affine_gap = (patch(x + y) - patch(x) - patch(y) + patch(torch::zeros_like(x))).abs().max().item<double>();
-  EXPECT_GT(affine_gap, 1e-4);  // a linear patchify stem gives 0 up to rounding
+  EXPECT_EQ(out.stem.sizes(), (std::vector<int64_t>{1, 8, 16, 32, 32}));
+  EXPECT_TRUE(torch::allclose(out.stem, seq->forward(x)));
+  const auto affine_gap = (seq->forward(x + y) - seq->forward(x) - seq->forward(y) +
+                           seq->forward(torch::zeros_like(x))).abs().max().item<double>();
+  EXPECT_GT(affine_gap, 1e-4);  // a linear map gives 0 up to rounding
+  c.stem_width = 0;
+  ConvNeXt3D plain(c);
+  EXPECT_FALSE(plain->forward(x).stem.defined());
+  EXPECT_EQ(plain->named_children().find("stem"), nullptr);
 }
 
 TEST(ConvNeXt3D, RejectsBadConfigsAndSmallInputs) {
