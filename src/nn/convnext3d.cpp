@@ -160,12 +160,12 @@ BackboneOutput ConvNeXt3DImpl::forward(const torch::Tensor& x) {
                        " (feature map " + std::to_string(h.size(2)) + "x" +
                        std::to_string(h.size(3)) + "x" + std::to_string(h.size(4)) + ")");
     }
-    // The blocks work channels-last; stage outputs (PDE blocks, decoders,
-    // heads) are NCDHW contiguous.
     if (i == 0 && stem_) {
       out.stem = stem_->forward(h);  // the input's grid: pooled by the `stem` tap
       h = out.stem;
     }
+    // The blocks work channels-last; stage outputs (PDE blocks, decoders,
+    // heads) are NCDHW contiguous.
     h = downsample_[i]->forward(h).permute({0, 2, 3, 4, 1}).contiguous();
     h = stages_[i]->forward(h).permute({0, 4, 1, 2, 3}).contiguous();
     h = finish_stage(static_cast<int>(i), h, pde_blocks_, pde_block_stage_, next_pde, out);

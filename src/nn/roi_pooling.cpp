@@ -65,20 +65,24 @@ RoiPooling::RoiPooling(PoolingSpec spec, BackboneImpl& backbone, const torch::Te
     taps_.push_back(tap);
   }
   for (const auto& tap : taps_) {
-    std::vector<std::pair<std::string, int64_t>> streams;
-    if (tap.kind == Tap::Kind::kPde) {
-      streams = {{"A", probe.pde_states[tap.index].f_A_new.size(1)}, {"T", probe.pde_states[tap.index].f_T_new.size(1)}};
-    } else if (tap.kind == Tap::Kind::kStem) {
-      streams = {{"", probe.stem.size(1)}};
-    } else {
-      streams = {{"", probe.stages[tap.index].size(1)}};
-    }
-    for (const auto& [stream, channels] : streams)
+    for (const auto& [stream, map] : streams_of(tap, probe))
       for (const auto& region : spec_.regions)
         for (const char* stat : {"mean", "sd"})
-          for (int64_t c = 0; c < channels; ++c)
+          for (int64_t c = 0; c < map.size(1); ++c)
             names_.push_back("scope_" + tap.name + stream + "_" + region + "_" + stat + "_" + std::to_string(c));
   }
+}
+
+std::vector<std::pair<std::string, torch::Tensor>> RoiPooling::streams_of(const Tap& tap, const BackboneOutput& out) {
+  switch (tap.kind) {
+    case Tap::Kind::kPde:
+      return {{"A", out.pde_states.at(tap.index).f_A_new}, {"T", out.pde_states.at(tap.index).f_T_new}};
+    case Tap::Kind::kStem:
+      return {{"", out.stem}};
+    case Tap::Kind::kStage:
+      break;
+  }
+  return {{"", out.stages.at(tap.index)}};
 }
 
 std::vector<torch::Tensor> region_maps(const PoolingSpec& spec, const torch::Tensor& roi, const torch::Tensor& valid) {
@@ -104,19 +108,13 @@ std::vector<PooledMoments> RoiPooling::moments(const BackboneOutput& out, const 
   const auto maps = region_maps(spec_, roi, valid);
   std::vector<PooledMoments> result;
   for (const auto& tap : taps_) {
-    std::vector<torch::Tensor> streams;
-    if (tap.kind == Tap::Kind::kPde) {
-      streams = {out.pde_states.at(tap.index).f_A_new, out.pde_states.at(tap.index).f_T_new};
-    } else if (tap.kind == Tap::Kind::kStem) {
-      streams = {out.stem};
-    } else {
-      streams = {out.stages.at(tap.index)};
-    }
-    const auto grid = streams.front().sizes().slice(2);
+    const auto streams = streams_of(tap, out);
+    const auto& first = streams.front().second;
+    const auto grid = first.sizes().slice(2);
     std::vector<torch::Tensor> weights;
     // Averaged onto the tap's grid: a cell weighs by the fraction of it inside.
-    for (const auto& m : maps) weights.push_back(torch::adaptive_avg_pool3d(m, grid).to(streams.front().dtype()));
-    for (const auto& f : streams)
+    for (const auto& m : maps) weights.push_back(torch::adaptive_avg_pool3d(m, grid).to(first.dtype()));
+    for (const auto& [stream, f] : streams)
       for (const auto& w : weights)
         result.push_back({w.sum({1, 2, 3, 4}), (f * w).sum({2, 3, 4}), (f.square() * w).sum({2, 3, 4})});
   }

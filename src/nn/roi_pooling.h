@@ -19,6 +19,7 @@
 #include <torch/torch.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "nn/backbone.h"
@@ -69,6 +70,9 @@ class RoiPooling {
     enum class Kind { kStage, kPde, kStem } kind = Kind::kStage;
     int index = 0;  // stage or PDE block
   };
+  // The maps a tap pools, each with its name suffix ("A"/"T" for the PDE
+  // streams, "" otherwise).
+  static std::vector<std::pair<std::string, torch::Tensor>> streams_of(const Tap& tap, const BackboneOutput& out);
   PoolingSpec spec_;
   std::vector<Tap> taps_;
   std::vector<std::string> names_;
