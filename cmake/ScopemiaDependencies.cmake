@@ -3,6 +3,9 @@
 
 find_package(Threads REQUIRED)
 find_package(ZLIB REQUIRED)
+# libdeflate inflates NRRD/NIfTI gzip payloads in one call (src/io/voxel_payload.cpp).
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(LIBDEFLATE REQUIRED IMPORTED_TARGET libdeflate)
 find_package(OpenSSL REQUIRED)  # SHA-256 of report inputs (src/eval/report.cpp)
 find_package(Torch REQUIRED)
 

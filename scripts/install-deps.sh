@@ -23,7 +23,7 @@ packages=(
   libeigen3-dev libsvm-dev libxgboost-dev
   libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libjemalloc-dev libpng-dev zlib1g-dev libssl-dev
+  libjemalloc-dev libpng-dev zlib1g-dev libdeflate-dev libssl-dev
   gnuplot-nox chromium
   clang libclang-rt-dev
   pybind11-dev python3-dev python3-venv python3-numpy python3-yaml python3-nibabel python3-pytest

@@ -118,19 +118,6 @@ void require_bytes(const std::string& path, uint64_t have, uint64_t needed, cons
 
 // ------------------------------------------------------------------ NIfTI
 
-struct NiftiHeader {
-  int version = 0;          // 1 or 2
-  bool single_file = true;  // n+1 / n+2 (else .hdr + .img)
-  int header_bytes = 348;
-  int64_t dim[8] = {};
-  double pixdim[8] = {};
-  double vox_offset = 0;
-  int datatype = 0;
-  bool swapped = false;
-  int qform_code = 0, sform_code = 0;
-  double quatern[6] = {};  // b, c, d, qoffset x, y, z
-  double srow[12] = {};    // srow_x, srow_y, srow_z
-};
 
 template <typename T>
 T field(const unsigned char* h, size_t offset, bool swapped) {
@@ -142,7 +129,9 @@ T field(const unsigned char* h, size_t offset, bool swapped) {
   return v;
 }
 
-NiftiHeader parse_nifti(const std::string& path) {
+}  // namespace
+
+NiftiHeader read_nifti_header(const std::string& path) {
   unsigned char h[544] = {};
   ChunkReader reader(path, 0);
   const size_t n = reader.read(reinterpret_cast<char*>(h), sizeof h);
@@ -157,12 +146,15 @@ NiftiHeader parse_nifti(const std::string& path) {
     for (int i = 0; i < 8; ++i) hd.dim[i] = field<int16_t>(h, 40 + 2 * i, hd.swapped);
     for (int i = 0; i < 8; ++i) hd.pixdim[i] = field<float>(h, 76 + 4 * i, hd.swapped);
     hd.datatype = field<int16_t>(h, 70, hd.swapped);
+    hd.bitpix = field<int16_t>(h, 72, hd.swapped);
     hd.vox_offset = field<float>(h, 108, hd.swapped);
     hd.single_file = std::memcmp(h + 344, "n+1", 3) == 0;
     hd.qform_code = field<int16_t>(h, 252, hd.swapped);
     hd.sform_code = field<int16_t>(h, 254, hd.swapped);
     for (int i = 0; i < 6; ++i) hd.quatern[i] = field<float>(h, 256 + 4 * i, hd.swapped);
     for (int i = 0; i < 12; ++i) hd.srow[i] = field<float>(h, 280 + 4 * i, hd.swapped);
+    hd.scl_slope = field<float>(h, 112, hd.swapped);
+    hd.scl_inter = field<float>(h, 116, hd.swapped);
   } else if (size_native == 540 || size_swapped == 540) {
     if (n < 540) throw InputError(path, "truncated NIfTI-2 header");
     hd.version = 2;
@@ -171,12 +163,15 @@ NiftiHeader parse_nifti(const std::string& path) {
     for (int i = 0; i < 8; ++i) hd.dim[i] = field<int64_t>(h, 16 + 8 * i, hd.swapped);
     for (int i = 0; i < 8; ++i) hd.pixdim[i] = field<double>(h, 104 + 8 * i, hd.swapped);
     hd.datatype = field<int16_t>(h, 12, hd.swapped);
+    hd.bitpix = field<int16_t>(h, 14, hd.swapped);
     hd.vox_offset = double(field<int64_t>(h, 168, hd.swapped));
     hd.single_file = std::memcmp(h + 4, "n+2", 3) == 0;
     hd.qform_code = field<int32_t>(h, 344, hd.swapped);
     hd.sform_code = field<int32_t>(h, 348, hd.swapped);
     for (int i = 0; i < 6; ++i) hd.quatern[i] = field<double>(h, 352 + 8 * i, hd.swapped);
     for (int i = 0; i < 12; ++i) hd.srow[i] = field<double>(h, 400 + 8 * i, hd.swapped);
+    hd.scl_slope = field<double>(h, 176, hd.swapped);
+    hd.scl_inter = field<double>(h, 184, hd.swapped);
   } else {
     throw InputError(path, "not a NIfTI file (sizeof_hdr is neither 348 nor 540)");
   }
@@ -186,8 +181,10 @@ NiftiHeader parse_nifti(const std::string& path) {
   return hd;
 }
 
+namespace {
+
 void check_nifti_header(const std::string& path) {
-  const NiftiHeader hd = parse_nifti(path);
+  const NiftiHeader hd = read_nifti_header(path);
   const int64_t nd = hd.dim[0];
   if (nd < 1 || nd > 7) throw InputError(path, fmt::format("NIfTI dim[0] is {} (1 to 7 dimensions)", nd));
   for (int i = 1; i <= std::min<int64_t>(nd, 3); ++i) {
@@ -222,7 +219,13 @@ int64_t first_non_finite(const char* bytes, size_t count, bool swapped) {
 }
 
 void check_nifti_payload(const std::string& path, uint64_t image_bytes) {
-  const NiftiHeader hd = parse_nifti(path);
+  const NiftiHeader hd = read_nifti_header(path);
+  if (hd.scaled() && hd.bitpix > 0 && hd.bitpix % 8 == 0) {
+    // ITK announces the rescaled (float) voxels; the file holds the stored ones.
+    uint64_t voxels = 1;
+    for (int64_t i = 1; i <= std::min<int64_t>(hd.dim[0], 7); ++i) voxels *= uint64_t(std::max<int64_t>(hd.dim[i], 1));
+    image_bytes = voxels * uint64_t(hd.bitpix / 8);
+  }
   if (!hd.single_file) {
     // A .nii without the n+1 magic is read by niftilib as Analyze data after
     // the header (found by fuzzing: 384 bytes announcing 5 GB were allocated
@@ -276,14 +279,10 @@ std::string trimmed(std::string t) {
   return t;
 }
 
-struct NrrdLayout {
-  std::string encoding = "raw";
-  std::string data;        // the file holding the data ("" when ITK must find it: lists, patterns)
-  uint64_t offset = 0;     // where the data start in it
-  bool simple = true;      // false: line skip / byte skip -1, left to ITK
-};
 
-NrrdLayout parse_nrrd(const std::string& path) {
+}  // namespace
+
+NrrdLayout read_nrrd_layout(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
   std::string line, data_file;
   NrrdLayout layout;
@@ -301,12 +300,14 @@ NrrdLayout parse_nrrd(const std::string& path) {
     else if (key == "data file" || key == "datafile") data_file = value;
     else if (key == "line skip" || key == "lineskip") line_skip = std::atoll(value.c_str());
     else if (key == "byte skip" || key == "byteskip") byte_skip = std::atoll(value.c_str());
+    else if (key == "endian") layout.endian = value;
   }
   layout.simple = line_skip <= 0 && byte_skip >= 0;
+  layout.byte_skip = byte_skip;
   if (data_file.empty()) {
     if (!f) throw InputError(path, "NRRD header without data");
     layout.data = path;
-    layout.offset = uint64_t(f.tellg()) + uint64_t(std::max<int64_t>(byte_skip, 0));
+    layout.offset = uint64_t(f.tellg()) + (layout.compressed() ? 0 : uint64_t(std::max<int64_t>(byte_skip, 0)));
     return layout;
   }
   // A single detached file; lists and printf-style patterns are left to ITK.
@@ -315,12 +316,14 @@ NrrdLayout parse_nrrd(const std::string& path) {
   std::error_code ec;
   if (!fs::is_regular_file(p, ec)) throw InputError(path, "data file " + p.string() + " is missing");
   layout.data = p.string();
-  layout.offset = uint64_t(std::max<int64_t>(byte_skip, 0));
+  layout.offset = layout.compressed() ? 0 : uint64_t(std::max<int64_t>(byte_skip, 0));
   return layout;
 }
 
+namespace {
+
 void check_nrrd_payload(const std::string& path, uint64_t image_bytes) {
-  const NrrdLayout layout = parse_nrrd(path);
+  const NrrdLayout layout = read_nrrd_layout(path);
   if (layout.data.empty() || !layout.simple) return;
   const uint64_t file_bytes = fs::file_size(layout.data);
   const uint64_t available = file_bytes > layout.offset ? file_bytes - layout.offset : 0;
@@ -330,9 +333,11 @@ void check_nrrd_payload(const std::string& path, uint64_t image_bytes) {
   } else if (encoding == "gzip" || encoding == "gz") {
     if (!starts_with_gzip_magic(layout.data, layout.offset))
       throw InputError(path, "NRRD data are not gzip-compressed as the header says");
-    if (gzip_trailer_says(layout.data, layout.offset, image_bytes)) return;
+    // teem skips "byte skip" bytes of the inflated stream.
+    const uint64_t stream_bytes = image_bytes + uint64_t(std::max<int64_t>(layout.byte_skip, 0));
+    if (gzip_trailer_says(layout.data, layout.offset, stream_bytes)) return;
     ChunkReader reader(layout.data, layout.offset);
-    require_bytes(path, reader.drain(), image_bytes, "decompressed data");
+    require_bytes(path, reader.drain(), stream_bytes, "decompressed data");
   } else if (encoding == "ascii" || encoding == "text" || encoding == "txt") {
     // At least one character per value (there are >= image_bytes / 8 values).
     require_bytes(path, available, image_bytes / 8, "text data");
@@ -453,7 +458,7 @@ void check_metaimage_payload(const std::string& path, uint64_t image_bytes) {
 
 void check_image_header(const std::string& path, const std::string& format) {
   if (format == "NIfTI" && full_extension(path) != ".img") check_nifti_header(path);
-  if (format == "NRRD") parse_nrrd(path);  // a missing data file, before ITK's long message
+  if (format == "NRRD") read_nrrd_layout(path);  // a missing data file, before ITK's long message
   if (format == "MetaImage") check_metaimage_header(path);
 }
 
@@ -469,22 +474,14 @@ void check_image_payload(const std::string& path, const std::string& format, uin
   }
 }
 
-namespace {
-template <typename T>
-void check_finite(const std::string& path, const T* data, int64_t count, const char* infinite) {
-  for (int64_t i = 0; i < count; ++i)
-    if (!std::isfinite(data[i]))
-      throw InputError(path, fmt::format("voxel {} is {}: images must hold finite values", i,
-                                         std::isnan(data[i]) ? "NaN" : infinite));
-}
-}  // namespace
-
-void check_finite_voxels(const std::string& path, const float* data, int64_t count) {
-  check_finite(path, data, count, "infinite (or beyond float32's range)");
+void throw_non_finite_voxel(const std::string& path, int64_t index, float value) {
+  throw InputError(path, fmt::format("voxel {} is {}: images must hold finite values", index,
+                                     std::isnan(value) ? "NaN" : "infinite (or beyond float32's range)"));
 }
 
-void check_finite_voxels(const std::string& path, const double* data, int64_t count) {
-  check_finite(path, data, count, "infinite");
+void throw_non_finite_voxel(const std::string& path, int64_t index, double value) {
+  throw InputError(path, fmt::format("voxel {} is {}: images must hold finite values", index,
+                                     std::isnan(value) ? "NaN" : "infinite"));
 }
 
 void check_direction(const std::string& path, const Geometry& g) {

@@ -26,6 +26,7 @@
 #include "io/dicom_series.h"
 #include "io/gdcm_series.h"
 #include "io/image_file_checks.h"
+#include "io/voxel_payload.h"
 
 namespace scopemia::io {
 namespace fs = std::filesystem;
@@ -317,14 +318,61 @@ ImageInfo read_info(const std::string& path, const ReadOptions& options) {
 
 namespace {
 
+// Stored voxels (io/voxel_payload.h) converted as ITK's reader converts
+// (static_cast to `Read`), then `finish` maps each to the image's pixel.
+template <typename Source, typename Read, typename Pixel, typename Finish>
+void convert_stored(const StoredVoxels& stored, Pixel* out, int64_t count, Finish&& finish) {
+  const uint8_t* bytes = stored.bytes();
+  for (int64_t i = 0; i < count; ++i) {
+    Source value;
+    std::memcpy(&value, bytes + i * int64_t(sizeof(Source)), sizeof(Source));
+    if constexpr (sizeof(Source) > 1) {
+      if (stored.swapped()) {
+        unsigned char b[sizeof(Source)];
+        std::memcpy(b, &value, sizeof(Source));
+        std::reverse(b, b + sizeof(Source));
+        std::memcpy(&value, b, sizeof(Source));
+      }
+    }
+    out[i] = finish(static_cast<Read>(value), i);
+  }
+}
+
+// False for a component type this conversion does not know (ITK converts it).
+template <typename Read, typename Pixel, typename Finish>
+bool convert_stored(const StoredVoxels& stored, itk::IOComponentEnum component, Pixel* out, int64_t count,
+                    Finish&& finish) {
+  using C = itk::IOComponentEnum;
+  switch (component) {
+    case C::UCHAR: convert_stored<uint8_t, Read>(stored, out, count, finish); return true;
+    case C::CHAR: convert_stored<int8_t, Read>(stored, out, count, finish); return true;
+    case C::USHORT: convert_stored<uint16_t, Read>(stored, out, count, finish); return true;
+    case C::SHORT: convert_stored<int16_t, Read>(stored, out, count, finish); return true;
+    case C::UINT: convert_stored<uint32_t, Read>(stored, out, count, finish); return true;
+    case C::INT: convert_stored<int32_t, Read>(stored, out, count, finish); return true;
+    case C::ULONG: convert_stored<unsigned long, Read>(stored, out, count, finish); return true;
+    case C::LONG: convert_stored<long, Read>(stored, out, count, finish); return true;
+    case C::ULONGLONG: convert_stored<unsigned long long, Read>(stored, out, count, finish); return true;
+    case C::LONGLONG: convert_stored<long long, Read>(stored, out, count, finish); return true;
+    case C::FLOAT: convert_stored<float, Read>(stored, out, count, finish); return true;
+    case C::DOUBLE: convert_stored<double, Read>(stored, out, count, finish); return true;
+    default: return false;
+  }
+}
+
 // One image file (not a DICOM folder) with every check of
-// io/image_file_checks.h, as Pixel (float for volumes, double where float
-// would round the values).
-template <typename Pixel>
-Image<Pixel> read_file(const std::string& path) {
-  using ItkImage = itk::Image<Pixel, 3>;
+// io/image_file_checks.h. Its values are read as ITK's reader gives them in
+// `Read` (float for volumes, double where float would round them); each
+// must be finite, and `finish(value, index)` makes the image's pixel of it
+// (a widening, or a label with its check). The header and geometry always
+// come from ITK's reader; the voxels from io/voxel_payload.h where it knows
+// the file's layout, else from ITK's reader too.
+template <typename Read, typename Pixel, typename Finish>
+Image<Pixel> read_file(const std::string& path, Finish&& finish) {
+  using ItkImage = itk::Image<Read, 3>;
   auto io = file_io(path);
-  check_image_header(path, format_name(io));
+  const std::string format = format_name(io);
+  check_image_header(path, format);
   auto reader = itk::ImageFileReader<ItkImage>::New();
   reader->SetImageIO(io);
   reader->SetFileName(path);
@@ -332,16 +380,30 @@ Image<Pixel> read_file(const std::string& path) {
     reader->UpdateOutputInformation();
     check_dimensions(path, io);
     check_direction(path, geometry_of(reader->GetOutput()));
-    check_image_payload(path, format_name(io), io->GetImageSizeInBytes());
-    reader->Update();
+    check_image_payload(path, format, io->GetImageSizeInBytes());
   });
   const ItkImage* out = reader->GetOutput();
   const auto s = out->GetLargestPossibleRegion().GetSize();
   Image<Pixel> image(Size3{int64_t(s[0]), int64_t(s[1]), int64_t(s[2])}, geometry_of(out));
-  std::copy_n(out->GetBufferPointer(), image.voxel_count(), image.data());
   image.set_source_pixel_type(pixel_type_of(io->GetComponentType()));
-  check_finite_voxels(path, image.data(), image.voxel_count());
+  const auto finite_then_finish = [&](Read value, int64_t i) {
+    if (!std::isfinite(value)) throw_non_finite_voxel(path, i, value);
+    return finish(value, i);
+  };
+  const auto stored = read_stored_voxels(path, format, io->GetImageSizeInBytes(), int(io->GetComponentSize()));
+  if (stored && stored->size() == uint64_t(image.voxel_count()) * io->GetComponentSize() &&
+      convert_stored<Read>(*stored, io->GetComponentType(), image.data(), image.voxel_count(), finite_then_finish))
+    return image;
+  read_step(path, "", [&] { reader->Update(); });
+  const Read* voxels = out->GetBufferPointer();
+  Pixel* pixels = image.data();
+  for (int64_t i = 0, n = image.voxel_count(); i < n; ++i) pixels[i] = finite_then_finish(voxels[i], i);
   return image;
+}
+
+template <typename T>
+T as_is(T value, int64_t) {
+  return value;
 }
 
 }  // namespace
@@ -353,27 +415,45 @@ Volume read_volume(const std::string& path, const ReadOptions& options) {
     if (!r.layout.problem.empty()) return resample_slices(volume_of(r.image, r.pixel_type), r.layout);
     return volume_of(r.image, r.pixel_type);
   }
-  return read_file<float>(path);
+  return read_file<float, float>(path, as_is<float>);
+}
+
+Image<double> read_volume_widened(const std::string& path, const ReadOptions& options) {
+  require_exists(path);
+  if (!fs::is_directory(path)) return read_file<float, double>(path, [](float v, int64_t) { return double(v); });
+  const Volume v = read_volume(path, options);
+  Image<double> image(v.size(), v.geometry());
+  std::copy_n(v.data(), v.voxel_count(), image.data());
+  image.set_source_pixel_type(v.source_pixel_type());
+  return image;
 }
 
 Image<double> read_volume_exact(const std::string& path) {
   require_exists(path);
   if (fs::is_directory(path)) throw InputError(path, "is a folder: exact reading is for image files");
-  return read_file<double>(path);
+  return read_file<double, double>(path, as_is<double>);
 }
 
+namespace {
+[[noreturn]] void throw_not_a_label(const std::string& path, float value) {
+  throw InputError(path, fmt::format("is not a label map: voxel value {} (labels are integers 0-255)", value));
+}
+
+inline uint8_t label_of(const std::string& path, float value) {
+  const bool in_range = value >= 0.f && value <= 255.f;
+  const uint8_t label = in_range ? static_cast<uint8_t>(value) : 0;
+  if (!in_range || float(label) != value) throw_not_a_label(path, value);  // fractional too
+  return label;
+}
+}  // namespace
+
 LabelMap read_label_map(const std::string& path, const ReadOptions& options) {
+  require_exists(path);
+  if (!fs::is_directory(path))
+    return read_file<float, uint8_t>(path, [&](float value, int64_t) { return label_of(path, value); });
   const Volume v = read_volume(path, options);
   LabelMap labels(v.size(), v.geometry());
-  const float* in = v.data();
-  uint8_t* out = labels.data();
-  for (int64_t i = 0, n = v.voxel_count(); i < n; ++i) {
-    const float value = in[i];
-    if (!(value >= 0.f && value <= 255.f) || value != std::floor(value)) {
-      throw InputError(path, fmt::format("is not a label map: voxel value {} (labels are integers 0-255)", value));
-    }
-    out[i] = static_cast<uint8_t>(value);
-  }
+  for (int64_t i = 0, n = v.voxel_count(); i < n; ++i) labels[i] = label_of(path, v[i]);
   labels.set_source_pixel_type(v.source_pixel_type());
   return labels;
 }

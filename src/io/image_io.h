@@ -36,6 +36,10 @@ ImageInfo read_info(const std::string& path, const ReadOptions& options = {});
 // Intensities as float32 (CT in HU: DICOM rescale applied).
 Volume read_volume(const std::string& path, const ReadOptions& options = {});
 
+// read_volume's float32 values held as float64 (what radiomics computes on),
+// without a float32 image in between.
+Image<double> read_volume_widened(const std::string& path, const ReadOptions& options = {});
+
 // An image file (not a DICOM folder) as float64: every int32/uint32 value and
 // every integer up to 2^53 exactly (float32 rounds those above 2^24). For
 // `convert`, which must not change a voxel.

@@ -156,13 +156,7 @@ CaseResult Extractor::execute(const Image<double>& image, PixelType pixel_type, 
   return result;
 }
 
-Image<double> read_extraction_image(const std::string& path) {
-  const Volume v = io::read_volume(path);
-  Image<double> image(v.size(), v.geometry());
-  for (int64_t i = 0; i < v.voxel_count(); ++i) image[i] = v[i];
-  image.set_source_pixel_type(v.source_pixel_type());
-  return image;
-}
+Image<double> read_extraction_image(const std::string& path) { return io::read_volume_widened(path); }
 
 CaseResult Extractor::execute_files(const std::string& image_path, const std::string& mask_path,
                                     std::optional<int> label) const {

@@ -1,0 +1,115 @@
+#include "io/voxel_payload.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libdeflate.h>
+
+#include "core/atomic_file.h"
+#include "io/image_file_checks.h"
+
+namespace scopemia::io {
+namespace {
+
+constexpr bool kLittleEndianMachine = __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__;
+
+struct MappedFile {
+  std::shared_ptr<const void> owner;
+  const uint8_t* bytes = nullptr;
+  uint64_t size = 0;
+};
+
+// The whole file, read-only; nullopt where it cannot be mapped (ITK then
+// opens it and says why).
+std::optional<MappedFile> map_file(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || st.st_size <= 0) {
+    ::close(fd);
+    return std::nullopt;
+  }
+  const size_t size = size_t(st.st_size);
+  void* address = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+  ::close(fd);  // the mapping keeps the file
+  if (address == MAP_FAILED) return std::nullopt;
+  MappedFile file;
+  file.owner = std::shared_ptr<const void>(address, [size](const void* a) { ::munmap(const_cast<void*>(a), size); });
+  file.bytes = static_cast<const uint8_t*>(address);
+  file.size = size;
+  return file;
+}
+
+bool is_gzip(const MappedFile& file, uint64_t offset) {
+  return file.size >= offset + 18 && file.bytes[offset] == 0x1f && file.bytes[offset + 1] == 0x8b;
+}
+
+// The gzip member starting at `offset`, inflated to exactly `bytes` bytes
+// (fewer or more, a bad CRC or corrupt data: nullopt).
+std::shared_ptr<const uint8_t> inflate_exactly(const MappedFile& file, uint64_t offset, uint64_t bytes) {
+  std::shared_ptr<uint8_t> out(new (std::nothrow) uint8_t[bytes ? bytes : 1], std::default_delete<uint8_t[]>());
+  libdeflate_decompressor* inflater = libdeflate_alloc_decompressor();
+  if (!out || !inflater) {
+    if (inflater) libdeflate_free_decompressor(inflater);
+    return nullptr;
+  }
+  const libdeflate_result result =
+      libdeflate_gzip_decompress(inflater, file.bytes + offset, file.size - offset, out.get(), bytes, nullptr);
+  libdeflate_free_decompressor(inflater);
+  return result == LIBDEFLATE_SUCCESS ? out : nullptr;
+}
+
+// `bytes` voxel bytes from `offset` of the file (raw) or of the stream
+// inflated from `stream_offset` (gzip, which then holds offset + bytes).
+std::optional<StoredVoxels> voxels_at(const MappedFile& file, bool gzip, uint64_t stream_offset, uint64_t offset,
+                                      uint64_t bytes, bool swapped) {
+  if (!gzip) {
+    if (file.size < offset || file.size - offset < bytes) return std::nullopt;
+    return StoredVoxels(file.owner, file.bytes + offset, bytes, swapped);
+  }
+  if (!is_gzip(file, stream_offset)) return std::nullopt;
+  auto inflated = inflate_exactly(file, stream_offset, offset + bytes);
+  if (!inflated) return std::nullopt;
+  return StoredVoxels(inflated, inflated.get() + offset, bytes, swapped);
+}
+
+std::optional<StoredVoxels> nrrd_voxels(const std::string& path, uint64_t image_bytes, int element_bytes) {
+  const NrrdLayout layout = read_nrrd_layout(path);
+  if (layout.data.empty() || !layout.simple) return std::nullopt;
+  bool swapped = false;
+  if (element_bytes > 1) {
+    if (layout.endian != "little" && layout.endian != "big") return std::nullopt;
+    swapped = (layout.endian == "little") != kLittleEndianMachine;
+  }
+  const bool gzip = layout.encoding == "gzip" || layout.encoding == "gz";
+  if (!gzip && layout.encoding != "raw") return std::nullopt;
+  auto file = map_file(layout.data);
+  if (!file) return std::nullopt;
+  // teem skips a compressed stream's "byte skip" after inflating it.
+  return gzip ? voxels_at(*file, true, layout.offset, uint64_t(layout.byte_skip), image_bytes, swapped)
+              : voxels_at(*file, false, 0, layout.offset, image_bytes, swapped);
+}
+
+std::optional<StoredVoxels> nifti_voxels(const std::string& path, uint64_t image_bytes) {
+  const std::string extension = full_extension(path);
+  if (extension != ".nii" && extension != ".nii.gz") return std::nullopt;
+  const NiftiHeader header = read_nifti_header(path);
+  if (!header.single_file) return std::nullopt;
+  if (header.scaled()) return std::nullopt;
+  auto file = map_file(path);
+  if (!file) return std::nullopt;
+  return voxels_at(*file, is_gzip(*file, 0), 0, uint64_t(header.vox_offset), image_bytes, header.swapped);
+}
+
+}  // namespace
+
+std::optional<StoredVoxels> read_stored_voxels(const std::string& path, const std::string& format,
+                                               uint64_t image_bytes, int element_bytes) {
+  if (format == "NRRD") return nrrd_voxels(path, image_bytes, element_bytes);
+  if (format == "NIfTI") return nifti_voxels(path, image_bytes);
+  return std::nullopt;
+}
+
+}  // namespace scopemia::io

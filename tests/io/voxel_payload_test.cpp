@@ -1,0 +1,197 @@
+// io/voxel_payload.h reads NRRD and NIfTI voxels without ITK's reader: for
+// every layout it takes (and those it leaves to ITK), read_volume,
+// read_volume_exact and read_label_map must give exactly what ITK's reader
+// gives, values and geometry.
+#include "io/voxel_payload.h"
+
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <itkImage.h>
+#include <itkImageFileReader.h>
+#include <zlib.h>
+
+#include "core/error.h"
+#include "io/image_io.h"
+#include "support/temp_dir.h"
+
+namespace scopemia::io {
+namespace {
+using testing::TempDir;
+
+constexpr int kX = 9, kY = 7, kZ = 5, kCount = kX * kY * kZ;
+
+std::string gzip(const std::string& raw) {
+  z_stream z{};
+  EXPECT_EQ(deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);  // +16: gzip wrapper
+  std::string out(deflateBound(&z, raw.size()) + 32, '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(raw.data()));
+  z.avail_in = uInt(raw.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = uInt(out.size());
+  EXPECT_EQ(deflate(&z, Z_FINISH), Z_STREAM_END);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return out;
+}
+
+template <typename T>
+std::string values_bytes(bool big_endian, T (*value)(int)) {
+  std::string bytes(kCount * sizeof(T), '\0');
+  for (int i = 0; i < kCount; ++i) {
+    T v = value(i);
+    unsigned char b[sizeof(T)];
+    std::memcpy(b, &v, sizeof(T));
+    if (big_endian) std::reverse(b, b + sizeof(T));
+    std::memcpy(&bytes[i * sizeof(T)], b, sizeof(T));
+  }
+  return bytes;
+}
+
+int16_t ct_value(int i) { return int16_t((i * 37) % 3000 - 1024); }
+float float_value(int i) { return float(i) * 0.37f - 11.5f; }
+uint8_t label_value(int i) { return uint8_t(i % 3 == 0 ? 2 : 0); }
+
+std::string nrrd_header(const std::string& type, const std::string& endian, const std::string& encoding,
+                        const std::string& extra = "") {
+  return "NRRD0004\ntype: " + type + "\ndimension: 3\nspace: left-posterior-superior\nsizes: " +
+         std::to_string(kX) + " " + std::to_string(kY) + " " + std::to_string(kZ) +
+         "\nspace directions: (0.7,0,0) (0,0,-0.8) (0,2.5,0)\nkinds: domain domain domain\n" +
+         (endian.empty() ? "" : "endian: " + endian + "\n") + "encoding: " + encoding +
+         "\nspace origin: (-10.5,20.25,-30)\n" + extra;
+}
+
+void write_file(const std::string& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary) << bytes;
+}
+
+// ITK's reader, as float32 (read_volume's values).
+itk::Image<float, 3>::Pointer itk_read(const std::string& path) {
+  auto reader = itk::ImageFileReader<itk::Image<float, 3>>::New();
+  reader->SetFileName(path);
+  reader->Update();
+  return reader->GetOutput();
+}
+
+void expect_same_as_itk(const std::string& path) {
+  SCOPED_TRACE(path);
+  const auto reference = itk_read(path);
+  const Volume v = read_volume(path);
+  const auto size = reference->GetLargestPossibleRegion().GetSize();
+  ASSERT_EQ(v.size(), (Size3{int64_t(size[0]), int64_t(size[1]), int64_t(size[2])}));
+  const float* expected = reference->GetBufferPointer();
+  for (int64_t i = 0; i < v.voxel_count(); ++i) ASSERT_EQ(v[i], expected[i]) << "voxel " << i;
+  for (int a = 0; a < 3; ++a) {
+    EXPECT_EQ(v.geometry().spacing[a], reference->GetSpacing()[a]);
+    EXPECT_EQ(v.geometry().origin[a], reference->GetOrigin()[a]);
+    for (int b = 0; b < 3; ++b) EXPECT_EQ(v.geometry().direction[a * 3 + b], reference->GetDirection()(a, b));
+  }
+  const Image<double> exact = read_volume_exact(path);
+  const Image<double> widened = read_volume_widened(path);
+  for (int64_t i = 0; i < v.voxel_count(); ++i) {
+    ASSERT_EQ(widened[i], double(expected[i])) << "voxel " << i;
+    ASSERT_EQ(float(exact[i]), expected[i]) << "voxel " << i;  // these test values are exact in float32
+  }
+  EXPECT_EQ(widened.geometry().max_difference(v.geometry()), 0.0);
+  EXPECT_EQ(exact.source_pixel_type(), v.source_pixel_type());
+}
+
+TEST(VoxelPayload, NrrdLayoutsReadAsItkReadsThem) {
+  TempDir dir;
+  const std::string ct_little = values_bytes<int16_t>(false, ct_value);
+  const std::string ct_big = values_bytes<int16_t>(true, ct_value);
+  write_file(dir.file("gzip.nrrd"), nrrd_header("short", "little", "gzip") + "\n" + gzip(ct_little));
+  write_file(dir.file("raw.nrrd"), nrrd_header("short", "little", "raw") + "\n" + ct_little);
+  write_file(dir.file("big.nrrd"), nrrd_header("short", "big", "raw") + "\n" + ct_big);
+  write_file(dir.file("big-gzip.nrrd"), nrrd_header("short", "big", "gzip") + "\n" + gzip(ct_big));
+  write_file(dir.file("float.raw"), values_bytes<float>(false, float_value));
+  write_file(dir.file("detached.nhdr"), nrrd_header("float", "little", "raw", "data file: float.raw\n") + "\n");
+  // A byte skip on gzip data applies to the inflated stream (teem).
+  write_file(dir.file("skip.nrrd"),
+             nrrd_header("short", "little", "gzip", "byte skip: 4\n") + "\n" + gzip("ABCD" + ct_little));
+  for (const char* name : {"gzip.nrrd", "raw.nrrd", "big.nrrd", "big-gzip.nrrd", "detached.nhdr", "skip.nrrd"})
+    expect_same_as_itk(dir.file(name));
+
+  const auto stored = read_stored_voxels(dir.file("big-gzip.nrrd"), "NRRD", kCount * 2, 2);
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_EQ(stored->size(), uint64_t(kCount * 2));
+  EXPECT_TRUE(stored->swapped());
+  EXPECT_EQ(std::memcmp(stored->bytes(), ct_big.data(), ct_big.size()), 0);
+  EXPECT_EQ(read_volume(dir.file("skip.nrrd"))[1], float(ct_value(1)));
+  EXPECT_TRUE(read_stored_voxels(dir.file("skip.nrrd"), "NRRD", kCount * 2, 2).has_value());
+}
+
+TEST(VoxelPayload, NiftiFilesReadAsItkReadsThem) {
+  TempDir dir;
+  Geometry g;
+  g.spacing = {0.68, 0.74, 2.5};
+  g.origin = {-120.25, 33.5, -401.0};
+  Volume ct(Size3{kX, kY, kZ}, g);
+  for (int i = 0; i < kCount; ++i) ct[i] = float(ct_value(i));
+  ct.set_source_pixel_type(PixelType::Int16);
+  write_volume(ct, dir.file("ct.nii.gz"));
+  write_volume(ct, dir.file("ct.nii"));
+  write_volume(ct, dir.file("ct-float.nii.gz"), PixelType::Float32);
+  for (const char* name : {"ct.nii.gz", "ct.nii", "ct-float.nii.gz"}) expect_same_as_itk(dir.file(name));
+
+  // scl_slope 2, scl_inter 1: ITK rescales, so the file is left to it.
+  std::string nii;
+  {
+    std::ifstream f(dir.file("ct.nii"), std::ios::binary);
+    nii.assign(std::istreambuf_iterator<char>(f), {});
+  }
+  const float slope = 2, intercept = 1;
+  std::memcpy(&nii[112], &slope, 4);
+  std::memcpy(&nii[116], &intercept, 4);
+  write_file(dir.file("scaled.nii"), nii);
+  EXPECT_FALSE(read_stored_voxels(dir.file("scaled.nii"), "NIfTI", kCount * 2, 2).has_value());
+  expect_same_as_itk(dir.file("scaled.nii"));
+  EXPECT_EQ(read_volume(dir.file("scaled.nii"))[1], 2.f * float(ct_value(1)) + 1.f);
+}
+
+TEST(VoxelPayload, LabelMapsKeepTheirChecks) {
+  TempDir dir;
+  const std::string labels = values_bytes<uint8_t>(false, label_value);
+  write_file(dir.file("labels.nrrd"), nrrd_header("uchar", "", "gzip") + "\n" + gzip(labels));
+  const LabelMap m = read_label_map(dir.file("labels.nrrd"));
+  for (int i = 0; i < kCount; ++i) ASSERT_EQ(m[i], label_value(i)) << "voxel " << i;
+  EXPECT_EQ(m.source_pixel_type(), PixelType::UInt8);
+
+  // Fractional and negative values are no labels, whichever reader reads them.
+  std::string floats = values_bytes<float>(false, float_value);
+  write_file(dir.file("fraction.nrrd"), nrrd_header("float", "little", "gzip") + "\n" + gzip(floats));
+  try {
+    read_label_map(dir.file("fraction.nrrd"));
+    FAIL() << "a fractional label map was read";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("is not a label map: voxel value -11.5"), std::string::npos) << e.what();
+  }
+}
+
+TEST(VoxelPayload, DamagedGzipFallsBackToItsError) {
+  TempDir dir;
+  std::string stream = gzip(values_bytes<int16_t>(false, ct_value));
+  stream[stream.size() - 6] ^= 0x5a;  // the CRC-32 of the trailer
+  write_file(dir.file("crc.nrrd"), nrrd_header("short", "little", "gzip") + "\n" + stream);
+  EXPECT_FALSE(read_stored_voxels(dir.file("crc.nrrd"), "NRRD", kCount * 2, 2).has_value());
+  EXPECT_THROW(read_volume(dir.file("crc.nrrd")), InputError);
+
+  // NaN voxels are refused from the direct path too (float NRRD, gzip).
+  std::string floats = values_bytes<float>(false, float_value);
+  const float nan = std::nanf("");
+  std::memcpy(&floats[4 * 17], &nan, 4);
+  write_file(dir.file("nan.nrrd"), nrrd_header("float", "little", "gzip") + "\n" + gzip(floats));
+  ASSERT_TRUE(read_stored_voxels(dir.file("nan.nrrd"), "NRRD", kCount * 4, 4).has_value());
+  try {
+    read_volume(dir.file("nan.nrrd"));
+    FAIL() << "a NaN voxel was read";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("voxel 17 is NaN"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace scopemia::io
