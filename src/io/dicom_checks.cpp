@@ -12,7 +12,9 @@
 #include "io/dicom_dcmtk.h"
 #include "io/dicom_series.h"
 
-namespace scopemia::io {
+// Built into libscopemia_io_dcmtk (io/dcmtk_library.h): io forwards the
+// declared functions here.
+namespace scopemia::io::dcmtk_impl {
 
 namespace {
 
@@ -186,7 +188,7 @@ void check_pixel_data_complete(const DicomSeries& series) {
   }
 }
 
-void throw_slice_problem(const std::string& folder, const DicomSeries& series, const SliceLayout& layout) {
+[[noreturn]] void throw_slice_problem(const std::string& folder, const DicomSeries& series, const SliceLayout& layout) {
   const bool resamplable = layout.size.count() > 0;
   throw InputError(folder, fmt::format("series {}: {}{}", series.uid, layout.problem,
                                        resamplable ? " (--resample-slices resamples it onto a regular grid)" : ""));
@@ -237,4 +239,4 @@ Volume resample_slices(const Volume& stack, const SliceLayout& layout) {
   return out;
 }
 
-}  // namespace scopemia::io
+}  // namespace scopemia::io::dcmtk_impl

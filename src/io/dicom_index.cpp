@@ -12,7 +12,9 @@
 #include "io/dicom_seg.h"
 #include "io/rtstruct.h"
 
-namespace scopemia::io {
+// Built into libscopemia_io_dcmtk (io/dcmtk_library.h): io forwards the
+// declared functions here.
+namespace scopemia::io::dcmtk_impl {
 
 namespace fs = std::filesystem;
 
@@ -188,4 +190,4 @@ std::vector<DicomPatientEntry> scan_dicom_folder(const std::string& folder) {
   return out;
 }
 
-}  // namespace scopemia::io
+}  // namespace scopemia::io::dcmtk_impl

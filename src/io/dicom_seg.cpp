@@ -12,7 +12,9 @@
 #include "io/dicom_series.h"
 #include "io/image_io.h"
 
-namespace scopemia::io {
+// Built into libscopemia_io_dcmtk (io/dcmtk_library.h): io forwards the
+// declared functions here.
+namespace scopemia::io::dcmtk_impl {
 
 namespace {
 
@@ -451,4 +453,4 @@ LabelMap read_seg_label_map(const std::string& path, const SegReadOptions& optio
   return out;
 }
 
-}  // namespace scopemia::io
+}  // namespace scopemia::io::dcmtk_impl

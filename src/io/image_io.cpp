@@ -11,6 +11,7 @@
 #include <iostream>
 #include <mutex>
 #include <sstream>
+#include <type_traits>
 #include <utility>
 
 #include <itkImage.h>
@@ -318,57 +319,120 @@ ImageInfo read_info(const std::string& path, const ReadOptions& options) {
 
 namespace {
 
-// Stored voxels (io/voxel_payload.h) converted as ITK's reader converts
-// (static_cast to `Read`), then `finish` maps each to the image's pixel.
-template <typename Source, typename Read, typename Pixel, typename Finish>
-void convert_stored(const StoredVoxels& stored, Pixel* out, int64_t count, Finish&& finish) {
-  const uint8_t* bytes = stored.bytes();
-  for (int64_t i = 0; i < count; ++i) {
-    Source value;
-    std::memcpy(&value, bytes + i * int64_t(sizeof(Source)), sizeof(Source));
-    if constexpr (sizeof(Source) > 1) {
-      if (stored.swapped()) {
-        unsigned char b[sizeof(Source)];
-        std::memcpy(b, &value, sizeof(Source));
-        std::reverse(b, b + sizeof(Source));
-        std::memcpy(&value, b, sizeof(Source));
-      }
+// How a file's values become an image's pixels: read as ITK's reader reads
+// them (static_cast to Read), then checked (every value `valid`, else
+// `reject` the first one) and converted. Checking is a pass of its own, so
+// both loops vectorise.
+template <typename ReadType, typename PixelType_>
+struct Finite {
+  using Read = ReadType;
+  using Pixel = PixelType_;
+  template <typename Source>
+  static constexpr bool can_fail = std::is_floating_point_v<Source>;
+  static bool valid(Read v) { return std::isfinite(v); }
+  static Pixel convert(Read v) { return Pixel(v); }
+  [[noreturn]] static void reject(const std::string& path, Read v, int64_t i) { throw_non_finite_voxel(path, i, v); }
+};
+
+// Labels 0..255 (integers), read as float32 as any volume.
+struct Labels {
+  using Read = float;
+  using Pixel = uint8_t;
+  template <typename Source>
+  static constexpr bool can_fail = !std::is_same_v<Source, uint8_t>;
+  static bool valid(float v) {
+    const float clamped = v < 0.f ? 0.f : v > 255.f ? 255.f : v;  // NaN stays NaN: never equal
+    return (clamped == v) & (clamped == float(int(clamped)));
+  }
+  static uint8_t convert(float v) { return uint8_t(v); }
+  [[noreturn]] static void reject(const std::string& path, float v, int64_t i) {
+    if (!std::isfinite(v)) throw_non_finite_voxel(path, i, v);
+    throw InputError(path, fmt::format("is not a label map: voxel value {} (labels are integers 0-255)", v));
+  }
+};
+
+// Whether every stored value passes Policy::valid, in a loop that
+// vectorises: integers 0..255 are exactly the valid labels, so for integer
+// files the check is the values' range.
+template <typename Policy, typename Source, typename Value>
+bool all_valid(int64_t count, Value&& value, Source* /*tag*/) {
+  if constexpr (std::is_same_v<Policy, Labels> && std::is_integral_v<Source>) {
+    Source lowest = 0, highest = 0;
+    for (int64_t i = 0; i < count; ++i) {
+      lowest = std::min(lowest, value(i));
+      highest = std::max(highest, value(i));
     }
-    out[i] = finish(static_cast<Read>(value), i);
+    return lowest >= 0 && highest <= 255;
+  } else {
+    bool valid = true;
+    for (int64_t i = 0; i < count; ++i) valid &= Policy::valid(static_cast<typename Policy::Read>(value(i)));
+    return valid;
   }
 }
 
-// False for a component type this conversion does not know (ITK converts it).
-template <typename Read, typename Pixel, typename Finish>
-bool convert_stored(const StoredVoxels& stored, itk::IOComponentEnum component, Pixel* out, int64_t count,
-                    Finish&& finish) {
+template <typename Source>
+Source load(const uint8_t* bytes, int64_t i, bool swapped) {
+  Source value;
+  std::memcpy(&value, bytes + i * int64_t(sizeof(Source)), sizeof(Source));
+  if constexpr (sizeof(Source) > 1) {
+    if (swapped) {
+      unsigned char b[sizeof(Source)];
+      std::memcpy(b, &value, sizeof(Source));
+      std::reverse(b, b + sizeof(Source));
+      std::memcpy(&value, b, sizeof(Source));
+    }
+  }
+  return value;
+}
+
+// `count` values of type Source at `bytes` (in the other byte order when
+// `swapped`) into `out`, under Policy.
+template <typename Policy, typename Source>
+void convert_values(const std::string& path, const uint8_t* bytes, bool swapped, typename Policy::Pixel* out,
+                    int64_t count) {
+  using Read = typename Policy::Read;
+  const auto stored = [&](int64_t i) { return load<Source>(bytes, i, swapped); };
+  const auto value = [&](int64_t i) { return static_cast<Read>(stored(i)); };
+  if constexpr (Policy::template can_fail<Source>) {
+    if (!all_valid<Policy>(count, stored, static_cast<Source*>(nullptr)))
+      for (int64_t i = 0; i < count; ++i)
+        if (!Policy::valid(value(i))) Policy::reject(path, value(i), i);
+  }
+  for (int64_t i = 0; i < count; ++i) out[i] = Policy::convert(value(i));
+}
+
+// False for a component type this conversion does not know (ITK reads it).
+template <typename Policy>
+bool convert_stored(const std::string& path, const StoredVoxels& stored, itk::IOComponentEnum component,
+                    typename Policy::Pixel* out, int64_t count) {
   using C = itk::IOComponentEnum;
+  const uint8_t* b = stored.bytes();
+  const bool sw = stored.swapped();
   switch (component) {
-    case C::UCHAR: convert_stored<uint8_t, Read>(stored, out, count, finish); return true;
-    case C::CHAR: convert_stored<int8_t, Read>(stored, out, count, finish); return true;
-    case C::USHORT: convert_stored<uint16_t, Read>(stored, out, count, finish); return true;
-    case C::SHORT: convert_stored<int16_t, Read>(stored, out, count, finish); return true;
-    case C::UINT: convert_stored<uint32_t, Read>(stored, out, count, finish); return true;
-    case C::INT: convert_stored<int32_t, Read>(stored, out, count, finish); return true;
-    case C::ULONG: convert_stored<unsigned long, Read>(stored, out, count, finish); return true;
-    case C::LONG: convert_stored<long, Read>(stored, out, count, finish); return true;
-    case C::ULONGLONG: convert_stored<unsigned long long, Read>(stored, out, count, finish); return true;
-    case C::LONGLONG: convert_stored<long long, Read>(stored, out, count, finish); return true;
-    case C::FLOAT: convert_stored<float, Read>(stored, out, count, finish); return true;
-    case C::DOUBLE: convert_stored<double, Read>(stored, out, count, finish); return true;
+    case C::UCHAR: convert_values<Policy, uint8_t>(path, b, sw, out, count); return true;
+    case C::CHAR: convert_values<Policy, int8_t>(path, b, sw, out, count); return true;
+    case C::USHORT: convert_values<Policy, uint16_t>(path, b, sw, out, count); return true;
+    case C::SHORT: convert_values<Policy, int16_t>(path, b, sw, out, count); return true;
+    case C::UINT: convert_values<Policy, uint32_t>(path, b, sw, out, count); return true;
+    case C::INT: convert_values<Policy, int32_t>(path, b, sw, out, count); return true;
+    case C::ULONG: convert_values<Policy, unsigned long>(path, b, sw, out, count); return true;
+    case C::LONG: convert_values<Policy, long>(path, b, sw, out, count); return true;
+    case C::ULONGLONG: convert_values<Policy, unsigned long long>(path, b, sw, out, count); return true;
+    case C::LONGLONG: convert_values<Policy, long long>(path, b, sw, out, count); return true;
+    case C::FLOAT: convert_values<Policy, float>(path, b, sw, out, count); return true;
+    case C::DOUBLE: convert_values<Policy, double>(path, b, sw, out, count); return true;
     default: return false;
   }
 }
 
 // One image file (not a DICOM folder) with every check of
-// io/image_file_checks.h. Its values are read as ITK's reader gives them in
-// `Read` (float for volumes, double where float would round them); each
-// must be finite, and `finish(value, index)` makes the image's pixel of it
-// (a widening, or a label with its check). The header and geometry always
-// come from ITK's reader; the voxels from io/voxel_payload.h where it knows
-// the file's layout, else from ITK's reader too.
-template <typename Read, typename Pixel, typename Finish>
-Image<Pixel> read_file(const std::string& path, Finish&& finish) {
+// io/image_file_checks.h, its values converted under Policy (above). The
+// header and geometry always come from ITK's reader; the voxels from
+// io/voxel_payload.h where it knows the file's layout, else from ITK's
+// reader too.
+template <typename Policy>
+Image<typename Policy::Pixel> read_file(const std::string& path) {
+  using Read = typename Policy::Read;
   using ItkImage = itk::Image<Read, 3>;
   auto io = file_io(path);
   const std::string format = format_name(io);
@@ -384,26 +448,16 @@ Image<Pixel> read_file(const std::string& path, Finish&& finish) {
   });
   const ItkImage* out = reader->GetOutput();
   const auto s = out->GetLargestPossibleRegion().GetSize();
-  Image<Pixel> image(Size3{int64_t(s[0]), int64_t(s[1]), int64_t(s[2])}, geometry_of(out));
+  Image<typename Policy::Pixel> image(Size3{int64_t(s[0]), int64_t(s[1]), int64_t(s[2])}, geometry_of(out));
   image.set_source_pixel_type(pixel_type_of(io->GetComponentType()));
-  const auto finite_then_finish = [&](Read value, int64_t i) {
-    if (!std::isfinite(value)) throw_non_finite_voxel(path, i, value);
-    return finish(value, i);
-  };
   const auto stored = read_stored_voxels(path, format, io->GetImageSizeInBytes(), int(io->GetComponentSize()));
   if (stored && stored->size() == uint64_t(image.voxel_count()) * io->GetComponentSize() &&
-      convert_stored<Read>(*stored, io->GetComponentType(), image.data(), image.voxel_count(), finite_then_finish))
+      convert_stored<Policy>(path, *stored, io->GetComponentType(), image.data(), image.voxel_count()))
     return image;
   read_step(path, "", [&] { reader->Update(); });
-  const Read* voxels = out->GetBufferPointer();
-  Pixel* pixels = image.data();
-  for (int64_t i = 0, n = image.voxel_count(); i < n; ++i) pixels[i] = finite_then_finish(voxels[i], i);
+  convert_values<Policy, Read>(path, reinterpret_cast<const uint8_t*>(out->GetBufferPointer()), false, image.data(),
+                               image.voxel_count());
   return image;
-}
-
-template <typename T>
-T as_is(T value, int64_t) {
-  return value;
 }
 
 }  // namespace
@@ -415,12 +469,12 @@ Volume read_volume(const std::string& path, const ReadOptions& options) {
     if (!r.layout.problem.empty()) return resample_slices(volume_of(r.image, r.pixel_type), r.layout);
     return volume_of(r.image, r.pixel_type);
   }
-  return read_file<float, float>(path, as_is<float>);
+  return read_file<Finite<float, float>>(path);
 }
 
 Image<double> read_volume_widened(const std::string& path, const ReadOptions& options) {
   require_exists(path);
-  if (!fs::is_directory(path)) return read_file<float, double>(path, [](float v, int64_t) { return double(v); });
+  if (!fs::is_directory(path)) return read_file<Finite<float, double>>(path);
   const Volume v = read_volume(path, options);
   Image<double> image(v.size(), v.geometry());
   std::copy_n(v.data(), v.voxel_count(), image.data());
@@ -431,29 +485,15 @@ Image<double> read_volume_widened(const std::string& path, const ReadOptions& op
 Image<double> read_volume_exact(const std::string& path) {
   require_exists(path);
   if (fs::is_directory(path)) throw InputError(path, "is a folder: exact reading is for image files");
-  return read_file<double, double>(path, as_is<double>);
+  return read_file<Finite<double, double>>(path);
 }
-
-namespace {
-[[noreturn]] void throw_not_a_label(const std::string& path, float value) {
-  throw InputError(path, fmt::format("is not a label map: voxel value {} (labels are integers 0-255)", value));
-}
-
-inline uint8_t label_of(const std::string& path, float value) {
-  const bool in_range = value >= 0.f && value <= 255.f;
-  const uint8_t label = in_range ? static_cast<uint8_t>(value) : 0;
-  if (!in_range || float(label) != value) throw_not_a_label(path, value);  // fractional too
-  return label;
-}
-}  // namespace
 
 LabelMap read_label_map(const std::string& path, const ReadOptions& options) {
   require_exists(path);
-  if (!fs::is_directory(path))
-    return read_file<float, uint8_t>(path, [&](float value, int64_t) { return label_of(path, value); });
+  if (!fs::is_directory(path)) return read_file<Labels>(path);
   const Volume v = read_volume(path, options);
   LabelMap labels(v.size(), v.geometry());
-  for (int64_t i = 0, n = v.voxel_count(); i < n; ++i) labels[i] = label_of(path, v[i]);
+  convert_values<Labels, float>(path, reinterpret_cast<const uint8_t*>(v.data()), false, labels.data(), v.voxel_count());
   labels.set_source_pixel_type(v.source_pixel_type());
   return labels;
 }

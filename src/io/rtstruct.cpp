@@ -14,7 +14,9 @@
 #include "io/dicom_series.h"
 #include "io/image_io.h"
 
-namespace scopemia::io {
+// Built into libscopemia_io_dcmtk (io/dcmtk_library.h): io forwards the
+// declared functions here.
+namespace scopemia::io::dcmtk_impl {
 
 namespace {
 
@@ -222,14 +224,14 @@ LabelMap rasterize_contours(const std::vector<Contour>& contours, const Size3& s
     per_slice[k].push_back(std::move(polygon));
   }
   for (const auto& [k, polygons] : per_slice)
-    fill_polygons_even_odd(polygons, size.x, size.y, mask.data() + k * size.x * size.y);
+    fill_polygons_even_odd(polygons, size.x, size.y, mask.data() + k * size.x * size.y, 1);
   return mask;
 }
 
 LabelMap read_rtstruct_roi(const std::string& rtstruct_path, const std::string& reference_folder,
                            const std::string& roi, const RtStructReadOptions& options) {
   const RtStructInfo info = read_rtstruct_info(rtstruct_path);
-  const RtRoi& chosen = choose_roi(info, roi);
+  const RtRoi& chosen = dcmtk_impl::choose_roi(info, roi);  // not io:: (found by ADL)
 
   // The referenced series, by UID, in the reference folder.
   std::vector<DicomSeries> all = find_dicom_series(reference_folder);
@@ -274,10 +276,10 @@ LabelMap read_rtstruct_roi(const std::string& rtstruct_path, const std::string& 
   if (contours.empty())
     throw InputError(rtstruct_path, fmt::format("ROI \"{}\" has no closed planar contours", chosen.name));
   try {
-    return rasterize_contours(contours, image.size, image.geometry, options.rasterize);
+    return dcmtk_impl::rasterize_contours(contours, image.size, image.geometry, options.rasterize);
   } catch (const InputError& e) {
     throw InputError(rtstruct_path, fmt::format("ROI \"{}\" on {}: {}", chosen.name, reference_folder, e.cause()));
   }
 }
 
-}  // namespace scopemia::io
+}  // namespace scopemia::io::dcmtk_impl

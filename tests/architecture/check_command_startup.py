@@ -2,10 +2,10 @@
 """Runs the plain commands of the scopemia program on a small synthetic cohort
 and reads, from the dynamic loader's own record (LD_DEBUG=libs), every shared
 object the process mapped and initialised: none may be libtorch or libc10,
-and those that need neither learners nor DICOM series may not map XGBoost or
-GDCM either (docs/architecture.md: the libraries loaded on demand). Controls
+and those that need neither learners nor DICOM may not map XGBoost, GDCM or
+DCMTK either (docs/architecture.md: the libraries loaded on demand). Controls
 show the check sees each: a torch command maps libtorch, `evaluate` XGBoost,
-`info` of a DICOM folder GDCM.
+`info` of a DICOM folder GDCM, `dicom ls` DCMTK.
 
     check_command_startup.py --scopemia build/scopemia [--dicom-folder DIR]
 """
@@ -19,6 +19,7 @@ import tempfile
 TORCH = ("libtorch", "libc10")
 LEARNERS = ("libxgboost",)
 GDCM = ("libgdcm",)
+DCMTK = ("libdcmdata",)
 
 
 def mapped_libraries(scopemia, args, workdir):
@@ -67,7 +68,12 @@ def main():
             print("dicom ls not checked: no DICOM folder (--dicom-folder %s)" % args.dicom_folder)
         bad = 0
         for run in plain_runs:
-            forbidden = TORCH if run[0] == "evaluate" else TORCH + LEARNERS + GDCM
+            if run[0] == "evaluate":
+                forbidden = TORCH
+            elif run[0] == "dicom":
+                forbidden = TORCH + LEARNERS + GDCM
+            else:
+                forbidden = TORCH + LEARNERS + GDCM + DCMTK
             found = sorted(l for l in mapped_libraries(scopemia, run, tmp) if l.startswith(forbidden))
             print("scopemia %s: %s" % (" ".join(run), "maps " + ", ".join(found) if found else
                                        "none of " + ", ".join(forbidden)))
@@ -75,6 +81,7 @@ def main():
         controls = [(["embed", "--help"], TORCH), (["evaluate", "--help"], LEARNERS)]
         if args.dicom_folder and os.path.isdir(args.dicom_folder):
             controls.append((["info", os.path.abspath(args.dicom_folder)], GDCM))
+            controls.append((["dicom", "ls", os.path.abspath(args.dicom_folder)], DCMTK))
         for run, expected in controls:
             found = sorted(l for l in mapped_libraries(scopemia, run, tmp) if l.startswith(expected))
             print("scopemia %s: %s" % (" ".join(run), "maps " + ", ".join(found) if found else

@@ -171,6 +171,27 @@ TEST(VoxelPayload, LabelMapsKeepTheirChecks) {
   }
 }
 
+TEST(VoxelPayload, IntegerLabelMapsAreCheckedForTheirRange) {
+  TempDir dir;
+  std::string labels = values_bytes<int8_t>(false, [](int i) { return int8_t(i % 3); });
+  labels[40] = char(-1);
+  write_file(dir.file("int8.nrrd"), nrrd_header("signed char", "", "gzip") + "\n" + gzip(labels));
+  try {
+    read_label_map(dir.file("int8.nrrd"));
+    FAIL() << "a negative label was read";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("is not a label map: voxel value -1"), std::string::npos) << e.what();
+  }
+  std::string wide = values_bytes<int32_t>(false, [](int i) { return int32_t(i % 3 == 0 ? 255 : 1); });
+  write_file(dir.file("int32.nrrd"), nrrd_header("int", "little", "gzip") + "\n" + gzip(wide));
+  const LabelMap m = read_label_map(dir.file("int32.nrrd"));
+  EXPECT_EQ(m[0], 255);
+  EXPECT_EQ(m[1], 1);
+  wide.replace(4 * 9, 4, values_bytes<int32_t>(false, [](int) { return int32_t(256); }).substr(0, 4));
+  write_file(dir.file("int32-256.nrrd"), nrrd_header("int", "little", "gzip") + "\n" + gzip(wide));
+  EXPECT_THROW(read_label_map(dir.file("int32-256.nrrd")), InputError);
+}
+
 TEST(VoxelPayload, DamagedGzipFallsBackToItsError) {
   TempDir dir;
   std::string stream = gzip(values_bytes<int16_t>(false, ct_value));
