@@ -386,7 +386,10 @@ Source load(const uint8_t* bytes, int64_t i, bool swapped) {
 }
 
 // `count` values of type Source at `bytes` (in the other byte order when
-// `swapped`) into `out`, under Policy.
+// `swapped`) into `out`, under Policy. The values may lie at the end of
+// `out`'s own buffer (io/voxel_payload.h, InflateInto): each block is
+// copied out before its pixels are written, and a pixel never reaches a
+// value after its own.
 template <typename Policy, typename Source>
 void convert_values(const std::string& path, const uint8_t* bytes, bool swapped, typename Policy::Pixel* out,
                     int64_t count) {
@@ -398,7 +401,14 @@ void convert_values(const std::string& path, const uint8_t* bytes, bool swapped,
       for (int64_t i = 0; i < count; ++i)
         if (!Policy::valid(value(i))) Policy::reject(path, value(i), i);
   }
-  for (int64_t i = 0; i < count; ++i) out[i] = Policy::convert(value(i));
+  constexpr int64_t kBlock = 4096;
+  Source block[kBlock];
+  for (int64_t start = 0; start < count; start += kBlock) {
+    const int64_t n = std::min(kBlock, count - start);
+    for (int64_t i = 0; i < n; ++i) block[i] = stored(start + i);
+    typename Policy::Pixel* o = out + start;
+    for (int64_t i = 0; i < n; ++i) o[i] = Policy::convert(static_cast<Read>(block[i]));
+  }
 }
 
 // False for a component type this conversion does not know (ITK reads it).
@@ -450,7 +460,11 @@ Image<typename Policy::Pixel> read_file(const std::string& path) {
   const auto s = out->GetLargestPossibleRegion().GetSize();
   Image<typename Policy::Pixel> image(Size3{int64_t(s[0]), int64_t(s[1]), int64_t(s[2])}, geometry_of(out));
   image.set_source_pixel_type(pixel_type_of(io->GetComponentType()));
-  const auto stored = read_stored_voxels(path, format, io->GetImageSizeInBytes(), int(io->GetComponentSize()));
+  InflateInto into;  // the end of the image's own buffer, where its pixels are no smaller than the file's values
+  if (sizeof(typename Policy::Pixel) >= io->GetComponentSize())
+    into = {reinterpret_cast<uint8_t*>(image.data()), uint64_t(image.voxel_count()) * sizeof(typename Policy::Pixel)};
+  const auto stored =
+      read_stored_voxels(path, format, io->GetImageSizeInBytes(), int(io->GetComponentSize()), into);
   if (stored && stored->size() == uint64_t(image.voxel_count()) * io->GetComponentSize() &&
       convert_stored<Policy>(path, *stored, io->GetComponentType(), image.data(), image.voxel_count()))
     return image;

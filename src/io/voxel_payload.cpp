@@ -46,36 +46,41 @@ bool is_gzip(const MappedFile& file, uint64_t offset) {
   return file.size >= offset + 18 && file.bytes[offset] == 0x1f && file.bytes[offset + 1] == 0x8b;
 }
 
-// The gzip member starting at `offset`, inflated to exactly `bytes` bytes
-// (fewer or more, a bad CRC or corrupt data: nullopt).
-std::shared_ptr<const uint8_t> inflate_exactly(const MappedFile& file, uint64_t offset, uint64_t bytes) {
-  std::shared_ptr<uint8_t> out(new (std::nothrow) uint8_t[bytes ? bytes : 1], std::default_delete<uint8_t[]>());
+// The gzip member starting at `offset`, inflated into exactly `bytes` bytes
+// at `out` (fewer or more, a bad CRC or corrupt data: false).
+bool inflate_exactly(const MappedFile& file, uint64_t offset, uint8_t* out, uint64_t bytes) {
   libdeflate_decompressor* inflater = libdeflate_alloc_decompressor();
-  if (!out || !inflater) {
-    if (inflater) libdeflate_free_decompressor(inflater);
-    return nullptr;
-  }
+  if (!inflater) return false;
   const libdeflate_result result =
-      libdeflate_gzip_decompress(inflater, file.bytes + offset, file.size - offset, out.get(), bytes, nullptr);
+      libdeflate_gzip_decompress(inflater, file.bytes + offset, file.size - offset, out, bytes, nullptr);
   libdeflate_free_decompressor(inflater);
-  return result == LIBDEFLATE_SUCCESS ? out : nullptr;
+  return result == LIBDEFLATE_SUCCESS;
 }
 
 // `bytes` voxel bytes from `offset` of the file (raw) or of the stream
 // inflated from `stream_offset` (gzip, which then holds offset + bytes).
 std::optional<StoredVoxels> voxels_at(const MappedFile& file, bool gzip, uint64_t stream_offset, uint64_t offset,
-                                      uint64_t bytes, bool swapped) {
+                                      uint64_t bytes, bool swapped, InflateInto into) {
   if (!gzip) {
     if (file.size < offset || file.size - offset < bytes) return std::nullopt;
     return StoredVoxels(file.owner, file.bytes + offset, bytes, swapped);
   }
   if (!is_gzip(file, stream_offset)) return std::nullopt;
-  auto inflated = inflate_exactly(file, stream_offset, offset + bytes);
-  if (!inflated) return std::nullopt;
-  return StoredVoxels(inflated, inflated.get() + offset, bytes, swapped);
+  const uint64_t stream_bytes = offset + bytes;
+  std::shared_ptr<uint8_t> own;
+  uint8_t* out = nullptr;
+  if (into.data && into.size >= stream_bytes) {
+    out = into.data + (into.size - stream_bytes);
+  } else {
+    own.reset(new (std::nothrow) uint8_t[stream_bytes ? stream_bytes : 1], std::default_delete<uint8_t[]>());
+    out = own.get();
+  }
+  if (!out || !inflate_exactly(file, stream_offset, out, stream_bytes)) return std::nullopt;
+  return StoredVoxels(own, out + offset, bytes, swapped);
 }
 
-std::optional<StoredVoxels> nrrd_voxels(const std::string& path, uint64_t image_bytes, int element_bytes) {
+std::optional<StoredVoxels> nrrd_voxels(const std::string& path, uint64_t image_bytes, int element_bytes,
+                                        InflateInto into) {
   const NrrdLayout layout = read_nrrd_layout(path);
   if (layout.data.empty() || !layout.simple) return std::nullopt;
   bool swapped = false;
@@ -88,11 +93,11 @@ std::optional<StoredVoxels> nrrd_voxels(const std::string& path, uint64_t image_
   auto file = map_file(layout.data);
   if (!file) return std::nullopt;
   // teem skips a compressed stream's "byte skip" after inflating it.
-  return gzip ? voxels_at(*file, true, layout.offset, uint64_t(layout.byte_skip), image_bytes, swapped)
-              : voxels_at(*file, false, 0, layout.offset, image_bytes, swapped);
+  return gzip ? voxels_at(*file, true, layout.offset, uint64_t(layout.byte_skip), image_bytes, swapped, into)
+              : voxels_at(*file, false, 0, layout.offset, image_bytes, swapped, into);
 }
 
-std::optional<StoredVoxels> nifti_voxels(const std::string& path, uint64_t image_bytes) {
+std::optional<StoredVoxels> nifti_voxels(const std::string& path, uint64_t image_bytes, InflateInto into) {
   const std::string extension = full_extension(path);
   if (extension != ".nii" && extension != ".nii.gz") return std::nullopt;
   const NiftiHeader header = read_nifti_header(path);
@@ -100,15 +105,15 @@ std::optional<StoredVoxels> nifti_voxels(const std::string& path, uint64_t image
   if (header.scaled()) return std::nullopt;
   auto file = map_file(path);
   if (!file) return std::nullopt;
-  return voxels_at(*file, is_gzip(*file, 0), 0, uint64_t(header.vox_offset), image_bytes, header.swapped);
+  return voxels_at(*file, is_gzip(*file, 0), 0, uint64_t(header.vox_offset), image_bytes, header.swapped, into);
 }
 
 }  // namespace
 
 std::optional<StoredVoxels> read_stored_voxels(const std::string& path, const std::string& format,
-                                               uint64_t image_bytes, int element_bytes) {
-  if (format == "NRRD") return nrrd_voxels(path, image_bytes, element_bytes);
-  if (format == "NIfTI") return nifti_voxels(path, image_bytes);
+                                               uint64_t image_bytes, int element_bytes, InflateInto into) {
+  if (format == "NRRD") return nrrd_voxels(path, image_bytes, element_bytes, into);
+  if (format == "NIfTI") return nifti_voxels(path, image_bytes, into);
   return std::nullopt;
 }
 

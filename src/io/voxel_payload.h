@@ -33,10 +33,20 @@ class StoredVoxels {
   bool swapped_;
 };
 
+// Memory the caller offers for an inflated stream: it lands at the end of
+// it when it fits (else in a buffer of the reader's own). Reading an int16
+// image into the end of its float64 buffer and widening front to back
+// never overwrites a value not yet read, and spares touching a fresh
+// buffer (page faults cost more than inflating here).
+struct InflateInto {
+  uint8_t* data = nullptr;
+  uint64_t size = 0;
+};
+
 // `format` as ITK names it ("NRRD", "NIfTI"); `image_bytes` the size the
 // header announces (ITK's GetImageSizeInBytes), `element_bytes` one value's.
 // Call after the header checks of io/image_file_checks.h.
 std::optional<StoredVoxels> read_stored_voxels(const std::string& path, const std::string& format,
-                                               uint64_t image_bytes, int element_bytes);
+                                               uint64_t image_bytes, int element_bytes, InflateInto into = {});
 
 }  // namespace scopemia::io

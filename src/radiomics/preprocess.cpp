@@ -41,6 +41,9 @@ std::optional<Region> mask_bounding_box(const LabelMap& mask) {
   for (int64_t z = 0; z < s.z; ++z)
     for (int64_t y = 0; y < s.y; ++y) {
       const uint8_t* row = &mask.at(0, y, z);
+      uint8_t any = 0;  // most rows are empty: one vectorised pass says so
+      for (int64_t x = 0; x < s.x; ++x) any |= row[x];
+      if (!any) continue;
       int64_t first = 0;
       while (first < s.x && !row[first]) ++first;
       if (first == s.x) continue;

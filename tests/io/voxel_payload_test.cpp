@@ -152,6 +152,29 @@ TEST(VoxelPayload, NiftiFilesReadAsItkReadsThem) {
   EXPECT_EQ(read_volume(dir.file("scaled.nii"))[1], 2.f * float(ct_value(1)) + 1.f);
 }
 
+// Inflated into the end of the image's own float64 buffer and widened front
+// to back, across several conversion blocks (4096 values each).
+TEST(VoxelPayload, InflatingIntoTheImageBufferKeepsEveryValue) {
+  TempDir dir;
+  const int nx = 61, ny = 47, nz = 9, n = nx * ny * nz;
+  std::string raw(size_t(n) * 2, '\0');
+  for (int i = 0; i < n; ++i) {
+    const int16_t v = int16_t((i * 7919) % 4001 - 2000);
+    std::memcpy(&raw[size_t(i) * 2], &v, 2);
+  }
+  const std::string header = "NRRD0004\ntype: short\ndimension: 3\nsizes: " + std::to_string(nx) + " " +
+                             std::to_string(ny) + " " + std::to_string(nz) + "\nendian: little\nencoding: gzip\n\n";
+  write_file(dir.file("big.nrrd"), header + gzip(raw));
+  const Image<double> widened = read_volume_widened(dir.file("big.nrrd"));
+  const Volume v = read_volume(dir.file("big.nrrd"));
+  ASSERT_EQ(widened.voxel_count(), n);
+  for (int i = 0; i < n; ++i) {
+    const double expected = double((i * 7919) % 4001 - 2000);
+    ASSERT_EQ(widened[i], expected) << "voxel " << i;
+    ASSERT_EQ(v[i], float(expected)) << "voxel " << i;
+  }
+}
+
 TEST(VoxelPayload, LabelMapsKeepTheirChecks) {
   TempDir dir;
   const std::string labels = values_bytes<uint8_t>(false, label_value);
