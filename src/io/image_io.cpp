@@ -371,66 +371,61 @@ bool all_valid(int64_t count, Value&& value, Source* /*tag*/) {
 }
 
 template <typename Source>
-Source load(const uint8_t* bytes, int64_t i, bool swapped) {
-  Source value;
-  std::memcpy(&value, bytes + i * int64_t(sizeof(Source)), sizeof(Source));
+void swap_bytes(Source* values, int64_t n) {
   if constexpr (sizeof(Source) > 1) {
-    if (swapped) {
+    for (int64_t i = 0; i < n; ++i) {
       unsigned char b[sizeof(Source)];
-      std::memcpy(b, &value, sizeof(Source));
+      std::memcpy(b, &values[i], sizeof(Source));
       std::reverse(b, b + sizeof(Source));
-      std::memcpy(&value, b, sizeof(Source));
+      std::memcpy(&values[i], b, sizeof(Source));
     }
   }
-  return value;
 }
 
-// `count` values of type Source at `bytes` (in the other byte order when
-// `swapped`) into `out`, under Policy. The values may lie at the end of
-// `out`'s own buffer (io/voxel_payload.h, InflateInto): each block is
-// copied out before its pixels are written, and a pixel never reaches a
-// value after its own.
+// The voxels of `stored` (values of type Source) into `out`, under Policy,
+// a block at a time: the block is copied out (the values may lie at the end
+// of `out`'s own buffer, io/voxel_payload.h's InflateInto, and a pixel
+// never reaches a value after its own), checked, converted. False when the
+// stored data end early or are corrupt.
 template <typename Policy, typename Source>
-void convert_values(const std::string& path, const uint8_t* bytes, bool swapped, typename Policy::Pixel* out,
-                    int64_t count) {
+bool convert_values(const std::string& path, StoredVoxels& stored, typename Policy::Pixel* out, int64_t count) {
   using Read = typename Policy::Read;
-  const auto stored = [&](int64_t i) { return load<Source>(bytes, i, swapped); };
-  const auto value = [&](int64_t i) { return static_cast<Read>(stored(i)); };
-  if constexpr (Policy::template can_fail<Source>) {
-    if (!all_valid<Policy>(count, stored, static_cast<Source*>(nullptr)))
-      for (int64_t i = 0; i < count; ++i)
-        if (!Policy::valid(value(i))) Policy::reject(path, value(i), i);
-  }
   constexpr int64_t kBlock = 4096;
   Source block[kBlock];
   for (int64_t start = 0; start < count; start += kBlock) {
     const int64_t n = std::min(kBlock, count - start);
-    for (int64_t i = 0; i < n; ++i) block[i] = stored(start + i);
+    if (!stored.next(reinterpret_cast<uint8_t*>(block), uint64_t(n) * sizeof(Source))) return false;
+    if (stored.swapped()) swap_bytes(block, n);
+    if constexpr (Policy::template can_fail<Source>) {
+      if (!all_valid<Policy>(n, [&](int64_t i) { return block[i]; }, static_cast<Source*>(nullptr)))
+        for (int64_t i = 0; i < n; ++i)
+          if (!Policy::valid(static_cast<Read>(block[i]))) Policy::reject(path, static_cast<Read>(block[i]), start + i);
+    }
     typename Policy::Pixel* o = out + start;
     for (int64_t i = 0; i < n; ++i) o[i] = Policy::convert(static_cast<Read>(block[i]));
   }
+  return true;
 }
 
-// False for a component type this conversion does not know (ITK reads it).
+// False for a component type this conversion does not know, or stored data
+// found damaged (ITK then reads the file).
 template <typename Policy>
-bool convert_stored(const std::string& path, const StoredVoxels& stored, itk::IOComponentEnum component,
+bool convert_stored(const std::string& path, StoredVoxels& stored, itk::IOComponentEnum component,
                     typename Policy::Pixel* out, int64_t count) {
   using C = itk::IOComponentEnum;
-  const uint8_t* b = stored.bytes();
-  const bool sw = stored.swapped();
   switch (component) {
-    case C::UCHAR: convert_values<Policy, uint8_t>(path, b, sw, out, count); return true;
-    case C::CHAR: convert_values<Policy, int8_t>(path, b, sw, out, count); return true;
-    case C::USHORT: convert_values<Policy, uint16_t>(path, b, sw, out, count); return true;
-    case C::SHORT: convert_values<Policy, int16_t>(path, b, sw, out, count); return true;
-    case C::UINT: convert_values<Policy, uint32_t>(path, b, sw, out, count); return true;
-    case C::INT: convert_values<Policy, int32_t>(path, b, sw, out, count); return true;
-    case C::ULONG: convert_values<Policy, unsigned long>(path, b, sw, out, count); return true;
-    case C::LONG: convert_values<Policy, long>(path, b, sw, out, count); return true;
-    case C::ULONGLONG: convert_values<Policy, unsigned long long>(path, b, sw, out, count); return true;
-    case C::LONGLONG: convert_values<Policy, long long>(path, b, sw, out, count); return true;
-    case C::FLOAT: convert_values<Policy, float>(path, b, sw, out, count); return true;
-    case C::DOUBLE: convert_values<Policy, double>(path, b, sw, out, count); return true;
+    case C::UCHAR: return convert_values<Policy, uint8_t>(path, stored, out, count);
+    case C::CHAR: return convert_values<Policy, int8_t>(path, stored, out, count);
+    case C::USHORT: return convert_values<Policy, uint16_t>(path, stored, out, count);
+    case C::SHORT: return convert_values<Policy, int16_t>(path, stored, out, count);
+    case C::UINT: return convert_values<Policy, uint32_t>(path, stored, out, count);
+    case C::INT: return convert_values<Policy, int32_t>(path, stored, out, count);
+    case C::ULONG: return convert_values<Policy, unsigned long>(path, stored, out, count);
+    case C::LONG: return convert_values<Policy, long>(path, stored, out, count);
+    case C::ULONGLONG: return convert_values<Policy, unsigned long long>(path, stored, out, count);
+    case C::LONGLONG: return convert_values<Policy, long long>(path, stored, out, count);
+    case C::FLOAT: return convert_values<Policy, float>(path, stored, out, count);
+    case C::DOUBLE: return convert_values<Policy, double>(path, stored, out, count);
     default: return false;
   }
 }
@@ -463,14 +458,13 @@ Image<typename Policy::Pixel> read_file(const std::string& path) {
   InflateInto into;  // the end of the image's own buffer, where its pixels are no smaller than the file's values
   if (sizeof(typename Policy::Pixel) >= io->GetComponentSize())
     into = {reinterpret_cast<uint8_t*>(image.data()), uint64_t(image.voxel_count()) * sizeof(typename Policy::Pixel)};
-  const auto stored =
-      read_stored_voxels(path, format, io->GetImageSizeInBytes(), int(io->GetComponentSize()), into);
+  auto stored = read_stored_voxels(path, format, io->GetImageSizeInBytes(), int(io->GetComponentSize()), into);
   if (stored && stored->size() == uint64_t(image.voxel_count()) * io->GetComponentSize() &&
       convert_stored<Policy>(path, *stored, io->GetComponentType(), image.data(), image.voxel_count()))
     return image;
   read_step(path, "", [&] { reader->Update(); });
-  convert_values<Policy, Read>(path, reinterpret_cast<const uint8_t*>(out->GetBufferPointer()), false, image.data(),
-                               image.voxel_count());
+  StoredVoxels itk_buffer = stored_voxels_in_memory(out->GetBufferPointer(), uint64_t(image.voxel_count()) * sizeof(Read));
+  convert_values<Policy, Read>(path, itk_buffer, image.data(), image.voxel_count());
   return image;
 }
 
@@ -507,7 +501,8 @@ LabelMap read_label_map(const std::string& path, const ReadOptions& options) {
   if (!fs::is_directory(path)) return read_file<Labels>(path);
   const Volume v = read_volume(path, options);
   LabelMap labels(v.size(), v.geometry());
-  convert_values<Labels, float>(path, reinterpret_cast<const uint8_t*>(v.data()), false, labels.data(), v.voxel_count());
+  StoredVoxels values = stored_voxels_in_memory(v.data(), uint64_t(v.voxel_count()) * sizeof(float));
+  convert_values<Labels, float>(path, values, labels.data(), v.voxel_count());
   labels.set_source_pixel_type(v.source_pixel_type());
   return labels;
 }
