@@ -12,14 +12,10 @@ extern "C" const scopemia::io::DcmtkFunctions* scopemia_io_dcmtk_functions() __a
 namespace scopemia::io {
 
 const DcmtkFunctions& dcmtk_functions() {
-  static const DcmtkFunctions* functions = [] {
-    if (&scopemia_io_dcmtk_functions != nullptr) return scopemia_io_dcmtk_functions();
-    using Entry = const DcmtkFunctions* (*)();
-    const auto entry = reinterpret_cast<Entry>(load_plugin_symbol(reinterpret_cast<const void*>(&dcmtk_functions),
-                                                                  "libscopemia_io_dcmtk.so", "scopemia_io_dcmtk_functions"));
-    return entry();
-  }();
-  return *functions;
+  static const DcmtkFunctions& functions =
+      plugin_table(reinterpret_cast<const void*>(&dcmtk_functions), "libscopemia_io_dcmtk.so",
+                   "scopemia_io_dcmtk_functions", &scopemia_io_dcmtk_functions);
+  return functions;
 }
 
 bool is_rtstruct_file(const std::string& path) { return dcmtk_functions().is_rtstruct_file(path); }

@@ -8,14 +8,10 @@ extern "C" const scopemia::io::GdcmFunctions* scopemia_io_gdcm_functions() __att
 namespace scopemia::io {
 
 const GdcmFunctions& gdcm_functions() {
-  static const GdcmFunctions* functions = [] {
-    if (&scopemia_io_gdcm_functions != nullptr) return scopemia_io_gdcm_functions();
-    using Entry = const GdcmFunctions* (*)();
-    const auto entry = reinterpret_cast<Entry>(load_plugin_symbol(reinterpret_cast<const void*>(&gdcm_functions),
-                                                                  "libscopemia_io_gdcm.so", "scopemia_io_gdcm_functions"));
-    return entry();
-  }();
-  return *functions;
+  static const GdcmFunctions& functions =
+      plugin_table(reinterpret_cast<const void*>(&gdcm_functions), "libscopemia_io_gdcm.so",
+                   "scopemia_io_gdcm_functions", &scopemia_io_gdcm_functions);
+  return functions;
 }
 
 }  // namespace scopemia::io

@@ -1,7 +1,6 @@
 #include "io/voxel_payload.h"
 
 #include <fcntl.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -18,15 +17,17 @@ namespace {
 
 constexpr bool kLittleEndianMachine = __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__;
 
-struct MappedFile {
+struct FileBytes {
   std::shared_ptr<const void> owner;
   const uint8_t* bytes = nullptr;
   uint64_t size = 0;
 };
 
-// The whole file, read-only; nullopt where it cannot be mapped (ITK then
-// opens it and says why).
-std::optional<MappedFile> map_file(const std::string& path) {
+// The whole file, read into memory of its own; nullopt where it cannot be
+// read (ITK then opens it and says why). Read, not mapped: unmapping in a
+// process with several threads interrupts the others (TLB shootdowns), and
+// the LIDC batch at -j 2 lost its second core's gain to it.
+std::optional<FileBytes> read_whole_file(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return std::nullopt;
   struct stat st {};
@@ -35,17 +36,23 @@ std::optional<MappedFile> map_file(const std::string& path) {
     return std::nullopt;
   }
   const size_t size = size_t(st.st_size);
-  void* address = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
-  ::close(fd);  // the mapping keeps the file
-  if (address == MAP_FAILED) return std::nullopt;
-  MappedFile file;
-  file.owner = std::shared_ptr<const void>(address, [size](const void* a) { ::munmap(const_cast<void*>(a), size); });
-  file.bytes = static_cast<const uint8_t*>(address);
+  std::shared_ptr<uint8_t> buffer(new (std::nothrow) uint8_t[size], std::default_delete<uint8_t[]>());
+  size_t done = 0;
+  while (buffer && done < size) {
+    const ssize_t got = ::read(fd, buffer.get() + done, size - done);
+    if (got <= 0) break;
+    done += size_t(got);
+  }
+  ::close(fd);
+  if (!buffer || done != size) return std::nullopt;
+  FileBytes file;
+  file.bytes = buffer.get();
+  file.owner = std::move(buffer);
   file.size = size;
   return file;
 }
 
-bool is_gzip(const MappedFile& file, uint64_t offset) {
+bool is_gzip(const FileBytes& file, uint64_t offset) {
   return file.size >= offset + 18 && file.bytes[offset] == 0x1f && file.bytes[offset + 1] == 0x8b;
 }
 
@@ -59,7 +66,7 @@ class StoredVoxels::Source {
 
 namespace {
 
-// Bytes in memory: the mapped file (raw data) or an inflated stream.
+// Bytes in memory: the file's (raw data) or an inflated stream.
 class MemorySource : public StoredVoxels::Source {
  public:
   MemorySource(std::shared_ptr<const void> owner, const uint8_t* bytes, uint64_t size)
@@ -80,7 +87,7 @@ class MemorySource : public StoredVoxels::Source {
 
 // The gzip member starting at `offset`, inflated into exactly `bytes` bytes
 // at `out` (fewer or more, a bad CRC or corrupt data: false).
-bool inflate_exactly(const MappedFile& file, uint64_t offset, uint8_t* out, uint64_t bytes) {
+bool inflate_exactly(const FileBytes& file, uint64_t offset, uint8_t* out, uint64_t bytes) {
   libdeflate_decompressor* inflater = libdeflate_alloc_decompressor();
   if (!inflater) return false;
   const libdeflate_result result =
@@ -94,7 +101,7 @@ bool inflate_exactly(const MappedFile& file, uint64_t offset, uint8_t* out, uint
 // into the end of `into` where the stream fits, else into a buffer of its
 // own. (zlib streaming in blocks, tried to spare that buffer, inflated
 // brain1's 6.5 MB label map in ~20 ms against libdeflate's few.)
-std::optional<StoredVoxels> voxels_at(const MappedFile& file, bool gzip, uint64_t stream_offset, uint64_t offset,
+std::optional<StoredVoxels> voxels_at(const FileBytes& file, bool gzip, uint64_t stream_offset, uint64_t offset,
                                       uint64_t bytes, bool swapped, InflateInto into) {
   if (!gzip) {
     if (file.size < offset || file.size - offset < bytes) return std::nullopt;
@@ -125,7 +132,7 @@ std::optional<StoredVoxels> nrrd_voxels(const std::string& path, uint64_t image_
   }
   const bool gzip = layout.encoding == "gzip" || layout.encoding == "gz";
   if (!gzip && layout.encoding != "raw") return std::nullopt;
-  auto file = map_file(layout.data);
+  auto file = read_whole_file(layout.data);
   if (!file) return std::nullopt;
   // teem skips a compressed stream's "byte skip" after inflating it.
   return gzip ? voxels_at(*file, true, layout.offset, uint64_t(layout.byte_skip), image_bytes, swapped, into)
@@ -138,7 +145,7 @@ std::optional<StoredVoxels> nifti_voxels(const std::string& path, uint64_t image
   const NiftiHeader header = read_nifti_header(path);
   if (!header.single_file) return std::nullopt;
   if (header.scaled()) return std::nullopt;
-  auto file = map_file(path);
+  auto file = read_whole_file(path);
   if (!file) return std::nullopt;
   return voxels_at(*file, is_gzip(*file, 0), 0, uint64_t(header.vox_offset), image_bytes, header.swapped, into);
 }

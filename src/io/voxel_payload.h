@@ -1,6 +1,6 @@
 #pragma once
 // The voxels of a NRRD or NIfTI file as stored, read without ITK's reader:
-// the file mapped, a gzip stream inflated by libdeflate in one call into
+// the file read whole, a gzip stream inflated by libdeflate in one call into
 // memory the caller offers (else into a buffer of its own). ITK's
 // readers inflate with zlib into a buffer of their own and convert into a
 // third; fresh memory costs more than inflating here (a 2 MiB huge page

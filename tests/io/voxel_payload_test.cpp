@@ -76,6 +76,17 @@ itk::Image<float, 3>::Pointer itk_read(const std::string& path) {
   return reader->GetOutput();
 }
 
+// `read` must throw an InputError whose message holds `expected`.
+template <typename Read>
+void expect_input_error(Read&& read, const std::string& expected) {
+  try {
+    read();
+    ADD_FAILURE() << "no error; expected one saying: " << expected;
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << e.what();
+  }
+}
+
 void expect_same_as_itk(const std::string& path) {
   SCOPED_TRACE(path);
   const auto reference = itk_read(path);
@@ -203,12 +214,7 @@ TEST(VoxelPayload, LabelMapsKeepTheirChecks) {
   // Fractional and negative values are no labels, whichever reader reads them.
   std::string floats = values_bytes<float>(false, float_value);
   write_file(dir.file("fraction.nrrd"), nrrd_header("float", "little", "gzip") + "\n" + gzip(floats));
-  try {
-    read_label_map(dir.file("fraction.nrrd"));
-    FAIL() << "a fractional label map was read";
-  } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("is not a label map: voxel value -11.5"), std::string::npos) << e.what();
-  }
+  expect_input_error([&] { read_label_map(dir.file("fraction.nrrd")); }, "is not a label map: voxel value -11.5");
 }
 
 TEST(VoxelPayload, IntegerLabelMapsAreCheckedForTheirRange) {
@@ -216,12 +222,7 @@ TEST(VoxelPayload, IntegerLabelMapsAreCheckedForTheirRange) {
   std::string labels = values_bytes<int8_t>(false, [](int i) { return int8_t(i % 3); });
   labels[40] = char(-1);
   write_file(dir.file("int8.nrrd"), nrrd_header("signed char", "", "gzip") + "\n" + gzip(labels));
-  try {
-    read_label_map(dir.file("int8.nrrd"));
-    FAIL() << "a negative label was read";
-  } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("is not a label map: voxel value -1"), std::string::npos) << e.what();
-  }
+  expect_input_error([&] { read_label_map(dir.file("int8.nrrd")); }, "is not a label map: voxel value -1");
   std::string wide = values_bytes<int32_t>(false, [](int i) { return int32_t(i % 3 == 0 ? 255 : 1); });
   write_file(dir.file("int32.nrrd"), nrrd_header("int", "little", "gzip") + "\n" + gzip(wide));
   const LabelMap m = read_label_map(dir.file("int32.nrrd"));
@@ -251,12 +252,7 @@ TEST(VoxelPayload, DamagedGzipFallsBackToItsError) {
   std::memcpy(&floats[4 * 17], &nan, 4);
   write_file(dir.file("nan.nrrd"), nrrd_header("float", "little", "gzip") + "\n" + gzip(floats));
 
-  try {
-    read_volume(dir.file("nan.nrrd"));
-    FAIL() << "a NaN voxel was read";
-  } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("voxel 17 is NaN"), std::string::npos) << e.what();
-  }
+  expect_input_error([&] { read_volume(dir.file("nan.nrrd")); }, "voxel 17 is NaN");
 }
 
 }  // namespace
