@@ -56,35 +56,6 @@ bool is_gzip(const FileBytes& file, uint64_t offset) {
   return file.size >= offset + 18 && file.bytes[offset] == 0x1f && file.bytes[offset + 1] == 0x8b;
 }
 
-}  // namespace
-
-class StoredVoxels::Source {
- public:
-  virtual ~Source() = default;
-  virtual bool next(uint8_t* out, uint64_t bytes) = 0;
-};
-
-namespace {
-
-// Bytes in memory: the file's (raw data) or an inflated stream.
-class MemorySource : public StoredVoxels::Source {
- public:
-  MemorySource(std::shared_ptr<const void> owner, const uint8_t* bytes, uint64_t size)
-      : owner_(std::move(owner)), bytes_(bytes), size_(size) {}
-  bool next(uint8_t* out, uint64_t bytes) override {
-    if (size_ - position_ < bytes) return false;
-    std::memmove(out, bytes_ + position_, bytes);  // may overlap: the caller's buffer (InflateInto)
-    position_ += bytes;
-    return true;
-  }
-
- private:
-  std::shared_ptr<const void> owner_;
-  const uint8_t* bytes_;
-  uint64_t size_;
-  uint64_t position_ = 0;
-};
-
 // The gzip member starting at `offset`, inflated into exactly `bytes` bytes
 // at `out` (fewer or more, a bad CRC or corrupt data: false).
 bool inflate_exactly(const FileBytes& file, uint64_t offset, uint8_t* out, uint64_t bytes) {
@@ -105,7 +76,7 @@ std::optional<StoredVoxels> voxels_at(const FileBytes& file, bool gzip, uint64_t
                                       uint64_t bytes, bool swapped, InflateInto into) {
   if (!gzip) {
     if (file.size < offset || file.size - offset < bytes) return std::nullopt;
-    return StoredVoxels(std::make_shared<MemorySource>(file.owner, file.bytes + offset, bytes), bytes, swapped);
+    return StoredVoxels(file.owner, file.bytes + offset, bytes, swapped);
   }
   if (!is_gzip(file, stream_offset)) return std::nullopt;
   const uint64_t stream_bytes = offset + bytes;
@@ -118,7 +89,7 @@ std::optional<StoredVoxels> voxels_at(const FileBytes& file, bool gzip, uint64_t
     out = own.get();
   }
   if (!out || !inflate_exactly(file, stream_offset, out, stream_bytes)) return std::nullopt;
-  return StoredVoxels(std::make_shared<MemorySource>(own, out + offset, bytes), bytes, swapped);
+  return StoredVoxels(own, out + offset, bytes, swapped);
 }
 
 std::optional<StoredVoxels> nrrd_voxels(const std::string& path, uint64_t image_bytes, int element_bytes,
@@ -152,13 +123,15 @@ std::optional<StoredVoxels> nifti_voxels(const std::string& path, uint64_t image
 
 }  // namespace
 
-StoredVoxels::StoredVoxels(std::shared_ptr<Source> source, uint64_t size, bool swapped)
-    : source_(std::move(source)), size_(size), swapped_(swapped) {}
-
-bool StoredVoxels::next(uint8_t* out, uint64_t bytes) { return source_->next(out, bytes); }
+bool StoredVoxels::next(uint8_t* out, uint64_t bytes) {
+  if (size_ - position_ < bytes) return false;
+  std::memmove(out, bytes_ + position_, bytes);  // may overlap: the caller's buffer (InflateInto)
+  position_ += bytes;
+  return true;
+}
 
 StoredVoxels stored_voxels_in_memory(const void* data, uint64_t bytes) {
-  return StoredVoxels(std::make_shared<MemorySource>(nullptr, static_cast<const uint8_t*>(data), bytes), bytes, false);
+  return StoredVoxels(nullptr, static_cast<const uint8_t*>(data), bytes, false);
 }
 
 std::optional<StoredVoxels> read_stored_voxels(const std::string& path, const std::string& format,

@@ -32,17 +32,21 @@ struct InflateInto {
 // The stored voxel bytes, read once, front to back.
 class StoredVoxels {
  public:
-  class Source;
-  explicit StoredVoxels(std::shared_ptr<Source> source, uint64_t size, bool swapped);
+  // `owner` keeps `bytes` alive (nullptr: the caller does).
+  StoredVoxels(std::shared_ptr<const void> owner, const uint8_t* bytes, uint64_t size, bool swapped)
+      : owner_(std::move(owner)), bytes_(bytes), size_(size), swapped_(swapped) {}
   uint64_t size() const { return size_; }
   // Stored in the other byte order than this machine's.
   bool swapped() const { return swapped_; }
-  // The next `bytes` bytes into `out`; false past the end.
+  // The next `bytes` bytes into `out` (which may overlap them: InflateInto);
+  // false past the end.
   bool next(uint8_t* out, uint64_t bytes);
 
  private:
-  std::shared_ptr<Source> source_;
+  std::shared_ptr<const void> owner_;
+  const uint8_t* bytes_;
   uint64_t size_;
+  uint64_t position_ = 0;
   bool swapped_;
 };
 
