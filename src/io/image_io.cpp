@@ -341,8 +341,10 @@ struct Labels {
   template <typename Source>
   static constexpr bool can_fail = !std::is_same_v<Source, uint8_t>;
   static bool valid(float v) {
-    const float clamped = v < 0.f ? 0.f : v > 255.f ? 255.f : v;  // NaN stays NaN: never equal
-    return (clamped == v) & (clamped == float(int(clamped)));
+    // Out of range and NaN become 0, which then differs from v; int() only
+    // ever sees 0..255 (a NaN or 1e30 there is undefined: found by fuzzing).
+    const float in_range = (v >= 0.f && v <= 255.f) ? v : 0.f;
+    return (in_range == v) & (in_range == float(int(in_range)));
   }
   static uint8_t convert(float v) { return uint8_t(v); }
   [[noreturn]] static void reject(const std::string& path, float v, int64_t i) {

@@ -215,6 +215,16 @@ TEST(VoxelPayload, LabelMapsKeepTheirChecks) {
   std::string floats = values_bytes<float>(false, float_value);
   write_file(dir.file("fraction.nrrd"), nrrd_header("float", "little", "gzip") + "\n" + gzip(floats));
   expect_input_error([&] { read_label_map(dir.file("fraction.nrrd")); }, "is not a label map: voxel value -11.5");
+  // NaN and huge values too (a NaN reaching the integer test was undefined
+  // behaviour: found by fuzzing).
+  const float nan = std::nanf(""), huge = 1e30f;
+  std::string odd = values_bytes<float>(false, [](int) { return 1.f; });
+  std::memcpy(&odd[4 * 5], &nan, 4);
+  write_file(dir.file("nan-label.nrrd"), nrrd_header("float", "little", "gzip") + "\n" + gzip(odd));
+  expect_input_error([&] { read_label_map(dir.file("nan-label.nrrd")); }, "voxel 5 is NaN");
+  std::memcpy(&odd[4 * 5], &huge, 4);
+  write_file(dir.file("huge-label.nrrd"), nrrd_header("float", "little", "raw") + "\n" + odd);
+  expect_input_error([&] { read_label_map(dir.file("huge-label.nrrd")); }, "is not a label map: voxel value 1e+30");
 }
 
 TEST(VoxelPayload, IntegerLabelMapsAreCheckedForTheirRange) {
