@@ -330,7 +330,7 @@ void check_nrrd_payload(const std::string& path, uint64_t image_bytes) {
   const std::string& encoding = layout.encoding;
   if (encoding == "raw") {
     require_bytes(path, available, image_bytes, "data");
-  } else if (encoding == "gzip" || encoding == "gz") {
+  } else if (layout.gzip()) {
     if (!starts_with_gzip_magic(layout.data, layout.offset))
       throw InputError(path, "NRRD data are not gzip-compressed as the header says");
     // teem skips "byte skip" bytes of the inflated stream.

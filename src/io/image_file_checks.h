@@ -43,8 +43,9 @@ struct NrrdLayout {
   std::string data;        // the file holding the data ("" when ITK must find it: lists, patterns)
   uint64_t offset = 0;     // where the data start in it (raw: after the byte skip; compressed: the stream)
   int64_t byte_skip = 0;   // the header's "byte skip": of the inflated stream when compressed (teem)
-  bool compressed() const { return encoding == "gzip" || encoding == "gz" || encoding == "bzip2" || encoding == "bz2"; }
   bool simple = true;      // false: line skip / byte skip -1, left to ITK
+  bool gzip() const { return encoding == "gzip" || encoding == "gz"; }
+  bool compressed() const { return gzip() || encoding == "bzip2" || encoding == "bz2"; }
 };
 NrrdLayout read_nrrd_layout(const std::string& path);
 

@@ -320,26 +320,51 @@ ImageInfo read_info(const std::string& path, const ReadOptions& options) {
 namespace {
 
 // How a file's values become an image's pixels: read as ITK's reader reads
-// them (static_cast to Read), then checked (every value `valid`, else
-// `reject` the first one) and converted. Checking is a pass of its own, so
-// both loops vectorise.
+// them (static_cast to Read), then checked (`all_valid` over a block, else
+// `reject` the first bad one) and converted. Checking is a pass of its own,
+// so both loops vectorise.
 template <typename ReadType, typename PixelType_>
 struct Finite {
   using Read = ReadType;
   using Pixel = PixelType_;
   template <typename Source>
-  static constexpr bool can_fail = std::is_floating_point_v<Source>;
-  static bool valid(Read v) { return std::isfinite(v); }
+  static bool all_valid(const Source* values, int64_t n) {
+    if constexpr (std::is_integral_v<Source>) {
+      return true;  // every integer is finite as float32 and float64
+    } else {
+      bool finite = true;
+      for (int64_t i = 0; i < n; ++i) finite &= bool(std::isfinite(static_cast<Read>(values[i])));
+      return finite;
+    }
+  }
   static Pixel convert(Read v) { return Pixel(v); }
   [[noreturn]] static void reject(const std::string& path, Read v, int64_t i) { throw_non_finite_voxel(path, i, v); }
+  static bool valid(Read v) { return std::isfinite(v); }
 };
 
 // Labels 0..255 (integers), read as float32 as any volume.
 struct Labels {
   using Read = float;
   using Pixel = uint8_t;
+  // Integers 0..255 are exactly the valid labels, so for integer files the
+  // check is the values' range.
   template <typename Source>
-  static constexpr bool can_fail = !std::is_same_v<Source, uint8_t>;
+  static bool all_valid(const Source* values, int64_t n) {
+    if constexpr (std::is_same_v<Source, uint8_t>) {
+      return true;
+    } else if constexpr (std::is_integral_v<Source>) {
+      Source lowest = 0, highest = 0;
+      for (int64_t i = 0; i < n; ++i) {
+        lowest = std::min(lowest, values[i]);
+        highest = std::max(highest, values[i]);
+      }
+      return lowest >= 0 && highest <= 255;
+    } else {
+      bool labels = true;
+      for (int64_t i = 0; i < n; ++i) labels &= valid(static_cast<float>(values[i]));
+      return labels;
+    }
+  }
   static bool valid(float v) {
     // Out of range and NaN become 0, which then differs from v; int() only
     // ever sees 0..255 (a NaN or 1e30 there is undefined: found by fuzzing).
@@ -352,25 +377,6 @@ struct Labels {
     throw InputError(path, fmt::format("is not a label map: voxel value {} (labels are integers 0-255)", v));
   }
 };
-
-// Whether every stored value passes Policy::valid, in a loop that
-// vectorises: integers 0..255 are exactly the valid labels, so for integer
-// files the check is the values' range.
-template <typename Policy, typename Source, typename Value>
-bool all_valid(int64_t count, Value&& value, Source* /*tag*/) {
-  if constexpr (std::is_same_v<Policy, Labels> && std::is_integral_v<Source>) {
-    Source lowest = 0, highest = 0;
-    for (int64_t i = 0; i < count; ++i) {
-      lowest = std::min(lowest, value(i));
-      highest = std::max(highest, value(i));
-    }
-    return lowest >= 0 && highest <= 255;
-  } else {
-    bool valid = true;
-    for (int64_t i = 0; i < count; ++i) valid &= Policy::valid(static_cast<typename Policy::Read>(value(i)));
-    return valid;
-  }
-}
 
 template <typename Source>
 void swap_bytes(Source* values, int64_t n) {
@@ -398,11 +404,9 @@ bool convert_values(const std::string& path, StoredVoxels& stored, typename Poli
     const int64_t n = std::min(kBlock, count - start);
     if (!stored.next(reinterpret_cast<uint8_t*>(block), uint64_t(n) * sizeof(Source))) return false;
     if (stored.swapped()) swap_bytes(block, n);
-    if constexpr (Policy::template can_fail<Source>) {
-      if (!all_valid<Policy>(n, [&](int64_t i) { return block[i]; }, static_cast<Source*>(nullptr)))
-        for (int64_t i = 0; i < n; ++i)
-          if (!Policy::valid(static_cast<Read>(block[i]))) Policy::reject(path, static_cast<Read>(block[i]), start + i);
-    }
+    if (!Policy::all_valid(block, n))
+      for (int64_t i = 0; i < n; ++i)
+        if (!Policy::valid(static_cast<Read>(block[i]))) Policy::reject(path, static_cast<Read>(block[i]), start + i);
     typename Policy::Pixel* o = out + start;
     for (int64_t i = 0; i < n; ++i) o[i] = Policy::convert(static_cast<Read>(block[i]));
   }
@@ -461,11 +465,11 @@ Image<typename Policy::Pixel> read_file(const std::string& path) {
   if (sizeof(typename Policy::Pixel) >= io->GetComponentSize())
     into = {reinterpret_cast<uint8_t*>(image.data()), uint64_t(image.voxel_count()) * sizeof(typename Policy::Pixel)};
   auto stored = read_stored_voxels(path, format, io->GetImageSizeInBytes(), int(io->GetComponentSize()), into);
-  if (stored && stored->size() == uint64_t(image.voxel_count()) * io->GetComponentSize() &&
-      convert_stored<Policy>(path, *stored, io->GetComponentType(), image.data(), image.voxel_count()))
+  if (stored && convert_stored<Policy>(path, *stored, io->GetComponentType(), image.data(), image.voxel_count()))
     return image;
   read_step(path, "", [&] { reader->Update(); });
-  StoredVoxels itk_buffer = stored_voxels_in_memory(out->GetBufferPointer(), uint64_t(image.voxel_count()) * sizeof(Read));
+  StoredVoxels itk_buffer(nullptr, reinterpret_cast<const uint8_t*>(out->GetBufferPointer()),
+                          uint64_t(image.voxel_count()) * sizeof(Read), false);
   convert_values<Policy, Read>(path, itk_buffer, image.data(), image.voxel_count());
   return image;
 }
@@ -503,7 +507,8 @@ LabelMap read_label_map(const std::string& path, const ReadOptions& options) {
   if (!fs::is_directory(path)) return read_file<Labels>(path);
   const Volume v = read_volume(path, options);
   LabelMap labels(v.size(), v.geometry());
-  StoredVoxels values = stored_voxels_in_memory(v.data(), uint64_t(v.voxel_count()) * sizeof(float));
+  StoredVoxels values(nullptr, reinterpret_cast<const uint8_t*>(v.data()), uint64_t(v.voxel_count()) * sizeof(float),
+                      false);
   convert_values<Labels, float>(path, values, labels.data(), v.voxel_count());
   labels.set_source_pixel_type(v.source_pixel_type());
   return labels;

@@ -101,7 +101,7 @@ std::optional<StoredVoxels> nrrd_voxels(const std::string& path, uint64_t image_
     if (layout.endian != "little" && layout.endian != "big") return std::nullopt;
     swapped = (layout.endian == "little") != kLittleEndianMachine;
   }
-  const bool gzip = layout.encoding == "gzip" || layout.encoding == "gz";
+  const bool gzip = layout.gzip();
   if (!gzip && layout.encoding != "raw") return std::nullopt;
   auto file = read_whole_file(layout.data);
   if (!file) return std::nullopt;
@@ -128,10 +128,6 @@ bool StoredVoxels::next(uint8_t* out, uint64_t bytes) {
   std::memmove(out, bytes_ + position_, bytes);  // may overlap: the caller's buffer (InflateInto)
   position_ += bytes;
   return true;
-}
-
-StoredVoxels stored_voxels_in_memory(const void* data, uint64_t bytes) {
-  return StoredVoxels(nullptr, static_cast<const uint8_t*>(data), bytes, false);
 }
 
 std::optional<StoredVoxels> read_stored_voxels(const std::string& path, const std::string& format,

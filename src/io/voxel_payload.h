@@ -50,10 +50,6 @@ class StoredVoxels {
   bool swapped_;
 };
 
-// Values already in memory in this machine's byte order (ITK's buffer, a
-// float32 volume), read through the same interface; the caller keeps them.
-StoredVoxels stored_voxels_in_memory(const void* data, uint64_t bytes);
-
 // `format` as ITK names it ("NRRD", "NIfTI"); `image_bytes` the size the
 // header announces (ITK's GetImageSizeInBytes), `element_bytes` one value's.
 // Call after the header checks of io/image_file_checks.h.
