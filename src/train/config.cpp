@@ -82,6 +82,9 @@ EnumText detail_text(nn::DetailMode& m) {
 EnumText intensity_text(data::IntensityMode& m) {
   return enum_text<data::IntensityMode>(m, {{data::IntensityMode::kWindow, "window"}, {data::IntensityMode::kZScore, "zscore"}});
 }
+EnumText descriptor_set_text(DescriptorSet& s) {
+  return enum_text<DescriptorSet>(s, {{DescriptorSet::kBasic, "basic"}, {DescriptorSet::kRadiomics, "radiomics"}});
+}
 EnumText strategy_text(data::MaskStrategy& s) {
   return enum_text<data::MaskStrategy>(s, {{data::MaskStrategy::kRandomCubes, "cubes"},
                                            {data::MaskStrategy::kBlock, "block"},
@@ -351,6 +354,7 @@ template <class V> void visit(V& v, TrainConfig& c) {
   v.section("descriptors", [&] {
     v("enabled", c.descriptors.enabled);
     v("weight", c.descriptors.weight);
+    v("set", descriptor_set_text(c.descriptors.set));
     v("unmasked_input", c.descriptors.unmasked_input);
   });
   v.section("embedding", [&] {
@@ -463,6 +467,11 @@ void validate(const TrainConfig& c) {
   if (!(c.descriptors.weight >= 0)) fail("descriptors.weight", "must not be negative");
   if (c.descriptors.unmasked_input && !c.descriptors.enabled)
     fail("descriptors.unmasked_input", "needs descriptors.enabled");
+  // PyRadiomics's default binWidth (25) is in HU: other intensities would
+  // need their own discretisation settings.
+  if (c.descriptors.enabled && c.descriptors.set == DescriptorSet::kRadiomics &&
+      c.data.preprocess.intensity != data::IntensityMode::kWindow)
+    fail("descriptors.set", "radiomics needs data.preprocess.intensity: window (CT in HU)");
 }
 
 // "a.b.c=value": sets root[a][b][c] to the value read as YAML.

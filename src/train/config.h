@@ -74,9 +74,16 @@ struct MciConfig {
 // regresses handcrafted descriptors of the unmasked input (train/
 // descriptors.h): intensity distribution, gradient and boundary statistics of
 // the lesion. Never labels or ratings.
+// Which descriptors the head regresses (train/descriptors.h): `basic`, 16
+// intensity, gradient and boundary statistics; `radiomics`, PyRadiomics's
+// original features of the window's lesion (scopemia's radiomics module,
+// default settings), each as sign(x) log(1 + |x|).
+enum class DescriptorSet { kBasic, kRadiomics };
+
 struct DescriptorConfig {
   bool enabled = false;
   double weight = 1.0;
+  DescriptorSet set = DescriptorSet::kBasic;
   // true: the head reads a second, unmasked pass of the backbone (the input
   // `scopemia embed` sees) instead of the masked pass the MAE reconstructs
   // from; costs one more backbone forward and backward per step.

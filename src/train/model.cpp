@@ -37,7 +37,7 @@ ScopeModelImpl::ScopeModelImpl(const TrainConfig& config, int64_t outputs)
         // seeded generator (it does not: a forward pass of zeros is deterministic).
         pooling_ = std::make_shared<nn::RoiPooling>(
             config.embedding, *backbone_, torch::zeros({1, backbone_options(config.model).in_channels, config.k, H, W}));
-        const auto D = int64_t(descriptor_names().size());
+        const auto D = int64_t(descriptor_names(config.descriptors.set).size());
         descriptor_head_ = register_module("descriptor_head", torch::nn::Linear(pooling_->features(), D));
         descriptor_mean_ = register_buffer("descriptor_mean", torch::zeros({D}));
         descriptor_var_ = register_buffer("descriptor_var", torch::ones({D}));

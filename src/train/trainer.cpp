@@ -210,7 +210,7 @@ Trainer::Losses Trainer::compute(const data::Batch& b, uint64_t mask_stream, boo
   if (model_->has_descriptor_head()) {
     if (!b.mask.defined()) throw InputError("descriptors.enabled: the batches carry no ROI masks");
     const auto valid_slices = b.valid.defined() ? b.valid : torch::ones({image.size(0), 1, image.size(2), 1, 1});
-    const auto t = input_descriptors(image, b.mask, valid_slices, config_.data.preprocess);
+    const auto t = input_descriptors(image, b.mask, valid_slices, config_.data.preprocess, config_.descriptors.set);
     // Only training steps move the running statistics (validation runs in eval mode and reads them).
     const auto target = model_->standardise_descriptors(t.values, t.weight, model_->is_training());
     const auto pred = model_->predict_descriptors(

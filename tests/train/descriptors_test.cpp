@@ -47,6 +47,45 @@ TEST(Descriptors, SquareLesionGivesTheHandComputedValues) {
   EXPECT_EQ(t.weight[1].item<float>(), 0.f);
 }
 
+// Set radiomics: PyRadiomics's original features of the window's lesion, each
+// as sign(x) log(1 + |x|), on the window's spacing; HU from the window.
+TEST(Descriptors, RadiomicsSetIsTheSignedLogOfTheLesionsFeatures) {
+  data::PreprocessOptions p;
+  p.window_low = -1000;
+  p.window_high = 1000;
+  p.spacing = {0.8, 0.8, 1.25};
+  auto image = torch::zeros({3, 1, 5, 12, 12});
+  auto roi = torch::zeros({3, 1, 5, 12, 12});
+  // Lesion 0: 4x4x3 voxels of 100 HU; lesion 1: the same at -500 HU, its
+  // last slice outside the volume (valid 0); lesion 2: two voxels.
+  for (int n = 0; n < 2; ++n) {
+    image[n].narrow(1, 1, 3).narrow(2, 4, 4).narrow(3, 4, 4).fill_(n == 0 ? 0.55 : 0.25);
+    roi[n].narrow(1, 1, 3).narrow(2, 4, 4).narrow(3, 4, 4).fill_(1);
+  }
+  roi[2][0][1][5][5] = roi[2][0][1][5][6] = 1;
+  auto valid = torch::ones({3, 1, 5, 1, 1});
+  valid[1][0][3] = 0;
+  const auto t = input_descriptors(image, roi, valid, p, DescriptorSet::kRadiomics);
+  const auto& names = descriptor_names(DescriptorSet::kRadiomics);
+  ASSERT_EQ(names.size(), 107u);  // PyRadiomics's default original features
+  ASSERT_EQ(t.values.sizes(), (std::vector<int64_t>{3, 107}));
+  auto at = [&](int n, const std::string& name) {
+    const auto it = std::find(names.begin(), names.end(), name);
+    EXPECT_NE(it, names.end()) << name;
+    return t.values[n][it - names.begin()].item<double>();
+  };
+  const double voxel = 0.8 * 0.8 * 1.25;
+  EXPECT_NEAR(at(0, "original_shape_VoxelVolume"), std::log1p(48 * voxel), 1e-5);
+  EXPECT_NEAR(at(1, "original_shape_VoxelVolume"), std::log1p(32 * voxel), 1e-5);
+  EXPECT_NEAR(at(0, "original_firstorder_Mean"), std::log1p(100.0), 1e-5);
+  EXPECT_NEAR(at(1, "original_firstorder_Mean"), -std::log1p(500.0), 1e-4);
+  EXPECT_NEAR(at(0, "original_firstorder_Variance"), 0.0, 1e-6);
+  EXPECT_EQ(t.weight[0].item<float>(), 1.f);
+  EXPECT_EQ(t.weight[1].item<float>(), 1.f);
+  EXPECT_EQ(t.weight[2].item<float>(), 0.f);
+  EXPECT_EQ(t.values[2].abs().sum().item<double>(), 0.0);
+}
+
 TEST(Descriptors, HeadLearnsThemOnAFixedBatch) {
   TrainConfig c = testing::tiny_config(Task::kPretrain);
   c.model.pde_stages = {0, 1};
@@ -55,12 +94,16 @@ TEST(Descriptors, HeadLearnsThemOnAFixedBatch) {
   c.descriptors.enabled = true;
   c.embedding.taps = {"pde0", "pde1"};
   c.optimizer.lr = 3e-3;
-  Trainer trainer(c, 1, 40);
-  const data::Batch b = testing::synthetic_batch(3, 0, 2, Task::kPretrain);
-  std::vector<double> loss;
-  for (int i = 0; i < 40; ++i) loss.push_back(trainer.train_step(b).terms.at("descriptors"));
-  const double first = (loss[0] + loss[1] + loss[2]) / 3, last = (loss[37] + loss[38] + loss[39]) / 3;
-  EXPECT_LT(last, 0.5 * first) << "first " << first << ", last " << last;
+  for (const DescriptorSet set : {DescriptorSet::kBasic, DescriptorSet::kRadiomics}) {
+    c.descriptors.set = set;
+    Trainer trainer(c, 1, 40);
+    const data::Batch b = testing::synthetic_batch(3, 0, 2, Task::kPretrain);
+    std::vector<double> loss;
+    for (int i = 0; i < 40; ++i) loss.push_back(trainer.train_step(b).terms.at("descriptors"));
+    const double first = (loss[0] + loss[1] + loss[2]) / 3, last = (loss[37] + loss[38] + loss[39]) / 3;
+    EXPECT_GT(first, 0) << int(set);
+    EXPECT_LT(last, 0.5 * first) << int(set) << ": first " << first << ", last " << last;
+  }
 }
 
 // descriptors.unmasked_input: the head reads the unmasked pass, so the first
