@@ -529,7 +529,7 @@ GlcmMatrices compute_glcm_matrices(const DiscretizedRoi& roi, const GlcmSettings
 
   // Each matrix's sum is its number of pairs (twice that when symmetrical):
   // whole numbers, so summing the cells in any order gives this value.
-  m.p.resize(cells * na);
+  // Normalised in place, the kept angles moved forward (kept <= a).
   size_t kept = 0;
   for (int a = 0; a < na; ++a) {
     const double sum = double(pairs[a]) * (settings.symmetrical ? 2 : 1);
@@ -537,11 +537,12 @@ GlcmMatrices compute_glcm_matrices(const DiscretizedRoi& roi, const GlcmSettings
     m.angles.push_back(all_angles[a]);
     const double divisor = sum == 0 ? kNaN : sum;
     const double* src = counts.data() + a * cells;
-    double* dst = m.p.data() + kept * cells;
+    double* dst = counts.data() + kept * cells;
     for (size_t c = 0; c < cells; ++c) dst[c] = src[c] / divisor;
     ++kept;
   }
-  m.p.resize(kept * cells);
+  counts.resize(kept * cells);
+  m.p = std::move(counts);
   m.na = static_cast<int>(m.angles.size());
   return m;
 }

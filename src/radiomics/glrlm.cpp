@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
+#include <vector>
 
 namespace scopemia::radiomics {
 namespace {
@@ -41,14 +43,19 @@ GlrlmMatrices compute_glrlm_matrices(const DiscretizedRoi& roi, const GlrlmSetti
   // (up to PyRadiomics's max(array shape)) would be empty, and empty run
   // lengths are dropped below anyway.
   const int nr_full = static_cast<int>(std::max({grid.sx, grid.sy, grid.sz}));
-  // counts[(i * nr_full + run_length - 1) * na + a]
-  std::vector<double> counts(static_cast<size_t>(ng) * nr_full * na, 0.0);
+  // The runs found along each angle, (gray level index << 32) | (run length
+  // - 1): a list per angle instead of an ng x nr_full x na array, most of
+  // whose cells stay empty (and would be zeroed and scanned five times).
+  thread_local std::vector<std::vector<uint64_t>> runs_by_angle;
+  if (runs_by_angle.size() < static_cast<size_t>(na)) runs_by_angle.resize(na);
   const int32_t* index = grid.index.data();
   for (int a = 0; a < na; ++a) {
     const Angle& ang = all_angles[a];
     const int64_t delta = grid.delta(ang[2], ang[1], ang[0]);
     bool multi_element = false;
-    auto count_run = [&](int g, int rl) { counts[(static_cast<size_t>(g) * nr_full + rl) * na + a] += 1.0; };
+    std::vector<uint64_t>& found = runs_by_angle[a];
+    found.clear();
+    auto count_run = [&](int g, int rl) { found.push_back((static_cast<uint64_t>(g) << 32) | uint32_t(rl)); };
     // Runs of equal levels among ROI voxels along the line from v, `length`
     // voxels long.
     auto walk = [&](int64_t v, int64_t length) {
@@ -97,63 +104,72 @@ GlrlmMatrices compute_glrlm_matrices(const DiscretizedRoi& roi, const GlrlmSetti
         }
       }
     }
-    // No line along this angle holds two ROI voxels: PyRadiomics clears it.
-    if (!multi_element)
-      for (int i = 0; i < ng; ++i) counts[(static_cast<size_t>(i) * nr_full) * na + a] = 0.0;
+    // No line along this angle holds two ROI voxels: PyRadiomics clears its
+    // runs of length 1, which are then all its runs.
+    if (!multi_element) found.clear();
   }
+  auto level_of = [](uint64_t code) { return static_cast<size_t>(code >> 32); };
+  auto run_of = [](uint64_t code) { return static_cast<size_t>(code & 0xffffffffu); };
 
-  // Merge with weights, or keep the angles that hold runs.
-  std::vector<double> merged;
-  int nm = na;
-  std::vector<Angle> kept_angles;
-  const size_t cells = static_cast<size_t>(ng) * nr_full;
+  GlrlmMatrices m;
+  m.gray_levels = gl.levels;
+  m.ng = ng;
+  // Counts are whole numbers: any order of adding them gives the same cells.
+  std::vector<double> merged;  // [(i * nr_full + run length - 1) * nm + k]
+  int nm = 0;
+  std::vector<int> kept;  // unweighted: the angles that hold runs
   if (norm != WeightingNorm::None) {
     nm = 1;
+    const size_t cells = static_cast<size_t>(ng) * nr_full;
+    std::vector<double> counts(cells * na, 0.0);
+    for (int a = 0; a < na; ++a)
+      for (uint64_t code : runs_by_angle[a]) counts[(level_of(code) * nr_full + run_of(code)) * na + a] += 1.0;
     merged.assign(cells, 0.0);
     for (int a = 0; a < na; ++a) {
       const double w = angle_distance(all_angles[a], roi.spacing, norm);
       for (size_t c = 0; c < cells; ++c) merged[c] += counts[c * na + a] * w;
     }
+    m.runs.assign(1, 0.0);
+    for (size_t c = 0; c < cells; ++c) m.runs[0] += merged[c];
   } else {
-    std::vector<double> sums(na, 0.0);
-    for (size_t c = 0; c < cells; ++c)
-      for (int a = 0; a < na; ++a) sums[a] += counts[c * na + a];
-    std::vector<int> kept;
     for (int a = 0; a < na; ++a)
-      if (na == 1 || sums[a] != 0) kept.push_back(a);
+      if (na == 1 || !runs_by_angle[a].empty()) kept.push_back(a);
     nm = static_cast<int>(kept.size());
-    merged.assign(cells * nm, 0.0);
-    for (size_t c = 0; c < cells; ++c)
-      for (int k = 0; k < nm; ++k) merged[c * nm + k] = counts[c * na + kept[k]];
-    for (int a : kept) kept_angles.push_back(all_angles[a]);
+    for (int a : kept) {
+      m.angles.push_back(all_angles[a]);
+      m.runs.push_back(double(runs_by_angle[a].size()));
+    }
   }
-
-  GlrlmMatrices m;
-  m.gray_levels = gl.levels;
-  m.angles = kept_angles;
-  m.ng = ng;
-  m.na = nm;
-  m.runs.assign(nm, 0.0);
-  for (size_t c = 0; c < cells; ++c)
-    for (int k = 0; k < nm; ++k) m.runs[k] += merged[c * nm + k];
   for (double& r : m.runs)
     if (r == 0) r = kNaN;
+  m.na = nm;
   // Keep the run lengths that occur.
-  std::vector<int> kept_rl;
-  for (int r = 0; r < nr_full; ++r) {
-    double sum = 0;
-    for (int i = 0; i < ng; ++i)
-      for (int k = 0; k < nm; ++k) sum += merged[(static_cast<size_t>(i) * nr_full + r) * nm + k];
-    if (sum != 0) kept_rl.push_back(r);
+  std::vector<int> rank(nr_full, -1);
+  if (norm != WeightingNorm::None) {
+    for (int r = 0; r < nr_full; ++r) {
+      double sum = 0;
+      for (int i = 0; i < ng; ++i) sum += merged[static_cast<size_t>(i) * nr_full + r];
+      if (sum != 0) rank[r] = 0;
+    }
+  } else {
+    for (int a = 0; a < na; ++a)
+      for (uint64_t code : runs_by_angle[a]) rank[run_of(code)] = 0;
   }
-  m.nr = static_cast<int>(kept_rl.size());
-  for (int r : kept_rl) m.run_lengths.push_back(r + 1);
+  for (int r = 0; r < nr_full; ++r)
+    if (rank[r] == 0) {
+      rank[r] = m.nr++;
+      m.run_lengths.push_back(r + 1);
+    }
   m.p.assign(static_cast<size_t>(ng) * m.nr * nm, 0.0);
-  for (int i = 0; i < ng; ++i)
-    for (int r = 0; r < m.nr; ++r)
-      for (int k = 0; k < nm; ++k)
-        m.p[(static_cast<size_t>(i) * m.nr + r) * nm + k] =
-            merged[(static_cast<size_t>(i) * nr_full + kept_rl[r]) * nm + k];
+  if (norm != WeightingNorm::None) {
+    for (int i = 0; i < ng; ++i)
+      for (int r = 0; r < nr_full; ++r)
+        if (rank[r] >= 0) m.p[static_cast<size_t>(i) * m.nr + rank[r]] = merged[static_cast<size_t>(i) * nr_full + r];
+  } else {
+    for (int k = 0; k < nm; ++k)
+      for (uint64_t code : runs_by_angle[kept[k]])
+        m.p[(level_of(code) * m.nr + rank[run_of(code)]) * nm + k] += 1.0;
+  }
   return m;
 }
 
