@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <vector>
 
 namespace scopemia::radiomics {
@@ -46,16 +47,33 @@ GlrlmMatrices compute_glrlm_matrices(const DiscretizedRoi& roi, const GlrlmSetti
   // The runs found along each angle, (gray level index << 32) | (run length
   // - 1): a list per angle instead of an ng x nr_full x na array, most of
   // whose cells stay empty (and would be zeroed and scanned five times).
-  thread_local std::vector<std::vector<uint64_t>> runs_by_angle;
-  if (runs_by_angle.size() < static_cast<size_t>(na)) runs_by_angle.resize(na);
+  // At most one run per voxel of the box and angle: one buffer, not zeroed
+  // (runs are written without push_back's capacity test), kept per thread.
+  struct RunList {
+    const uint64_t* begin_ = nullptr;
+    const uint64_t* end_ = nullptr;
+    const uint64_t* begin() const { return begin_; }
+    const uint64_t* end() const { return end_; }
+    bool empty() const { return begin_ == end_; }
+    size_t size() const { return static_cast<size_t>(end_ - begin_); }
+  };
+  thread_local std::unique_ptr<uint64_t[]> run_buffer;
+  thread_local size_t run_capacity = 0;
+  const size_t box = static_cast<size_t>(grid.sx * grid.sy * grid.sz);
+  if (run_capacity < box * na) {
+    run_capacity = box * na;
+    run_buffer.reset(new uint64_t[run_capacity]);
+  }
+  std::vector<RunList> runs_by_angle(na);
   const int32_t* index = grid.index.data();
   for (int a = 0; a < na; ++a) {
     const Angle& ang = all_angles[a];
     const int64_t delta = grid.delta(ang[2], ang[1], ang[0]);
     bool multi_element = false;
-    std::vector<uint64_t>& found = runs_by_angle[a];
-    found.clear();
-    auto count_run = [&](int g, int rl) { found.push_back((static_cast<uint64_t>(g) << 32) | uint32_t(rl)); };
+    RunList& found = runs_by_angle[a];
+    uint64_t* const first_run = run_buffer.get() + box * a;
+    uint64_t* next_run = first_run;
+    auto count_run = [&](int g, int rl) { *next_run++ = (static_cast<uint64_t>(g) << 32) | uint32_t(rl); };
     // Runs of equal levels among ROI voxels along the line from v, `length`
     // voxels long.
     auto walk = [&](int64_t v, int64_t length) {
@@ -106,7 +124,7 @@ GlrlmMatrices compute_glrlm_matrices(const DiscretizedRoi& roi, const GlrlmSetti
     }
     // No line along this angle holds two ROI voxels: PyRadiomics clears its
     // runs of length 1, which are then all its runs.
-    if (!multi_element) found.clear();
+    found = {first_run, multi_element ? next_run : first_run};
   }
   auto level_of = [](uint64_t code) { return static_cast<size_t>(code >> 32); };
   auto run_of = [](uint64_t code) { return static_cast<size_t>(code & 0xffffffffu); };
