@@ -40,7 +40,7 @@ std::vector<std::pair<std::string, double>> lesion_radiomics(const Image<double>
   return out;
 }
 
-// The names, from one extraction on a fixed 6x6x6 ramp with a 4x4x4 lesion:
+// The names, from one extraction on a fixed 6x6x6 pattern with a 4x4x4 lesion:
 // the extractor's own order, whatever classes its defaults enable.
 std::vector<std::string> radiomics_names() {
   Image<double> image(Size3{6, 6, 6}, Geometry{});
