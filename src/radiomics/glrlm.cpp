@@ -4,7 +4,6 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
-#include <memory>
 #include <vector>
 
 namespace scopemia::radiomics {
@@ -40,39 +39,28 @@ GlrlmMatrices compute_glrlm_matrices(const DiscretizedRoi& roi, const GlrlmSetti
   // Lines are walked through the mask's bounding box only: voxels outside it
   // are outside the mask, which ends a run exactly as leaving the array does.
   const LocalGrid grid = local_grid(roi, gl, 0);
-  // Runs are at most as long as the box is wide: the run lengths beyond that
-  // (up to PyRadiomics's max(array shape)) would be empty, and empty run
-  // lengths are dropped below anyway.
-  const int nr_full = static_cast<int>(std::max({grid.sx, grid.sy, grid.sz}));
-  // The runs found along each angle, (gray level index << 32) | (run length
-  // - 1): a list per angle instead of an ng x nr_full x na array, most of
-  // whose cells stay empty (and would be zeroed and scanned five times).
-  // At most one run per voxel of the box and angle: one buffer, not zeroed
-  // (runs are written without push_back's capacity test), kept per thread.
-  struct RunList {
-    const uint64_t* begin_ = nullptr;
-    const uint64_t* end_ = nullptr;
-    const uint64_t* begin() const { return begin_; }
-    const uint64_t* end() const { return end_; }
-    bool empty() const { return begin_ == end_; }
-    size_t size() const { return static_cast<size_t>(end_ - begin_); }
+  // Each angle's runs are listed first, (gray level index << 32) | (run
+  // length - 1), in a per-thread list (at most one run per ROI voxel; grown,
+  // never zeroed), then counted into that angle's own ng x (its longest run)
+  // matrix: an ng x box-width x 13 array would stay mostly empty and still
+  // be zeroed and scanned. Run lengths PyRadiomics counts up to max(array
+  // shape) and then drops as empty are never created.
+  struct AngleCounts {
+    int longest = 0;             // run lengths 1..longest
+    int64_t runs = 0;
+    std::vector<double> counts;  // [i * longest + run length - 1]
   };
-  thread_local std::unique_ptr<uint64_t[]> run_buffer;
-  thread_local size_t run_capacity = 0;
-  const size_t box = static_cast<size_t>(grid.sx * grid.sy * grid.sz);
-  if (run_capacity < box * na) {
-    run_capacity = box * na;
-    run_buffer.reset(new uint64_t[run_capacity]);
-  }
-  std::vector<RunList> runs_by_angle(na);
+  std::vector<AngleCounts> per_angle(na);
   const int32_t* index = grid.index.data();
+  const int64_t box = grid.sx * grid.sy * grid.sz;
+  const size_t roi_voxels = static_cast<size_t>(std::count_if(index, index + box, [](int32_t l) { return l >= 0; }));
+  thread_local std::vector<uint64_t> run_list;
+  if (run_list.size() < roi_voxels) run_list.resize(roi_voxels);
   for (int a = 0; a < na; ++a) {
     const Angle& ang = all_angles[a];
     const int64_t delta = grid.delta(ang[2], ang[1], ang[0]);
     bool multi_element = false;
-    RunList& found = runs_by_angle[a];
-    uint64_t* const first_run = run_buffer.get() + box * a;
-    uint64_t* next_run = first_run;
+    uint64_t* next_run = run_list.data();
     auto count_run = [&](int g, int rl) { *next_run++ = (static_cast<uint64_t>(g) << 32) | uint32_t(rl); };
     // Runs of equal levels among ROI voxels along the line from v, `length`
     // voxels long.
@@ -124,69 +112,70 @@ GlrlmMatrices compute_glrlm_matrices(const DiscretizedRoi& roi, const GlrlmSetti
     }
     // No line along this angle holds two ROI voxels: PyRadiomics clears its
     // runs of length 1, which are then all its runs.
-    found = {first_run, multi_element ? next_run : first_run};
+    if (!multi_element) continue;
+    AngleCounts& ac = per_angle[a];
+    for (const uint64_t* c = run_list.data(); c != next_run; ++c)
+      ac.longest = std::max(ac.longest, static_cast<int>(*c & 0xffffffffu) + 1);
+    ac.runs = next_run - run_list.data();
+    ac.counts.assign(static_cast<size_t>(ng) * ac.longest, 0.0);
+    for (const uint64_t* c = run_list.data(); c != next_run; ++c)
+      ac.counts[(*c >> 32) * ac.longest + (*c & 0xffffffffu)] += 1.0;
   }
-  auto level_of = [](uint64_t code) { return static_cast<size_t>(code >> 32); };
-  auto run_of = [](uint64_t code) { return static_cast<size_t>(code & 0xffffffffu); };
+  int longest = 0;
+  for (const AngleCounts& ac : per_angle) longest = std::max(longest, ac.longest);
 
   GlrlmMatrices m;
   m.gray_levels = gl.levels;
   m.ng = ng;
-  // Counts are whole numbers: any order of adding them gives the same cells.
-  std::vector<double> merged;  // [(i * nr_full + run length - 1) * nm + k]
-  int nm = 0;
-  std::vector<int> kept;  // unweighted: the angles that hold runs
+  // Counts are whole numbers, and cells an angle never reaches add nothing:
+  // the weighted sums below meet their non-zero terms in the order a full
+  // ng x box-width x 13 array would give them.
+  std::vector<double> merged;          // weighted: [i * longest + run length - 1]
+  std::vector<int> kept;               // unweighted: the angles that hold runs
+  std::vector<char> occurs(longest, 0);  // run lengths present in the kept matrices
   if (norm != WeightingNorm::None) {
-    nm = 1;
-    const size_t cells = static_cast<size_t>(ng) * nr_full;
-    std::vector<double> counts(cells * na, 0.0);
-    for (int a = 0; a < na; ++a)
-      for (uint64_t code : runs_by_angle[a]) counts[(level_of(code) * nr_full + run_of(code)) * na + a] += 1.0;
-    merged.assign(cells, 0.0);
+    merged.assign(static_cast<size_t>(ng) * longest, 0.0);
     for (int a = 0; a < na; ++a) {
+      const AngleCounts& ac = per_angle[a];
       const double w = angle_distance(all_angles[a], roi.spacing, norm);
-      for (size_t c = 0; c < cells; ++c) merged[c] += counts[c * na + a] * w;
+      for (int i = 0; i < ng; ++i)
+        for (int r = 0; r < ac.longest; ++r)
+          merged[static_cast<size_t>(i) * longest + r] += ac.counts[static_cast<size_t>(i) * ac.longest + r] * w;
     }
     m.runs.assign(1, 0.0);
-    for (size_t c = 0; c < cells; ++c) m.runs[0] += merged[c];
+    for (double v : merged) m.runs[0] += v;
+    for (int i = 0; i < ng; ++i)
+      for (int r = 0; r < longest; ++r) occurs[r] |= merged[static_cast<size_t>(i) * longest + r] != 0;
   } else {
     for (int a = 0; a < na; ++a)
-      if (na == 1 || !runs_by_angle[a].empty()) kept.push_back(a);
-    nm = static_cast<int>(kept.size());
+      if (na == 1 || per_angle[a].runs > 0) kept.push_back(a);
     for (int a : kept) {
       m.angles.push_back(all_angles[a]);
-      m.runs.push_back(double(runs_by_angle[a].size()));
+      m.runs.push_back(double(per_angle[a].runs));
+      const AngleCounts& ac = per_angle[a];
+      for (int i = 0; i < ng; ++i)
+        for (int r = 0; r < ac.longest; ++r) occurs[r] |= ac.counts[static_cast<size_t>(i) * ac.longest + r] != 0;
     }
   }
   for (double& r : m.runs)
     if (r == 0) r = kNaN;
+  const int nm = norm != WeightingNorm::None ? 1 : static_cast<int>(kept.size());
   m.na = nm;
   // Keep the run lengths that occur.
-  std::vector<int> rank(nr_full, -1);
-  if (norm != WeightingNorm::None) {
-    for (int r = 0; r < nr_full; ++r) {
-      double sum = 0;
-      for (int i = 0; i < ng; ++i) sum += merged[static_cast<size_t>(i) * nr_full + r];
-      if (sum != 0) rank[r] = 0;
-    }
-  } else {
-    for (int a = 0; a < na; ++a)
-      for (uint64_t code : runs_by_angle[a]) rank[run_of(code)] = 0;
-  }
-  for (int r = 0; r < nr_full; ++r)
-    if (rank[r] == 0) {
+  std::vector<int> rank(longest, -1);
+  for (int r = 0; r < longest; ++r)
+    if (occurs[r]) {
       rank[r] = m.nr++;
       m.run_lengths.push_back(r + 1);
     }
   m.p.assign(static_cast<size_t>(ng) * m.nr * nm, 0.0);
-  if (norm != WeightingNorm::None) {
+  for (int k = 0; k < nm; ++k) {
+    const bool weighted = norm != WeightingNorm::None;
+    const int width = weighted ? longest : per_angle[kept[k]].longest;
+    const double* src = weighted ? merged.data() : per_angle[kept[k]].counts.data();
     for (int i = 0; i < ng; ++i)
-      for (int r = 0; r < nr_full; ++r)
-        if (rank[r] >= 0) m.p[static_cast<size_t>(i) * m.nr + rank[r]] = merged[static_cast<size_t>(i) * nr_full + r];
-  } else {
-    for (int k = 0; k < nm; ++k)
-      for (uint64_t code : runs_by_angle[kept[k]])
-        m.p[(level_of(code) * m.nr + rank[run_of(code)]) * nm + k] += 1.0;
+      for (int r = 0; r < width; ++r)
+        if (rank[r] >= 0) m.p[(static_cast<size_t>(i) * m.nr + rank[r]) * nm + k] = src[static_cast<size_t>(i) * width + r];
   }
   return m;
 }
