@@ -70,16 +70,16 @@ struct MciConfig {
   double ridge_max = 10.0;
 };
 
-// Pretraining: a linear head on the ROI-pooled embedding (embedding section)
-// regresses handcrafted descriptors of the unmasked input (train/
-// descriptors.h): intensity distribution, gradient and boundary statistics of
-// the lesion. Never labels or ratings.
 // Which descriptors the head regresses (train/descriptors.h): `basic`, 16
 // intensity, gradient and boundary statistics; `radiomics`, PyRadiomics's
 // original features of the window's lesion (scopemia's radiomics module,
 // default settings), each as sign(x) log(1 + |x|).
 enum class DescriptorSet { kBasic, kRadiomics };
 
+// Pretraining: a linear head on the ROI-pooled embedding (embedding section)
+// regresses handcrafted descriptors of the unmasked input (train/
+// descriptors.h): intensity distribution, gradient and boundary statistics of
+// the lesion. Never labels or ratings.
 struct DescriptorConfig {
   bool enabled = false;
   double weight = 1.0;

@@ -32,12 +32,10 @@ const radiomics::Extractor& radiomics_extractor() {
   return extractor;
 }
 
-// The original_* features of one lesion: HU values on the window's grid.
-std::vector<std::pair<std::string, double>> lesion_radiomics(const Image<double>& hu, const LabelMap& mask) {
-  std::vector<std::pair<std::string, double>> out;
-  for (auto& [name, value] : radiomics_extractor().execute(hu, PixelType::Float32, mask).features)
-    if (name.rfind("original_", 0) == 0) out.emplace_back(name, value);
-  return out;
+// The features of one lesion (the defaults enable the Original image only:
+// every name is original_*): HU values on the window's grid.
+radiomics::FeatureValues lesion_radiomics(const Image<double>& hu, const LabelMap& mask) {
+  return radiomics_extractor().execute(hu, PixelType::Float32, mask).features;
 }
 
 // The names, from one extraction on a fixed 6x6x6 pattern with a 4x4x4 lesion:
@@ -82,7 +80,7 @@ DescriptorTargets radiomics_descriptors(const torch::Tensor& image, const torch:
       voxels += ms[i];
     }
     if (voxels < 8) continue;
-    std::vector<std::pair<std::string, double>> features;
+    radiomics::FeatureValues features;
     try {
       features = lesion_radiomics(hu, mask);
     } catch (const std::exception&) {

@@ -5,6 +5,9 @@
 #include <gtest/gtest.h>
 
 #include "batches.h"
+#include "core/image.h"
+#include "radiomics/extractor.h"
+#include "radiomics/params.h"
 #include "train/trainer.h"
 
 namespace scopemia::train {
@@ -84,6 +87,47 @@ TEST(Descriptors, RadiomicsSetIsTheSignedLogOfTheLesionsFeatures) {
   EXPECT_EQ(t.weight[1].item<float>(), 1.f);
   EXPECT_EQ(t.weight[2].item<float>(), 0.f);
   EXPECT_EQ(t.values[2].abs().sum().item<double>(), 0.0);
+}
+
+// Every one of the 107 targets, against scopemia's extractor run here on the
+// lesion as the test lays it out: x along W, y along H, z along D, spacing
+// (x, y, z). The lesion is 4 x 2 x 3 voxels of varying HU in a window that is
+// not square, so a swapped axis or spacing changes shape and texture.
+TEST(Descriptors, RadiomicsSetEqualsTheExtractorOnTheLesion) {
+  data::PreprocessOptions p;
+  p.window_low = -1000;
+  p.window_high = 1000;
+  p.spacing = {0.7, 0.9, 1.5};
+  const int64_t D = 5, H = 10, W = 12;
+  auto image = torch::zeros({1, 1, D, H, W});
+  auto roi = torch::zeros({1, 1, D, H, W});
+  Geometry g;
+  g.spacing = {0.7, 0.9, 1.5};
+  Image<double> hu(Size3{W, H, D}, g, -1000.0);
+  LabelMap mask(Size3{W, H, D}, g);
+  for (int64_t z = 1; z < 4; ++z)
+    for (int64_t y = 3; y < 5; ++y)
+      for (int64_t x = 2; x < 6; ++x) {
+        const double value = -300.0 + 50.0 * double((x + 2 * y + 3 * z) % 7);
+        const float stored = float((value + 1000.0) / 2000.0);  // the window, as the batch holds it
+        image[0][0][z][y][x] = stored;
+        roi[0][0][z][y][x] = 1;
+        hu[(z * H + y) * W + x] = double(stored) * 2000.0 - 1000.0;
+        mask[(z * H + y) * W + x] = 1;
+      }
+  const auto t = input_descriptors(image, roi, torch::ones({1, 1, D, 1, 1}), p, DescriptorSet::kRadiomics);
+  ASSERT_EQ(t.weight[0].item<float>(), 1.f);
+  radiomics::Params params = radiomics::default_params();
+  params.settings.additionalInfo = false;
+  const radiomics::FeatureValues expected =
+      radiomics::Extractor(params).execute(hu, PixelType::Float32, mask).features;
+  const auto& names = descriptor_names(DescriptorSet::kRadiomics);
+  ASSERT_EQ(expected.size(), names.size());
+  for (size_t f = 0; f < names.size(); ++f) {
+    EXPECT_EQ(expected[f].first, names[f]);
+    const double v = expected[f].second, target = std::copysign(std::log1p(std::abs(v)), v);
+    EXPECT_NEAR(t.values[0][int64_t(f)].item<double>(), target, 1e-6 * std::max(1.0, std::abs(target))) << names[f];
+  }
 }
 
 TEST(Descriptors, HeadLearnsThemOnAFixedBatch) {
