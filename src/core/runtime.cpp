@@ -2,14 +2,19 @@
 
 #include <malloc.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 
+#include <memory>
 #include <thread>
+#include <utility>
 #include <vector>
 
-#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/details/console_globals.h>
+#include <spdlog/sinks/ansicolor_sink.h>
 #include <spdlog/spdlog.h>
 
 namespace scopemia {
@@ -68,7 +73,15 @@ void run_workers(int threads, const std::function<void()>& worker) {
 
 void init_logging(Verbosity verbosity) {
   auto logger = spdlog::get("scopemia");
-  if (!logger) logger = spdlog::stderr_color_mt("scopemia");
+  if (!logger) {
+    const int fd = ::dup(STDERR_FILENO);
+    std::FILE* stream = fd >= 0 ? ::fdopen(fd, "w") : nullptr;
+    if (!stream && fd >= 0) ::close(fd);
+    auto sink = std::make_shared<spdlog::sinks::ansicolor_sink<spdlog::details::console_mutex>>(stream ? stream : stderr,
+                                                                   spdlog::color_mode::automatic);
+    logger = std::make_shared<spdlog::logger>("scopemia", std::move(sink));
+    spdlog::register_logger(logger);
+  }
   logger->set_pattern("%^[%l]%$ %v");
   switch (verbosity) {
     case Verbosity::Quiet: logger->set_level(spdlog::level::warn); break;

@@ -21,6 +21,10 @@ int hardware_threads();
 void run_workers(int threads, const std::function<void()>& worker);
 
 enum class Verbosity { Quiet, Normal, Verbose };
+// The "scopemia" logger (the default one) on standard error, colored on a
+// terminal. It writes to a duplicate of descriptor 2 taken at the first call,
+// so that holding descriptor 2 back while a library prints to it (an image
+// writer, io/image_io.cpp) never hides another thread's log line.
 void init_logging(Verbosity verbosity);
 
 }  // namespace scopemia

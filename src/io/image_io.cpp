@@ -522,33 +522,57 @@ namespace {
 
 // niftilib prints its own complaints ("** ERROR: NWAD: wrote only ...") on
 // stderr; they are held back while a writer runs and shown only with -v (the
-// failure itself is reported by verify_written, in one line).
+// failure itself is reported by verify_written, in one line). File descriptor
+// 2 belongs to the whole process, so holds are counted like CerrToDebugLog's:
+// the first writer in redirects it, the last one out restores it. (Two
+// writers on two threads, each saving and restoring on its own, could
+// restore each other's temporary file and leave the process's stderr in a
+// deleted file for good: a training's log then stayed empty.) The program's
+// log lines do not go through descriptor 2 (core/runtime.h), so a write on
+// one thread does not hide another thread's log.
 class HeldStderr {
  public:
   HeldStderr() {
+    std::lock_guard<std::mutex> lock(state().mutex);
+    if (state().depth++ > 0) return;
     std::fflush(stderr);
-    held_ = std::tmpfile();
-    saved_ = held_ ? ::dup(STDERR_FILENO) : -1;
-    if (saved_ >= 0) ::dup2(::fileno(held_), STDERR_FILENO);
+    state().held = std::tmpfile();
+    state().saved = state().held ? ::dup(STDERR_FILENO) : -1;
+    if (state().saved >= 0) ::dup2(::fileno(state().held), STDERR_FILENO);
   }
   ~HeldStderr() {
-    if (saved_ < 0) return;
+    std::lock_guard<std::mutex> lock(state().mutex);
+    if (--state().depth > 0) return;
+    std::FILE* held = std::exchange(state().held, nullptr);
+    const int saved = std::exchange(state().saved, -1);
+    if (saved < 0) {
+      if (held) std::fclose(held);
+      return;
+    }
     std::fflush(stderr);
-    ::dup2(saved_, STDERR_FILENO);
-    ::close(saved_);
-    std::rewind(held_);
+    ::dup2(saved, STDERR_FILENO);
+    ::close(saved);
+    std::rewind(held);
     std::string text;
     char buffer[4096];
-    for (size_t n; (n = std::fread(buffer, 1, sizeof buffer, held_)) > 0;) text.append(buffer, n);
-    std::fclose(held_);
+    for (size_t n; (n = std::fread(buffer, 1, sizeof buffer, held)) > 0;) text.append(buffer, n);
+    std::fclose(held);
     if (!text.empty()) spdlog::debug("image writer said: {}", text);
   }
   HeldStderr(const HeldStderr&) = delete;
   HeldStderr& operator=(const HeldStderr&) = delete;
 
  private:
-  std::FILE* held_ = nullptr;
-  int saved_ = -1;
+  struct State {
+    std::mutex mutex;
+    int depth = 0;
+    std::FILE* held = nullptr;
+    int saved = -1;
+  };
+  static State& state() {
+    static State s;
+    return s;
+  }
 };
 
 // ITK's writers do not all report a failed write (niftilib ignores a full

@@ -1,8 +1,13 @@
 #include "io/image_io.h"
 
+#include <sys/stat.h>
+
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -90,6 +95,28 @@ void expect_input_error(const std::string& path, const std::string& cause) {
     EXPECT_NE(std::string(e.what()).find(cause), std::string::npos) << e.what();
     EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos) << e.what();
   }
+}
+
+// Image writers hold descriptor 2 back (niftilib prints to it). Writers on
+// several threads at once must leave it where it was: each saving and
+// restoring on its own once left a training's stderr in a deleted file.
+TEST(ImageIoThreads, ConcurrentWritersLeaveStderrWhereItWas) {
+  struct stat before {};
+  ASSERT_EQ(::fstat(2, &before), 0);
+  TempDir dir;
+  const Volume v = oblique_ct();
+  std::vector<std::thread> writers;
+  for (int t = 0; t < 8; ++t)
+    writers.emplace_back([&, t] {
+      for (int i = 0; i < 25; ++i)
+        write_volume(v, dir.file("t" + std::to_string(t) + "_" + std::to_string(i) + ".nii.gz"));
+    });
+  for (auto& w : writers) w.join();
+  struct stat after {};
+  ASSERT_EQ(::fstat(2, &after), 0);
+  EXPECT_EQ(after.st_dev, before.st_dev);
+  EXPECT_EQ(after.st_ino, before.st_ino) << "descriptor 2 now points elsewhere (nlink " << after.st_nlink << ")";
+  EXPECT_EQ(read_volume(dir.file("t7_24.nii.gz")).voxel_count(), v.voxel_count());
 }
 
 TEST(ImageIoBadInput, MissingFile) {
