@@ -100,12 +100,43 @@ void route_itk_messages_to_log() {
   (void)routed;
 }
 
+// A redirection of a process-wide stream that several threads may ask for at
+// once (batch workers, a data loader's threads): the first holder begins it,
+// the last one out ends it. Holders saving and restoring on their own would
+// restore each other's redirection (it once left the process's stderr in a
+// deleted file: a training's log stayed empty). `Redirect` has begin() and
+// end(), called under the lock.
+template <typename Redirect>
+class SharedHold {
+ public:
+  SharedHold() {
+    std::lock_guard<std::mutex> lock(state().mutex);
+    if (state().depth++ == 0) state().redirect.begin();
+  }
+  ~SharedHold() {
+    std::lock_guard<std::mutex> lock(state().mutex);
+    if (--state().depth == 0) state().redirect.end();
+  }
+  SharedHold(const SharedHold&) = delete;
+  SharedHold& operator=(const SharedHold&) = delete;
+
+ private:
+  struct State {
+    std::mutex mutex;
+    int depth = 0;
+    Redirect redirect;
+  };
+  static State& state() {
+    static State s;
+    return s;
+  }
+};
+
 // MetaIO and GDCM print their complaints to std::cerr themselves ("MetaImage:
 // Read: Cannot parse file", "Warning: In gdcmReader.cxx ..."; seen by
 // fuzzing) before ITK throws. While ITK reads, std::cerr goes to a buffer
 // whose text is logged at debug level (-v), so a failing command prints its
-// one line. Shared by concurrent readers (batch workers): the first one in
-// swaps the buffer, the last one out restores it.
+// one line. The buffer locks: concurrent readers write to it at once.
 class LockedTextBuffer : public std::streambuf {
  public:
   std::string take() {
@@ -130,35 +161,18 @@ class LockedTextBuffer : public std::streambuf {
   std::string text_;
 };
 
-class CerrToDebugLog {
- public:
-  CerrToDebugLog() {
-    std::lock_guard<std::mutex> lock(state().mutex);
-    if (state().depth++ == 0) state().saved = std::cerr.rdbuf(&state().buffer);
-  }
-  ~CerrToDebugLog() {
-    std::lock_guard<std::mutex> lock(state().mutex);
-    if (--state().depth > 0) return;
-    std::cerr.rdbuf(state().saved);
-    std::istringstream lines(state().buffer.take());
+struct CerrToBuffer {
+  std::streambuf* saved = nullptr;
+  LockedTextBuffer buffer;
+  void begin() { saved = std::cerr.rdbuf(&buffer); }
+  void end() {
+    std::cerr.rdbuf(saved);
+    std::istringstream lines(buffer.take());
     for (std::string line; std::getline(lines, line);)
       if (!line.empty()) spdlog::debug("image reader said: {}", line);
   }
-  CerrToDebugLog(const CerrToDebugLog&) = delete;
-  CerrToDebugLog& operator=(const CerrToDebugLog&) = delete;
-
- private:
-  struct State {
-    std::mutex mutex;
-    int depth = 0;
-    std::streambuf* saved = nullptr;
-    LockedTextBuffer buffer;
-  };
-  static State& state() {
-    static State s;
-    return s;
-  }
 };
+using CerrToDebugLog = SharedHold<CerrToBuffer>;
 
 // Runs an ITK read step; whatever it throws becomes one InputError naming
 // `path`. ITK's readers do not only throw itk::ExceptionObject: a malformed
@@ -522,58 +536,37 @@ namespace {
 
 // niftilib prints its own complaints ("** ERROR: NWAD: wrote only ...") on
 // stderr; they are held back while a writer runs and shown only with -v (the
-// failure itself is reported by verify_written, in one line). File descriptor
-// 2 belongs to the whole process, so holds are counted like CerrToDebugLog's:
-// the first writer in redirects it, the last one out restores it. (Two
-// writers on two threads, each saving and restoring on its own, could
-// restore each other's temporary file and leave the process's stderr in a
-// deleted file for good: a training's log then stayed empty.) The program's
-// log lines do not go through descriptor 2 (core/runtime.h), so a write on
-// one thread does not hide another thread's log.
-class HeldStderr {
- public:
-  HeldStderr() {
-    std::lock_guard<std::mutex> lock(state().mutex);
-    if (state().depth++ > 0) return;
+// failure itself is reported by verify_written, in one line): descriptor 2
+// points at a temporary file meanwhile. The program's log lines do not go
+// through descriptor 2 (core/runtime.h), so a write on one thread does not
+// hide another thread's log.
+struct Descriptor2ToTempFile {
+  std::FILE* held = nullptr;
+  int saved = -1;
+  void begin() {
     std::fflush(stderr);
-    state().held = std::tmpfile();
-    state().saved = state().held ? ::dup(STDERR_FILENO) : -1;
-    if (state().saved >= 0) ::dup2(::fileno(state().held), STDERR_FILENO);
+    held = std::tmpfile();
+    saved = held ? ::dup(STDERR_FILENO) : -1;
+    if (saved >= 0) ::dup2(::fileno(held), STDERR_FILENO);
   }
-  ~HeldStderr() {
-    std::lock_guard<std::mutex> lock(state().mutex);
-    if (--state().depth > 0) return;
-    std::FILE* held = std::exchange(state().held, nullptr);
-    const int saved = std::exchange(state().saved, -1);
-    if (saved < 0) {
-      if (held) std::fclose(held);
-      return;
-    }
-    std::fflush(stderr);
-    ::dup2(saved, STDERR_FILENO);
-    ::close(saved);
-    std::rewind(held);
+  void end() {
+    std::FILE* file = std::exchange(held, nullptr);
+    const int original = std::exchange(saved, -1);
+    if (!file) return;
     std::string text;
-    char buffer[4096];
-    for (size_t n; (n = std::fread(buffer, 1, sizeof buffer, held)) > 0;) text.append(buffer, n);
-    std::fclose(held);
+    if (original >= 0) {
+      std::fflush(stderr);
+      ::dup2(original, STDERR_FILENO);
+      ::close(original);
+      std::rewind(file);
+      char buffer[4096];
+      for (size_t n; (n = std::fread(buffer, 1, sizeof buffer, file)) > 0;) text.append(buffer, n);
+    }
+    std::fclose(file);
     if (!text.empty()) spdlog::debug("image writer said: {}", text);
   }
-  HeldStderr(const HeldStderr&) = delete;
-  HeldStderr& operator=(const HeldStderr&) = delete;
-
- private:
-  struct State {
-    std::mutex mutex;
-    int depth = 0;
-    std::FILE* held = nullptr;
-    int saved = -1;
-  };
-  static State& state() {
-    static State s;
-    return s;
-  }
 };
+using HeldStderr = SharedHold<Descriptor2ToTempFile>;
 
 // ITK's writers do not all report a failed write (niftilib ignores a full
 // disk): what was written is checked like an input before it is published.

@@ -52,10 +52,8 @@ GlrlmMatrices compute_glrlm_matrices(const DiscretizedRoi& roi, const GlrlmSetti
   };
   std::vector<AngleCounts> per_angle(na);
   const int32_t* index = grid.index.data();
-  const int64_t box = grid.sx * grid.sy * grid.sz;
-  const size_t roi_voxels = static_cast<size_t>(std::count_if(index, index + box, [](int32_t l) { return l >= 0; }));
   thread_local std::vector<uint64_t> run_list;
-  if (run_list.size() < roi_voxels) run_list.resize(roi_voxels);
+  if (run_list.size() < static_cast<size_t>(gl.voxel_count)) run_list.resize(static_cast<size_t>(gl.voxel_count));
   for (int a = 0; a < na; ++a) {
     const Angle& ang = all_angles[a];
     const int64_t delta = grid.delta(ang[2], ang[1], ang[0]);
@@ -133,7 +131,8 @@ GlrlmMatrices compute_glrlm_matrices(const DiscretizedRoi& roi, const GlrlmSetti
   std::vector<double> merged;          // weighted: [i * longest + run length - 1]
   std::vector<int> kept;               // unweighted: the angles that hold runs
   std::vector<char> occurs(longest, 0);  // run lengths present in the kept matrices
-  if (norm != WeightingNorm::None) {
+  const bool weighted = norm != WeightingNorm::None;
+  if (weighted) {
     merged.assign(static_cast<size_t>(ng) * longest, 0.0);
     for (int a = 0; a < na; ++a) {
       const AngleCounts& ac = per_angle[a];
@@ -159,7 +158,7 @@ GlrlmMatrices compute_glrlm_matrices(const DiscretizedRoi& roi, const GlrlmSetti
   }
   for (double& r : m.runs)
     if (r == 0) r = kNaN;
-  const int nm = norm != WeightingNorm::None ? 1 : static_cast<int>(kept.size());
+  const int nm = weighted ? 1 : static_cast<int>(kept.size());
   m.na = nm;
   // Keep the run lengths that occur.
   std::vector<int> rank(longest, -1);
@@ -170,7 +169,6 @@ GlrlmMatrices compute_glrlm_matrices(const DiscretizedRoi& roi, const GlrlmSetti
     }
   m.p.assign(static_cast<size_t>(ng) * m.nr * nm, 0.0);
   for (int k = 0; k < nm; ++k) {
-    const bool weighted = norm != WeightingNorm::None;
     const int width = weighted ? longest : per_angle[kept[k]].longest;
     const double* src = weighted ? merged.data() : per_angle[kept[k]].counts.data();
     for (int i = 0; i < ng; ++i)
