@@ -35,9 +35,10 @@ class PyEmbedder {
   static std::unique_ptr<PyEmbedder> from_config(const std::string& config, std::optional<uint64_t> seed) {
     auto e = std::make_unique<PyEmbedder>();
     py::gil_scoped_release release;
-    infer::EmbedOptions options = infer::embed_options(train::load_config(config));
+    const train::TrainConfig parsed = train::load_config(config);
+    infer::EmbedOptions options = infer::embed_options(parsed);
     if (seed) options.seed = *seed;
-    e->embedder_ = std::make_unique<infer::Embedder>(options);
+    e->embedder_ = infer::initial_embedder(parsed, options);
     return e;
   }
 

@@ -28,6 +28,7 @@ struct EmbedCommandOptions {
   std::vector<std::string> taps, regions;
   std::optional<int64_t> shell_voxels;
   std::optional<int> pde_block;
+  std::optional<bool> descriptor_columns;
   bool spectra = false;
   std::optional<int64_t> k, stride;
   // Options that a checkpoint fixes (they may not be given with one).
@@ -48,11 +49,12 @@ void apply_pooling_overrides(EmbedCommandOptions& o) {
   nn::validate(o.embed.pooling, "embed");
 }
 
-// What a configuration fixes, then the pooling and window options the
-// command line may still change.
+// What a configuration fixes, then the pooling, window and descriptor-column
+// options the command line may still change.
 void apply_window_and_pooling_overrides(EmbedCommandOptions& o) {
   apply_pooling_overrides(o);
   o.embed.windows = o.embed.windows.overridden(o.k, o.stride);
+  if (o.descriptor_columns) o.embed.descriptor_columns = *o.descriptor_columns;
 }
 
 // With a checkpoint: its backbone, trained weights, preprocessing and
@@ -76,14 +78,17 @@ MakeEmbedder config_embedder(EmbedCommandOptions& o, const CLI::App& app) {
     if (opt->count() > 0 && opt->get_name() != "--seed")
       throw InputError(opt->get_name() + " cannot be combined with --config (the configuration fixes it)");
   const uint64_t seed = o.embed.seed;
-  o.embed = infer::embed_options(train::load_config(o.config));
+  const train::TrainConfig config = train::load_config(o.config);
+  o.embed = infer::embed_options(config);
   apply_window_and_pooling_overrides(o);
   if (app.get_option("--seed")->count() > 0) o.embed.seed = seed;
   const infer::EmbedOptions options = o.embed;
-  return [options] { return std::make_unique<infer::Embedder>(options); };
+  return [config, options] { return infer::initial_embedder(config, options); };
 }
 
 MakeEmbedder random_embedder(EmbedCommandOptions& o) {
+  if (o.descriptor_columns.value_or(false))
+    throw InputError("--descriptor-columns needs --checkpoint or --config (a model with the descriptor head)");
   apply_pooling_overrides(o);
   if (o.input_windows.size() % 2 != 0) throw InputError("--input-window takes pairs: low high");
   for (size_t i = 0; i < o.input_windows.size(); i += 2)
@@ -171,6 +176,9 @@ Command add_embed_command(CLI::App& parent) {
   app->add_option("--k", o->k, "Slices per window (default 16, or the checkpoint's)")->check(CLI::PositiveNumber);
   app->add_option("--stride", o->stride, "Window stride in slices (default 8, or the checkpoint's)")
       ->check(CLI::PositiveNumber);
+  app->add_flag("--descriptor-columns,!--no-descriptor-columns", o->descriptor_columns,
+                "Append the pretraining descriptor head's predictions, scope_head_<descriptor> (default: the "
+                "configuration's descriptors.in_embedding); needs the pooling the head was trained with");
   app->add_flag("--spectra", o->spectra,
                 "Instead of embeddings: per PDE block, the share of in-plane spectral energy above half Nyquist of "
                 "the anatomical and the textural stream (hf_share_pde<b>A/T; the disentanglement measure)");

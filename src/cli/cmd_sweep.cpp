@@ -143,7 +143,9 @@ class Sweep {
     if (!fs::exists(run / "model.pt")) pretrain(run, train, c);
     spdlog::info("sweep: fold {} candidate {} ({}): embedding {} cases", fold, c, describe(c), base_.ids.size());
     train::LoadedModel loaded = train::load_model_from_checkpoint(run.string());
-    const infer::Embedder embedder(infer::embed_options(loaded.config), loaded.model.ptr(), loaded.model->backbone());
+    const infer::EmbedOptions options = infer::embed_options(loaded.config);
+    const infer::Embedder embedder(options, loaded.model.ptr(), loaded.model->backbone(),
+                                   infer::descriptor_columns(loaded.model, loaded.config, options));
     eval::Dataset d = base_;
     d.feature_names = embedder.names();
     d.X.resize(Eigen::Index(d.ids.size()), Eigen::Index(d.feature_names.size()));

@@ -82,7 +82,8 @@ DenseInferenceOptions CheckpointModel::dense_options(DenseOutput what, const Dep
 EmbedOptions CheckpointModel::embed_options() const { return infer::embed_options(config()); }
 
 std::unique_ptr<Embedder> CheckpointModel::embedder(const EmbedOptions& options) const {
-  return std::make_unique<Embedder>(options, loaded_.model.ptr(), loaded_.model.ptr()->backbone());
+  return std::make_unique<Embedder>(options, loaded_.model.ptr(), loaded_.model.ptr()->backbone(),
+                                    descriptor_columns(loaded_.model, loaded_.config, options));
 }
 
 namespace {

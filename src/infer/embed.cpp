@@ -11,6 +11,7 @@
 #include "data/subvolumes.h"
 #include "nn/backbone.h"
 #include "pde/spectrum.h"
+#include "train/descriptors.h"
 
 namespace scopemia::infer {
 
@@ -23,6 +24,7 @@ EmbedOptions embed_options(const train::TrainConfig& config) {
   o.input = config.model.input;
   o.pooling = config.embedding;
   o.windows = config.windows();
+  o.descriptor_columns = config.descriptors.in_embedding;
   return o;
 }
 
@@ -31,6 +33,8 @@ struct Embedder::State {
   std::shared_ptr<torch::nn::Module> owner;
   nn::BackboneImpl* model = nullptr;
   std::unique_ptr<nn::RoiPooling> pooling;
+  EmbeddingHead head;
+  std::vector<std::string> names;  // the pooling's, then the head's
   void describe();
 };
 
@@ -47,12 +51,14 @@ Embedder::Embedder(const EmbedOptions& options) : state_(std::make_unique<State>
   s.describe();
 }
 
-Embedder::Embedder(const EmbedOptions& options, std::shared_ptr<torch::nn::Module> owner, nn::BackboneImpl& backbone)
+Embedder::Embedder(const EmbedOptions& options, std::shared_ptr<torch::nn::Module> owner, nn::BackboneImpl& backbone,
+                   EmbeddingHead head)
     : state_(std::make_unique<State>()) {
   State& s = *state_;
   s.options = options;
   s.owner = std::move(owner);
   s.model = &backbone;
+  s.head = std::move(head);
   s.describe();
 }
 
@@ -61,11 +67,13 @@ void Embedder::State::describe() {
   // One probe window tells the taps' widths, hence the names.
   pooling = std::make_unique<nn::RoiPooling>(options.pooling, *model,
                                              torch::zeros({1, options.input.count(), options.windows.k(), 32, 32}));
+  names = pooling->names();
+  names.insert(names.end(), head.names.begin(), head.names.end());
 }
 
 Embedder::~Embedder() = default;
 
-const std::vector<std::string>& Embedder::names() const { return state_->pooling->names(); }
+const std::vector<std::string>& Embedder::names() const { return state_->names; }
 
 void Embedder::for_each_window(
     const Volume& image, const LabelMap& mask,
@@ -104,7 +112,9 @@ std::vector<float> Embedder::embed(const Volume& image, const LabelMap& mask) co
       add(total[i].sum_sq, window[i].sum_sq);
     }
   });
-  const auto row = nn::RoiPooling::statistics(total).squeeze(0).to(torch::kFloat32).contiguous();
+  auto row = nn::RoiPooling::statistics(total).to(torch::kFloat32);
+  if (s.head) row = torch::cat({row, s.head.apply(row)}, 1);
+  row = row.squeeze(0).contiguous();
   return std::vector<float>(row.data_ptr<float>(), row.data_ptr<float>() + row.numel());
 }
 
@@ -128,6 +138,38 @@ std::vector<Embedder::StreamSpectrum> Embedder::stream_spectra(const Volume& ima
   std::vector<StreamSpectrum> r;
   for (const auto& e : energy) r.push_back({e[0].share(), e[1].share()});
   return r;
+}
+
+EmbeddingHead descriptor_columns(const train::ScopeModel& model, const train::TrainConfig& config,
+                                 const EmbedOptions& options) {
+  if (!options.descriptor_columns) return {};
+  if (!model->has_descriptor_head())
+    throw InputError(config.source, "descriptor columns asked of a model without the descriptor head (descriptors.enabled)");
+  const nn::PoolingSpec &trained = config.embedding, &pooling = options.pooling;
+  if (pooling.taps != trained.taps || pooling.regions != trained.regions || pooling.shell_voxels != trained.shell_voxels)
+    throw InputError(config.source,
+                     "the descriptor head reads the pooling it was trained with (embedding section); with other "
+                     "taps, regions or shell voxels its columns cannot be computed (--no-descriptor-columns)");
+  EmbeddingHead head;
+  for (const auto& name : train::descriptor_names(config.descriptors.set)) head.names.push_back("scope_head_" + name);
+  head.apply = [model = train::ScopeModel(model)](const torch::Tensor& pooled) mutable {
+    torch::NoGradGuard no_grad;
+    return model->descriptors_from_pooled(pooled);
+  };
+  return head;
+}
+
+std::unique_ptr<Embedder> initial_embedder(const train::TrainConfig& config, const EmbedOptions& options) {
+  if (!options.descriptor_columns) return std::make_unique<Embedder>(options);
+  // The whole model a run builds (backbone, decoders, head, in that order
+  // from the seeded generator), so backbone and head are its first weights.
+  train::TrainConfig seeded = config;
+  seeded.seed = options.seed;
+  torch::manual_seed(seeded.seed);
+  train::ScopeModel model(seeded, train::resolve_outputs(seeded, 1));
+  model->eval();
+  EmbeddingHead head = descriptor_columns(model, seeded, options);
+  return std::make_unique<Embedder>(options, model.ptr(), model->backbone(), std::move(head));
 }
 
 }  // namespace scopemia::infer

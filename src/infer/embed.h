@@ -21,8 +21,17 @@
 #include "nn/backbone.h"
 #include "nn/roi_pooling.h"
 #include "train/config.h"
+#include "train/model.h"
 
 namespace scopemia::infer {
+
+// Columns computed from the pooled statistics and appended after them: the
+// pretraining descriptor head's predictions (descriptors.in_embedding).
+struct EmbeddingHead {
+  std::vector<std::string> names;
+  std::function<torch::Tensor(const torch::Tensor&)> apply;  // [1, pooled] float32 -> [1, names.size()]
+  explicit operator bool() const { return bool(apply); }
+};
 
 struct EmbedOptions {
   std::string model = "convnext3d_nano";
@@ -32,6 +41,9 @@ struct EmbedOptions {
   data::PreprocessOptions preprocess;
   data::InputChannelOptions input;
   nn::PoolingSpec pooling;
+  // Append the pretraining descriptor head's predictions (a checkpoint's or
+  // a configuration's initial head): descriptors.in_embedding by default.
+  bool descriptor_columns = false;
 
   // PDE blocks after stages 0 and 1: the maps where a nodule still covers
   // many cells (docs/inference.md).
@@ -53,11 +65,14 @@ class Embedder {
   // options.input (its channel count), options.seed.
   explicit Embedder(const EmbedOptions& options);
   // A given (e.g. trained) backbone; `owner` keeps it alive (a checkpoint's
-  // whole model, say). options.model/seed/backbone are not used.
-  Embedder(const EmbedOptions& options, std::shared_ptr<torch::nn::Module> owner, nn::BackboneImpl& backbone);
+  // whole model, say). options.model/seed/backbone are not used. `head`'s
+  // columns follow the pooled ones.
+  Embedder(const EmbedOptions& options, std::shared_ptr<torch::nn::Module> owner, nn::BackboneImpl& backbone,
+           EmbeddingHead head = {});
   ~Embedder();
 
-  // nn::RoiPooling's names, e.g. scope_pde0T_roi_sd_3.
+  // nn::RoiPooling's names, e.g. scope_pde0T_roi_sd_3, then the head's, e.g.
+  // scope_head_original_firstorder_Mean.
   const std::vector<std::string>& names() const;
   // `mask` on `image`'s grid, non-empty.
   std::vector<float> embed(const Volume& image, const LabelMap& mask) const;
@@ -79,5 +94,18 @@ class Embedder {
                        const std::function<void(const nn::BackboneOutput&, const torch::Tensor&, const torch::Tensor&)>&
                            visit) const;
 };
+
+// The descriptor head of a pretraining model (trained with `config`) as
+// embedding columns, scope_head_<descriptor name>, when
+// options.descriptor_columns asks for them; none otherwise. InputError when
+// asked of a model without the head, or with another pooling than the head
+// was trained on (another input for it).
+EmbeddingHead descriptor_columns(const train::ScopeModel& model, const train::TrainConfig& config,
+                                 const EmbedOptions& options);
+
+// `embed --config`: the untrained network of a training configuration with
+// the weights its run starts from (options.seed) and, with
+// options.descriptor_columns, its initial descriptor head's columns.
+std::unique_ptr<Embedder> initial_embedder(const train::TrainConfig& config, const EmbedOptions& options);
 
 }  // namespace scopemia::infer

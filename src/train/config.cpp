@@ -356,6 +356,7 @@ template <class V> void visit(V& v, TrainConfig& c) {
     v("weight", c.descriptors.weight);
     v("set", descriptor_set_text(c.descriptors.set));
     v("unmasked_input", c.descriptors.unmasked_input);
+    v("in_embedding", c.descriptors.in_embedding);
   });
   v.section("embedding", [&] {
     v("taps", c.embedding.taps);
@@ -467,6 +468,7 @@ void validate(const TrainConfig& c) {
   if (!(c.descriptors.weight >= 0)) fail("descriptors.weight", "must not be negative");
   if (c.descriptors.unmasked_input && !c.descriptors.enabled)
     fail("descriptors.unmasked_input", "needs descriptors.enabled");
+  if (c.descriptors.in_embedding && !c.descriptors.enabled) fail("descriptors.in_embedding", "needs descriptors.enabled");
   // PyRadiomics's default binWidth (25) is in HU: other intensities would
   // need their own discretisation settings.
   if (c.descriptors.enabled && c.descriptors.set == DescriptorSet::kRadiomics &&

@@ -88,6 +88,11 @@ struct DescriptorConfig {
   // `scopemia embed` sees) instead of the masked pass the MAE reconstructs
   // from; costs one more backbone forward and backward per step.
   bool unmasked_input = false;
+  // true: `scopemia embed` appends the head's predictions (standardised
+  // units) to the pooled columns, as scope_head_<descriptor name>: what the
+  // network learned to read off the lesion, in a few named columns. Only with
+  // the pooling the head was trained on (infer/embed.h).
+  bool in_embedding = false;
 };
 
 struct OptimizerConfig {

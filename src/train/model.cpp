@@ -1,5 +1,7 @@
 #include "train/model.h"
 
+#include <fmt/format.h>
+
 #include "core/error.h"
 #include "train/descriptors.h"
 
@@ -65,8 +67,15 @@ ModelOutput ScopeModelImpl::forward(const torch::Tensor& x) {
 torch::Tensor ScopeModelImpl::predict_descriptors(const nn::BackboneOutput& out, const torch::Tensor& roi,
                                                  const torch::Tensor& valid) {
   if (!pooling_) throw InputError("this model has no descriptor head (descriptors.enabled)");
-  const auto features = nn::RoiPooling::statistics(pooling_->moments(out, roi, valid));
-  return descriptor_head_->forward(features);
+  return descriptors_from_pooled(nn::RoiPooling::statistics(pooling_->moments(out, roi, valid)));
+}
+
+torch::Tensor ScopeModelImpl::descriptors_from_pooled(const torch::Tensor& pooled) {
+  if (!pooling_) throw InputError("this model has no descriptor head (descriptors.enabled)");
+  if (pooled.dim() != 2 || pooled.size(1) != pooling_->features())
+    throw InputError(fmt::format("the descriptor head reads {} pooled features, got {}", pooling_->features(),
+                                 pooled.dim() == 2 ? pooled.size(1) : -1));
+  return descriptor_head_->forward(pooled);
 }
 
 torch::Tensor ScopeModelImpl::standardise_descriptors(const torch::Tensor& values, const torch::Tensor& weight,

@@ -37,6 +37,9 @@ class ScopeModelImpl : public torch::nn::Module {
   // this forward pass; `roi` [N,1,D,H,W], `valid` [N,1,D,1,1].
   torch::Tensor predict_descriptors(const nn::BackboneOutput& out, const torch::Tensor& roi, const torch::Tensor& valid);
   bool has_descriptor_head() const { return !descriptor_head_.is_empty(); }
+  // The head on pooled statistics already computed ([N, pooled features], in
+  // the order of the configuration's embedding section): what `embed` appends.
+  torch::Tensor descriptors_from_pooled(const torch::Tensor& pooled);
   // Running mean and variance of the descriptor targets (buffers, so a
   // checkpoint carries them): the head predicts standardised descriptors.
   torch::Tensor standardise_descriptors(const torch::Tensor& values, const torch::Tensor& weight, bool update);

@@ -19,6 +19,7 @@
 #include "support/temp_dir.h"
 #include "synth/phantom.h"
 #include "train/config.h"
+#include "train/descriptors.h"
 #include "train/batches.h"
 #include "train/trainer.h"
 
@@ -110,6 +111,59 @@ TEST(Embed, RandomWeightsOfAConfigAreTheWeightsItsTrainingStartsFrom) {
   EXPECT_EQ(random.embed(p.image, p.mask), start.embed(p.image, p.mask));
   o.seed = 10;
   EXPECT_NE(Embedder(o).embed(p.image, p.mask), start.embed(p.image, p.mask));
+}
+
+TEST(Embed, DescriptorColumnsAreTheHeadOfTheRunOnThePooledColumns) {
+  // descriptors.in_embedding: `embed --config` appends the descriptor head a
+  // pretraining run of that configuration starts with, applied to exactly the
+  // pooled columns before it; the pooled columns stay the random baseline's.
+  train::TrainConfig c;
+  c.task = train::Task::kPretrain;
+  c.seed = 3;
+  c.model.pde_stages = {0, 1};
+  c.model.input.roi = true;
+  c.data.preprocess.height = c.data.preprocess.width = 32;
+  c.data.preprocess.spacing = {0, 0, 0};
+  c.descriptors.enabled = true;
+  c.descriptors.in_embedding = true;
+  c.embedding.taps = {"pde0"};
+  torch::set_num_threads(1);
+  const EmbedOptions o = embed_options(c);
+  ASSERT_TRUE(o.descriptor_columns);
+  const auto with_head = initial_embedder(c, o);
+  const auto& names = with_head->names();
+  const size_t D = train::descriptor_names(c.descriptors.set).size();
+  EmbedOptions plain_options = o;
+  plain_options.descriptor_columns = false;
+  const auto plain = initial_embedder(c, plain_options);
+  const size_t F = plain->names().size();
+  ASSERT_EQ(names.size(), F + D);
+  EXPECT_EQ(names[F], "scope_head_" + train::descriptor_names(c.descriptors.set)[0]);
+  EXPECT_EQ(names.back(), "scope_head_" + train::descriptor_names(c.descriptors.set).back());
+
+  const synth::PhantomCase p = synth::make_phantom_case(synth::PhantomOptions{}, 6);
+  const auto row = with_head->embed(p.image, p.mask);
+  ASSERT_EQ(row.size(), F + D);
+  EXPECT_EQ(std::vector<float>(row.begin(), row.begin() + long(F)), plain->embed(p.image, p.mask));
+  train::Trainer trainer(c, 1, 10);
+  const auto pooled = torch::tensor(std::vector<float>(row.begin(), row.begin() + long(F))).unsqueeze(0);
+  const auto expected = trainer.model()->descriptors_from_pooled(pooled).detach().squeeze(0).contiguous();
+  ASSERT_EQ(expected.numel(), int64_t(D));
+  for (size_t d = 0; d < D; ++d) EXPECT_NEAR(row[F + d], expected[int64_t(d)].item<float>(), 1e-6) << names[F + d];
+  // A trained head would give other values; an untrained one differs by seed.
+  EmbedOptions other_seed = o;
+  other_seed.seed = 4;
+  EXPECT_NE(initial_embedder(c, other_seed)->embed(p.image, p.mask), row);
+
+  // The head reads the pooling it was trained on, and only a model with one has it.
+  EmbedOptions other_pooling = o;
+  other_pooling.pooling.taps = {"pde1"};
+  EXPECT_THROW(initial_embedder(c, other_pooling), InputError);
+  train::TrainConfig without_head = c;
+  without_head.descriptors.enabled = false;
+  torch::manual_seed(0);
+  train::ScopeModel model(without_head, 1);
+  EXPECT_THROW(descriptor_columns(model, without_head, o), InputError);
 }
 
 TEST(Embed, AfterTrainingTheTexturalStreamKeepsMoreFineScaleEnergy) {

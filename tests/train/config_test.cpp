@@ -144,7 +144,7 @@ TEST(TrainConfig, WritesItselfBackExactly) {
 
 TEST(TrainConfig, InputChannelsDescriptorsAndEmbeddingRoundTripAndAreChecked) {
   const TrainConfig a = parse_config("task: pretrain\nmodel: {pde_stages: [0, 1], input: {windows: [-1000, 400, -160, 240], roi: true}}\n"
-                                     "descriptors: {enabled: true, weight: 0.5, set: radiomics, unmasked_input: true}\n"
+                                     "descriptors: {enabled: true, weight: 0.5, set: radiomics, unmasked_input: true, in_embedding: true}\n"
                                      "embedding: {taps: [pde0, stage2], regions: [roi, shell, global], shell_voxels: 3}\n",
                                      "cfg.yaml");
   ASSERT_EQ(a.model.input.windows.size(), 2u);
@@ -157,6 +157,8 @@ TEST(TrainConfig, InputChannelsDescriptorsAndEmbeddingRoundTripAndAreChecked) {
   EXPECT_TRUE(b.descriptors.enabled);
   EXPECT_EQ(b.descriptors.weight, 0.5);
   EXPECT_TRUE(b.descriptors.unmasked_input);
+  EXPECT_TRUE(b.descriptors.in_embedding);
+  EXPECT_FALSE(parse_config("task: pretrain\n", "default.yaml").descriptors.in_embedding);
   EXPECT_EQ(b.descriptors.set, DescriptorSet::kRadiomics);
   EXPECT_EQ(parse_config("task: pretrain\n", "default.yaml").descriptors.set, DescriptorSet::kBasic);
   EXPECT_EQ(b.embedding.taps, (std::vector<std::string>{"pde0", "stage2"}));
@@ -170,6 +172,8 @@ TEST(TrainConfig, InputChannelsDescriptorsAndEmbeddingRoundTripAndAreChecked) {
   EXPECT_NE(error_of("task: segmentation\nmodel: {input: {roi: true}}\n").find("model.input.roi"), std::string::npos);
   EXPECT_NE(error_of("descriptors: {enabled: true}\n").find("descriptors.enabled"), std::string::npos);
   EXPECT_NE(error_of("task: pretrain\ndescriptors: {unmasked_input: true}\n").find("descriptors.unmasked_input"),
+            std::string::npos);
+  EXPECT_NE(error_of("task: pretrain\ndescriptors: {in_embedding: true}\n").find("descriptors.in_embedding"),
             std::string::npos);
   EXPECT_NE(error_of("task: pretrain\ndescriptors: {enabled: true, set: glcm}\n").find("descriptors.set"),
             std::string::npos);
