@@ -90,16 +90,24 @@ TEST(Embed, ExtraInputChannelsChangeTheNetworkAndItsEmbedding) {
   EXPECT_THROW(Embedder{o}, InputError);
 }
 
-TEST(Embed, RandomWeightsOfAConfigAreTheWeightsItsTrainingStartsFrom) {
-  // `embed --config C --seed S` is the baseline "same network, random
-  // weights": it must be exactly the model a pretraining run of C starts with.
+// A pretraining configuration of the nano network with PDE blocks after
+// stages 0 and 1 and the ROI as an input channel, on the phantom's grid
+// (no resampling) at 32x32 in-plane.
+train::TrainConfig pretrain_config(uint64_t seed) {
   train::TrainConfig c;
   c.task = train::Task::kPretrain;
-  c.seed = 9;
+  c.seed = seed;
   c.model.pde_stages = {0, 1};
   c.model.input.roi = true;
   c.data.preprocess.height = c.data.preprocess.width = 32;
   c.data.preprocess.spacing = {0, 0, 0};
+  return c;
+}
+
+TEST(Embed, RandomWeightsOfAConfigAreTheWeightsItsTrainingStartsFrom) {
+  // `embed --config C --seed S` is the baseline "same network, random
+  // weights": it must be exactly the model a pretraining run of C starts with.
+  train::TrainConfig c = pretrain_config(/*seed=*/9);
   EmbedOptions o = embed_options(c);
   EXPECT_EQ(o.seed, 9u);
   EXPECT_EQ(o.backbone.in_channels, 2);
@@ -117,13 +125,7 @@ TEST(Embed, DescriptorColumnsAreTheHeadOfTheRunOnThePooledColumns) {
   // descriptors.in_embedding: `embed --config` appends the descriptor head a
   // pretraining run of that configuration starts with, applied to exactly the
   // pooled columns before it; the pooled columns stay the random baseline's.
-  train::TrainConfig c;
-  c.task = train::Task::kPretrain;
-  c.seed = 3;
-  c.model.pde_stages = {0, 1};
-  c.model.input.roi = true;
-  c.data.preprocess.height = c.data.preprocess.width = 32;
-  c.data.preprocess.spacing = {0, 0, 0};
+  train::TrainConfig c = pretrain_config(/*seed=*/3);
   c.descriptors.enabled = true;
   c.descriptors.in_embedding = true;
   c.embedding.taps = {"pde0"};
