@@ -1,6 +1,7 @@
 # Shared by the LIDC benchmark scripts (sourced): `timed NAME CMD...` runs
 # CMD and appends its wall and CPU time to $work/times.txt; `lidc_inputs`
-# writes labels.csv and, once, radiomics.csv into $work.
+# writes labels.csv and, once, radiomics.csv into $work; `lidc_evaluate`
+# compares feature sets (below).
 timed() {
   local name=$1
   shift
@@ -12,4 +13,20 @@ lidc_inputs() {
   python3 bench/results/lidc_labels.py "$cases" "$work"
   [ -s "$work/radiomics.csv" ] ||
     timed radiomics $scopemia radiomics --batch "$cases" -j "$jobs" -o "$work/radiomics.csv"
+}
+
+# The benchmark's comparison of feature sets: patient-grouped 5x5 CV (seed 0)
+# on the four LIDC endpoints with default logistic regression and random
+# forest into OUT, then logistic regression with C chosen by nested CV inside
+# each training part (--tune: C in 0.01..100) into OUT/tuned-logreg, so no
+# feature set is judged by an untuned regularisation.
+#   lidc_evaluate OUT --features A.csv --name a ...
+lidc_evaluate() {
+  local out=$1
+  shift
+  local common=(--labels "$work/labels.csv" --group-column patient_id --target malignant --target nonsolid
+                --target poorly_defined_margin --target spiculated --folds 5 --repeats 5 --seed 0)
+  timed evaluate $scopemia evaluate "$@" "${common[@]}" --classifiers logreg,rf -o "$out"
+  timed "evaluate tuned" $scopemia evaluate "$@" "${common[@]}" --classifiers logreg --tune --no-plots \
+    -o "$out/tuned-logreg"
 }

@@ -28,7 +28,7 @@ scopemia=${SCOPEMIA:-./build/scopemia}
 mkdir -p "$work" "$out"
 
 # shellcheck source=bench/results/common.sh
-source bench/results/common.sh  # timed, lidc_inputs
+source bench/results/common.sh  # timed, lidc_inputs, lidc_evaluate
 lidc_inputs
 python3 bench/results/split_patients.py "$cases" "$work" --seed 0
 
@@ -83,12 +83,7 @@ for s in $seeds; do
   fi
 done
 
-timed evaluate $scopemia evaluate "${sets[@]}" --labels "$work/labels.csv" --group-column patient_id \
-  --target malignant --target nonsolid --target poorly_defined_margin --target spiculated \
-  --classifiers logreg,rf --folds 5 --repeats 5 --seed 0 --no-plots -o "$out"
-timed "evaluate tuned" $scopemia evaluate "${sets[@]}" --labels "$work/labels.csv" --group-column patient_id \
-  --target malignant --target nonsolid --target poorly_defined_margin --target spiculated \
-  --classifiers logreg --tune --folds 5 --repeats 5 --seed 0 --no-plots -o "$out/tuned-logreg"
+lidc_evaluate "$out" "${sets[@]}"
 python3 bench/results/lidc_embeddings_summary.py "$out/tuned-logreg" > "$out/tuned-logreg/summary.md"
 python3 bench/results/lidc_embeddings_summary.py "$out" > "$out/summary.md"
 cp "$work/times.txt" "$out/times.txt"

@@ -29,7 +29,7 @@ scopemia=${SCOPEMIA:-./build/scopemia}
 mkdir -p "$work" "$out"
 
 # shellcheck source=bench/results/common.sh
-source bench/results/common.sh  # timed, lidc_inputs
+source bench/results/common.sh  # timed, lidc_inputs, lidc_evaluate
 lidc_inputs
 
 # Pretraining runs, $PARALLEL at a time (each uses one compute thread).
@@ -88,15 +88,7 @@ first=$(echo $seeds | cut -d' ' -f1)
 python3 bench/results/join_features.py "$work/radiomics.csv" "$work/pretrained-s$first.csv" "$work/radiomics+pretrained-s$first.csv"
 sets+=(--features "$work/radiomics+pretrained-s$first.csv" --name "radiomics+pretrained-s$first")
 
-timed evaluate $scopemia evaluate "${sets[@]}" --labels "$work/labels.csv" --group-column patient_id \
-  --target malignant --target nonsolid --target poorly_defined_margin --target spiculated \
-  --classifiers logreg,rf --folds 5 --repeats 5 --seed 0 -o "$out"
-# The same comparison with logistic regression's C chosen by nested CV inside
-# each training part (--tune: C in 0.01..100), so neither feature set is
-# judged by an untuned regularisation.
-timed "evaluate tuned" $scopemia evaluate "${sets[@]}" --labels "$work/labels.csv" --group-column patient_id \
-  --target malignant --target nonsolid --target poorly_defined_margin --target spiculated \
-  --classifiers logreg --tune --folds 5 --repeats 5 --seed 0 --no-plots -o "$out/tuned-logreg"
+lidc_evaluate "$out" "${sets[@]}"
 for d in "$out"/*/ "$out"/tuned-logreg/*/; do
   [ -f "$d/oof_predictions.csv" ] && mv "$d/oof_predictions.csv" "$work/oof_$(basename "$d").csv"
 done

@@ -9,6 +9,7 @@ so the halves can live anywhere. Deterministic for a given seed.
     -> OUT_DIR/half-a.csv, OUT_DIR/half-b.csv
 """
 import argparse
+import collections
 import csv
 import os
 import random
@@ -31,17 +32,17 @@ for r in rows:
         if column in r and r[column] and not os.path.isabs(r[column]):
             r[column] = os.path.join(base, r[column])
 
-patients = sorted({r[a.group] for r in rows})
+nodules = collections.Counter(r[a.group] for r in rows)
+patients = sorted(nodules)
 random.Random(a.seed).shuffle(patients)
 # Patients in shuffled order go to the half with fewer nodules so far: halves
 # within one patient's nodules of each other.
 count = {"a": 0, "b": 0}
 side = {}
 for patient in patients:
-    n = sum(1 for r in rows if r[a.group] == patient)
     half = "a" if count["a"] <= count["b"] else "b"
     side[patient] = half
-    count[half] += n
+    count[half] += nodules[patient]
 os.makedirs(a.out_dir, exist_ok=True)
 for half in ("a", "b"):
     target = os.path.join(a.out_dir, f"half-{half}.csv")

@@ -145,8 +145,7 @@ EmbeddingHead descriptor_columns(const train::ScopeModel& model, const train::Tr
   if (!options.descriptor_columns) return {};
   if (!model->has_descriptor_head())
     throw InputError(config.source, "descriptor columns asked of a model without the descriptor head (descriptors.enabled)");
-  const nn::PoolingSpec &trained = config.embedding, &pooling = options.pooling;
-  if (pooling.taps != trained.taps || pooling.regions != trained.regions || pooling.shell_voxels != trained.shell_voxels)
+  if (options.pooling != config.embedding)
     throw InputError(config.source,
                      "the descriptor head reads the pooling it was trained with (embedding section); with other "
                      "taps, regions or shell voxels its columns cannot be computed (--no-descriptor-columns)");

@@ -30,6 +30,13 @@ struct PoolingSpec {
   std::vector<std::string> taps{"pde0", "pde1"};
   std::vector<std::string> regions{"roi", "shell"};
   int64_t shell_voxels = 2;  // in-plane half-width of the boundary band
+
+  // The same pooling: the same columns in the same order (a head trained on
+  // one reads only that one).
+  bool operator==(const PoolingSpec& o) const {
+    return taps == o.taps && regions == o.regions && shell_voxels == o.shell_voxels;
+  }
+  bool operator!=(const PoolingSpec& o) const { return !(*this == o); }
 };
 
 // Throws InputError naming `source` on an unknown tap or region.

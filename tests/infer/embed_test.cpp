@@ -149,7 +149,12 @@ TEST(Embed, DescriptorColumnsAreTheHeadOfTheRunOnThePooledColumns) {
   EXPECT_EQ(std::vector<float>(row.begin(), row.begin() + long(F)), plain->embed(p.image, p.mask));
   train::Trainer trainer(c, 1, 10);
   const auto pooled = torch::tensor(std::vector<float>(row.begin(), row.begin() + long(F))).unsqueeze(0);
-  const auto expected = trainer.model()->descriptors_from_pooled(pooled).detach().squeeze(0).contiguous();
+  // The head's own weights on the pooled columns, not the code path embed uses.
+  const auto parameters = trainer.model()->named_parameters();
+  const auto expected = torch::addmm(parameters["descriptor_head.bias"], pooled, parameters["descriptor_head.weight"].t())
+                            .detach()
+                            .squeeze(0)
+                            .contiguous();
   ASSERT_EQ(expected.numel(), int64_t(D));
   for (size_t d = 0; d < D; ++d) EXPECT_NEAR(row[F + d], expected[int64_t(d)].item<float>(), 1e-6) << names[F + d];
   // A trained head would give other values; an untrained one differs by seed.
