@@ -28,7 +28,8 @@ struct EmbedCommandOptions {
   std::vector<std::string> taps, regions;
   std::optional<int64_t> shell_voxels;
   std::optional<int> pde_block;
-  std::optional<bool> descriptor_columns;
+  std::optional<bool> descriptor_columns;  // --descriptor-columns / --no-descriptor-columns
+  bool descriptor_columns_only = false;
   bool spectra = false;
   std::optional<int64_t> k, stride;
   // Options that a checkpoint fixes (they may not be given with one).
@@ -54,7 +55,10 @@ void apply_pooling_overrides(EmbedCommandOptions& o) {
 void apply_window_and_pooling_overrides(EmbedCommandOptions& o) {
   apply_pooling_overrides(o);
   o.embed.windows = o.embed.windows.overridden(o.k, o.stride);
-  if (o.descriptor_columns) o.embed.descriptor_columns = *o.descriptor_columns;
+  using train::DescriptorColumns;
+  if (o.descriptor_columns_only) o.embed.descriptor_columns = DescriptorColumns::kOnly;
+  else if (o.descriptor_columns)
+    o.embed.descriptor_columns = *o.descriptor_columns ? DescriptorColumns::kAppended : DescriptorColumns::kNone;
 }
 
 // With a checkpoint: its backbone, trained weights, preprocessing and
@@ -87,7 +91,7 @@ MakeEmbedder config_embedder(EmbedCommandOptions& o, const CLI::App& app) {
 }
 
 MakeEmbedder random_embedder(EmbedCommandOptions& o) {
-  if (o.descriptor_columns.value_or(false))
+  if (o.descriptor_columns.value_or(false) || o.descriptor_columns_only)
     throw InputError("--descriptor-columns needs --checkpoint or --config (a model with the descriptor head)");
   apply_pooling_overrides(o);
   if (o.input_windows.size() % 2 != 0) throw InputError("--input-window takes pairs: low high");
@@ -176,9 +180,13 @@ Command add_embed_command(CLI::App& parent) {
   app->add_option("--k", o->k, "Slices per window (default 16, or the checkpoint's)")->check(CLI::PositiveNumber);
   app->add_option("--stride", o->stride, "Window stride in slices (default 8, or the checkpoint's)")
       ->check(CLI::PositiveNumber);
-  app->add_flag("--descriptor-columns,!--no-descriptor-columns", o->descriptor_columns,
-                "Append the pretraining descriptor head's predictions, scope_head_<descriptor> (default: the "
-                "configuration's descriptors.in_embedding); needs the pooling the head was trained with");
+  auto* descriptor_columns =
+      app->add_flag("--descriptor-columns,!--no-descriptor-columns", o->descriptor_columns,
+                    "Append the pretraining descriptor head's predictions, scope_head_<descriptor> (default: the "
+                    "configuration's descriptors.in_embedding); needs the pooling the head was trained with");
+  app->add_flag("--descriptor-columns-only", o->descriptor_columns_only,
+                "Write the descriptor head's predictions instead of the pooled columns (descriptors.in_embedding: only)")
+      ->excludes(descriptor_columns);
   app->add_flag("--spectra", o->spectra,
                 "Instead of embeddings: per PDE block, the share of in-plane spectral energy above half Nyquist of "
                 "the anatomical and the textural stream (hf_share_pde<b>A/T; the disentanglement measure)");

@@ -67,7 +67,7 @@ void Embedder::State::describe() {
   // One probe window tells the taps' widths, hence the names.
   pooling = std::make_unique<nn::RoiPooling>(options.pooling, *model,
                                              torch::zeros({1, options.input.count(), options.windows.k(), 32, 32}));
-  names = pooling->names();
+  names = head.replaces_pooled ? std::vector<std::string>{} : pooling->names();
   names.insert(names.end(), head.names.begin(), head.names.end());
 }
 
@@ -113,7 +113,7 @@ std::vector<float> Embedder::embed(const Volume& image, const LabelMap& mask) co
     }
   });
   auto row = nn::RoiPooling::statistics(total).to(torch::kFloat32);
-  if (s.head) row = torch::cat({row, s.head.apply(row)}, 1);
+  if (s.head) row = s.head.replaces_pooled ? s.head.apply(row) : torch::cat({row, s.head.apply(row)}, 1);
   row = row.squeeze(0).contiguous();
   return std::vector<float>(row.data_ptr<float>(), row.data_ptr<float>() + row.numel());
 }
@@ -142,7 +142,7 @@ std::vector<Embedder::StreamSpectrum> Embedder::stream_spectra(const Volume& ima
 
 EmbeddingHead descriptor_columns(const train::ScopeModel& model, const train::TrainConfig& config,
                                  const EmbedOptions& options) {
-  if (!options.descriptor_columns) return {};
+  if (options.descriptor_columns == train::DescriptorColumns::kNone) return {};
   if (!model->has_descriptor_head())
     throw InputError(config.source, "descriptor columns asked of a model without the descriptor head (descriptors.enabled)");
   if (options.pooling != config.embedding)
@@ -151,6 +151,7 @@ EmbeddingHead descriptor_columns(const train::ScopeModel& model, const train::Tr
                      "taps, regions or shell voxels its columns cannot be computed (--no-descriptor-columns)");
   EmbeddingHead head;
   for (const auto& name : train::descriptor_names(config.descriptors.set)) head.names.push_back("scope_head_" + name);
+  head.replaces_pooled = options.descriptor_columns == train::DescriptorColumns::kOnly;
   head.apply = [model = train::ScopeModel(model)](const torch::Tensor& pooled) mutable {
     torch::NoGradGuard no_grad;
     return model->descriptors_from_pooled(pooled);
@@ -159,7 +160,7 @@ EmbeddingHead descriptor_columns(const train::ScopeModel& model, const train::Tr
 }
 
 std::unique_ptr<Embedder> initial_embedder(const train::TrainConfig& config, const EmbedOptions& options) {
-  if (!options.descriptor_columns) return std::make_unique<Embedder>(options);
+  if (options.descriptor_columns == train::DescriptorColumns::kNone) return std::make_unique<Embedder>(options);
   // The whole model a run builds (backbone, decoders, head, in that order
   // from the seeded generator), so backbone and head are its first weights.
   train::TrainConfig seeded = config;

@@ -25,11 +25,12 @@
 
 namespace scopemia::infer {
 
-// Columns computed from the pooled statistics and appended after them: the
-// pretraining descriptor head's predictions (descriptors.in_embedding).
+// Columns computed from the pooled statistics, after them or instead of
+// them: the pretraining descriptor head's predictions (descriptors.in_embedding).
 struct EmbeddingHead {
   std::vector<std::string> names;
   std::function<torch::Tensor(const torch::Tensor&)> apply;  // [1, pooled] float32 -> [1, names.size()]
+  bool replaces_pooled = false;  // the row is the head's columns alone
   explicit operator bool() const { return bool(apply); }
 };
 
@@ -41,9 +42,10 @@ struct EmbedOptions {
   data::PreprocessOptions preprocess;
   data::InputChannelOptions input;
   nn::PoolingSpec pooling;
-  // Append the pretraining descriptor head's predictions (a checkpoint's or
-  // a configuration's initial head): descriptors.in_embedding by default.
-  bool descriptor_columns = false;
+  // The pretraining descriptor head's predictions (a checkpoint's or a
+  // configuration's initial head) after or instead of the pooled columns:
+  // descriptors.in_embedding by default.
+  train::DescriptorColumns descriptor_columns = train::DescriptorColumns::kNone;
 
   // PDE blocks after stages 0 and 1: the maps where a nodule still covers
   // many cells (docs/inference.md).
@@ -72,7 +74,7 @@ class Embedder {
   ~Embedder();
 
   // nn::RoiPooling's names, e.g. scope_pde0T_roi_sd_3, then the head's, e.g.
-  // scope_head_original_firstorder_Mean.
+  // scope_head_original_firstorder_Mean (the head's alone when it replaces them).
   const std::vector<std::string>& names() const;
   // `mask` on `image`'s grid, non-empty.
   std::vector<float> embed(const Volume& image, const LabelMap& mask) const;
@@ -96,8 +98,8 @@ class Embedder {
 };
 
 // The descriptor head of a pretraining model (trained with `config`) as
-// embedding columns, scope_head_<descriptor name>, when
-// options.descriptor_columns asks for them; none otherwise. InputError when
+// embedding columns, scope_head_<descriptor name>, after or instead of the
+// pooled ones as options.descriptor_columns asks; none otherwise. InputError when
 // asked of a model without the head, or with another pooling than the head
 // was trained on (another input for it).
 EmbeddingHead descriptor_columns(const train::ScopeModel& model, const train::TrainConfig& config,

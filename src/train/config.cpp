@@ -85,6 +85,15 @@ EnumText intensity_text(data::IntensityMode& m) {
 EnumText descriptor_set_text(DescriptorSet& s) {
   return enum_text<DescriptorSet>(s, {{DescriptorSet::kBasic, "basic"}, {DescriptorSet::kRadiomics, "radiomics"}});
 }
+EnumText descriptor_columns_text(DescriptorColumns& c) {
+  // The first name of each value is the one written; false/true are the
+  // spellings of configurations and checkpoints from before `only`.
+  return enum_text<DescriptorColumns>(c, {{DescriptorColumns::kNone, "none"},
+                                          {DescriptorColumns::kAppended, "appended"},
+                                          {DescriptorColumns::kOnly, "only"},
+                                          {DescriptorColumns::kNone, "false"},
+                                          {DescriptorColumns::kAppended, "true"}});
+}
 EnumText strategy_text(data::MaskStrategy& s) {
   return enum_text<data::MaskStrategy>(s, {{data::MaskStrategy::kRandomCubes, "cubes"},
                                            {data::MaskStrategy::kBlock, "block"},
@@ -356,7 +365,7 @@ template <class V> void visit(V& v, TrainConfig& c) {
     v("weight", c.descriptors.weight);
     v("set", descriptor_set_text(c.descriptors.set));
     v("unmasked_input", c.descriptors.unmasked_input);
-    v("in_embedding", c.descriptors.in_embedding);
+    v("in_embedding", descriptor_columns_text(c.descriptors.in_embedding));
   });
   v.section("embedding", [&] {
     v("taps", c.embedding.taps);
@@ -468,7 +477,8 @@ void validate(const TrainConfig& c) {
   if (!(c.descriptors.weight >= 0)) fail("descriptors.weight", "must not be negative");
   if (c.descriptors.unmasked_input && !c.descriptors.enabled)
     fail("descriptors.unmasked_input", "needs descriptors.enabled");
-  if (c.descriptors.in_embedding && !c.descriptors.enabled) fail("descriptors.in_embedding", "needs descriptors.enabled");
+  if (c.descriptors.in_embedding != DescriptorColumns::kNone && !c.descriptors.enabled)
+    fail("descriptors.in_embedding", "needs descriptors.enabled");
   // PyRadiomics's default binWidth (25) is in HU: other intensities would
   // need their own discretisation settings.
   if (c.descriptors.enabled && c.descriptors.set == DescriptorSet::kRadiomics &&

@@ -80,6 +80,11 @@ enum class DescriptorSet { kBasic, kRadiomics };
 // regresses handcrafted descriptors of the unmasked input (train/
 // descriptors.h): intensity distribution, gradient and boundary statistics of
 // the lesion. Never labels or ratings.
+// Which columns the descriptor head adds to `scopemia embed`'s
+// (descriptors.in_embedding: none | appended | only; false and true read as
+// none and appended).
+enum class DescriptorColumns { kNone, kAppended, kOnly };
+
 struct DescriptorConfig {
   bool enabled = false;
   double weight = 1.0;
@@ -88,11 +93,12 @@ struct DescriptorConfig {
   // `scopemia embed` sees) instead of the masked pass the MAE reconstructs
   // from; costs one more backbone forward and backward per step.
   bool unmasked_input = false;
-  // true: `scopemia embed` appends the head's predictions (standardised
-  // units) to the pooled columns, as scope_head_<descriptor name>: what the
-  // network learned to read off the lesion, in a few named columns. Only with
-  // the pooling the head was trained on (infer/embed.h).
-  bool in_embedding = false;
+  // The head's predictions (standardised units) as `scopemia embed` columns,
+  // scope_head_<descriptor name>: what the network learned to read off the
+  // lesion, in a few named columns. kAppended writes them after the pooled
+  // columns, kOnly instead of them. Only with the pooling the head was
+  // trained on (infer/embed.h).
+  DescriptorColumns in_embedding = DescriptorColumns::kNone;
 };
 
 struct OptimizerConfig {

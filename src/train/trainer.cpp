@@ -662,7 +662,8 @@ std::map<std::string, double> validate(Trainer& trainer, const RunData& data) {
 void write_final_figures(Trainer& trainer, const RunData& data, const std::vector<std::string>& dirs) {
   const data::CaseDataset& fig_set = data.val_set.size() > 0 ? data.val_set : data.train_set;
   std::vector<data::SubvolumeRef> first_case;
-  for (const auto& w : in_order(fig_set, data.sampler_options).windows())
+  const auto sampler = in_order(fig_set, data.sampler_options);  // windows() refers into it
+  for (const auto& w : sampler.windows())
     if (w.case_index == 0) first_case.push_back(w);
   if (first_case.empty()) return;
   data::LoaderOptions flo = data.val_loader;

@@ -127,16 +127,16 @@ TEST(Embed, DescriptorColumnsAreTheHeadOfTheRunOnThePooledColumns) {
   // pooled columns before it; the pooled columns stay the random baseline's.
   train::TrainConfig c = pretrain_config(/*seed=*/3);
   c.descriptors.enabled = true;
-  c.descriptors.in_embedding = true;
+  c.descriptors.in_embedding = train::DescriptorColumns::kAppended;
   c.embedding.taps = {"pde0"};
   torch::set_num_threads(1);
   const EmbedOptions o = embed_options(c);
-  ASSERT_TRUE(o.descriptor_columns);
+  ASSERT_EQ(o.descriptor_columns, train::DescriptorColumns::kAppended);
   const auto with_head = initial_embedder(c, o);
   const auto& names = with_head->names();
   const size_t D = train::descriptor_names(c.descriptors.set).size();
   EmbedOptions plain_options = o;
-  plain_options.descriptor_columns = false;
+  plain_options.descriptor_columns = train::DescriptorColumns::kNone;
   const auto plain = initial_embedder(c, plain_options);
   const size_t F = plain->names().size();
   ASSERT_EQ(names.size(), F + D);
@@ -157,6 +157,12 @@ TEST(Embed, DescriptorColumnsAreTheHeadOfTheRunOnThePooledColumns) {
                             .contiguous();
   ASSERT_EQ(expected.numel(), int64_t(D));
   for (size_t d = 0; d < D; ++d) EXPECT_NEAR(row[F + d], expected[int64_t(d)].item<float>(), 1e-6) << names[F + d];
+  // descriptors.in_embedding: only -- the same head columns, nothing before them.
+  EmbedOptions only_options = o;
+  only_options.descriptor_columns = train::DescriptorColumns::kOnly;
+  const auto only = initial_embedder(c, only_options);
+  EXPECT_EQ(only->names(), std::vector<std::string>(names.begin() + long(F), names.end()));
+  EXPECT_EQ(only->embed(p.image, p.mask), std::vector<float>(row.begin() + long(F), row.end()));
   // A trained head would give other values; an untrained one differs by seed.
   EmbedOptions other_seed = o;
   other_seed.seed = 4;
@@ -165,6 +171,8 @@ TEST(Embed, DescriptorColumnsAreTheHeadOfTheRunOnThePooledColumns) {
   // The head reads the pooling it was trained on, and only a model with one has it.
   EmbedOptions other_pooling = o;
   other_pooling.pooling.taps = {"pde1"};
+  EXPECT_THROW(initial_embedder(c, other_pooling), InputError);
+  other_pooling.descriptor_columns = train::DescriptorColumns::kOnly;
   EXPECT_THROW(initial_embedder(c, other_pooling), InputError);
   train::TrainConfig without_head = c;
   without_head.descriptors.enabled = false;

@@ -157,8 +157,17 @@ TEST(TrainConfig, InputChannelsDescriptorsAndEmbeddingRoundTripAndAreChecked) {
   EXPECT_TRUE(b.descriptors.enabled);
   EXPECT_EQ(b.descriptors.weight, 0.5);
   EXPECT_TRUE(b.descriptors.unmasked_input);
-  EXPECT_TRUE(b.descriptors.in_embedding);
-  EXPECT_FALSE(parse_config("task: pretrain\n", "default.yaml").descriptors.in_embedding);
+  EXPECT_EQ(b.descriptors.in_embedding, DescriptorColumns::kAppended);  // written as `appended`
+  EXPECT_NE(to_yaml(b).find("in_embedding: appended"), std::string::npos);
+  EXPECT_EQ(parse_config("task: pretrain\n", "default.yaml").descriptors.in_embedding, DescriptorColumns::kNone);
+  const TrainConfig only = parse_config(
+      "task: pretrain\ndescriptors: {enabled: true, in_embedding: only}\n", "only.yaml");
+  EXPECT_EQ(only.descriptors.in_embedding, DescriptorColumns::kOnly);
+  EXPECT_EQ(parse_config(to_yaml(only), "written.yaml").descriptors.in_embedding, DescriptorColumns::kOnly);
+  // Checkpoints written before `only` existed say false.
+  EXPECT_EQ(parse_config("task: pretrain\ndescriptors: {enabled: true, in_embedding: false}\n", "old.yaml")
+                .descriptors.in_embedding,
+            DescriptorColumns::kNone);
   EXPECT_EQ(b.descriptors.set, DescriptorSet::kRadiomics);
   EXPECT_EQ(parse_config("task: pretrain\n", "default.yaml").descriptors.set, DescriptorSet::kBasic);
   EXPECT_EQ(b.embedding.taps, (std::vector<std::string>{"pde0", "stage2"}));
@@ -174,6 +183,10 @@ TEST(TrainConfig, InputChannelsDescriptorsAndEmbeddingRoundTripAndAreChecked) {
   EXPECT_NE(error_of("task: pretrain\ndescriptors: {unmasked_input: true}\n").find("descriptors.unmasked_input"),
             std::string::npos);
   EXPECT_NE(error_of("task: pretrain\ndescriptors: {in_embedding: true}\n").find("descriptors.in_embedding"),
+            std::string::npos);
+  EXPECT_NE(error_of("task: pretrain\ndescriptors: {in_embedding: only}\n").find("needs descriptors.enabled"),
+            std::string::npos);
+  EXPECT_NE(error_of("task: pretrain\ndescriptors: {enabled: true, in_embedding: alone}\n").find("unknown value 'alone'"),
             std::string::npos);
   EXPECT_NE(error_of("task: pretrain\ndescriptors: {enabled: true, set: glcm}\n").find("descriptors.set"),
             std::string::npos);
@@ -218,6 +231,7 @@ TEST(TrainConfig, ShippedPresetsParse) {
   EXPECT_EQ(pre.masking.ratios, (std::vector<double>{0.25, 0.5, 0.75}));
   EXPECT_TRUE(pre.data.cases_csv.empty());  // from the command line
   EXPECT_TRUE(pre.descriptors.enabled);
+  EXPECT_EQ(pre.descriptors.in_embedding, DescriptorColumns::kOnly);  // the embedding is the head's columns
   EXPECT_EQ(pre.model.pde_stages, (std::vector<int>{0, 1}));
   const TrainConfig plain = load_config((dir / "bench" / "plain-cnn.yaml").string());
   EXPECT_TRUE(plain.model.pde_stages.empty());
