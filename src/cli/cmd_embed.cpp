@@ -28,8 +28,9 @@ struct EmbedCommandOptions {
   std::vector<std::string> taps, regions;
   std::optional<int64_t> shell_voxels;
   std::optional<int> pde_block;
-  std::optional<bool> descriptor_columns;  // --descriptor-columns / --no-descriptor-columns
-  bool descriptor_columns_only = false;
+  // --descriptor-columns, --descriptor-columns-only, --no-descriptor-columns;
+  // unset: the configuration's or checkpoint's descriptors.in_embedding.
+  std::optional<train::DescriptorColumns> descriptor_columns;
   bool spectra = false;
   std::optional<int64_t> k, stride;
   // Options that a checkpoint fixes (they may not be given with one).
@@ -55,10 +56,7 @@ void apply_pooling_overrides(EmbedCommandOptions& o) {
 void apply_window_and_pooling_overrides(EmbedCommandOptions& o) {
   apply_pooling_overrides(o);
   o.embed.windows = o.embed.windows.overridden(o.k, o.stride);
-  using train::DescriptorColumns;
-  if (o.descriptor_columns_only) o.embed.descriptor_columns = DescriptorColumns::kOnly;
-  else if (o.descriptor_columns)
-    o.embed.descriptor_columns = *o.descriptor_columns ? DescriptorColumns::kAppended : DescriptorColumns::kNone;
+  if (o.descriptor_columns) o.embed.descriptor_columns = *o.descriptor_columns;
 }
 
 // With a checkpoint: its backbone, trained weights, preprocessing and
@@ -91,7 +89,7 @@ MakeEmbedder config_embedder(EmbedCommandOptions& o, const CLI::App& app) {
 }
 
 MakeEmbedder random_embedder(EmbedCommandOptions& o) {
-  if (o.descriptor_columns.value_or(false) || o.descriptor_columns_only)
+  if (o.descriptor_columns.value_or(train::DescriptorColumns::kNone) != train::DescriptorColumns::kNone)
     throw InputError("--descriptor-columns needs --checkpoint or --config (a model with the descriptor head)");
   apply_pooling_overrides(o);
   if (o.input_windows.size() % 2 != 0) throw InputError("--input-window takes pairs: low high");
@@ -180,13 +178,21 @@ Command add_embed_command(CLI::App& parent) {
   app->add_option("--k", o->k, "Slices per window (default 16, or the checkpoint's)")->check(CLI::PositiveNumber);
   app->add_option("--stride", o->stride, "Window stride in slices (default 8, or the checkpoint's)")
       ->check(CLI::PositiveNumber);
-  auto* descriptor_columns =
-      app->add_flag("--descriptor-columns,!--no-descriptor-columns", o->descriptor_columns,
-                    "Append the pretraining descriptor head's predictions, scope_head_<descriptor> (default: the "
-                    "configuration's descriptors.in_embedding); needs the pooling the head was trained with");
-  app->add_flag("--descriptor-columns-only", o->descriptor_columns_only,
-                "Write the descriptor head's predictions instead of the pooled columns (descriptors.in_embedding: only)")
-      ->excludes(descriptor_columns);
+  // Three callbacks, not a flag pair on an optional<bool>: CLI11 2.1 takes
+  // optional<bool> for a counting flag and sets it to 0 when the flag is
+  // declared, so the configuration's choice was never seen.
+  const auto choose = [o](train::DescriptorColumns c) { return [o, c] { o->descriptor_columns = c; }; };
+  auto* append = app->add_flag_callback("--descriptor-columns", choose(train::DescriptorColumns::kAppended),
+                                        "Append the pretraining descriptor head's predictions, scope_head_<descriptor> "
+                                        "(default: the configuration's descriptors.in_embedding); needs the pooling "
+                                        "the head was trained with");
+  auto* only = app->add_flag_callback("--descriptor-columns-only", choose(train::DescriptorColumns::kOnly),
+                                      "Write the descriptor head's predictions instead of the pooled columns "
+                                      "(descriptors.in_embedding: only)");
+  auto* none = app->add_flag_callback("--no-descriptor-columns", choose(train::DescriptorColumns::kNone),
+                                      "Neither (descriptors.in_embedding: none)");
+  only->excludes(append);
+  none->excludes(append)->excludes(only);
   app->add_flag("--spectra", o->spectra,
                 "Instead of embeddings: per PDE block, the share of in-plane spectral energy above half Nyquist of "
                 "the anatomical and the textural stream (hf_share_pde<b>A/T; the disentanglement measure)");

@@ -245,6 +245,45 @@ TEST(EmbedCli, ConfigGivesItsUntrainedNetworkAndSpectraGiveOneShareAStream) {
   }
 }
 
+TEST(EmbedCli, DescriptorColumnsOnlyAreTheAppendedHeadColumnsAlone) {
+  TempDir dir;
+  ASSERT_EQ(testing::run_binary({"phantom", "-o", dir.file("cohort"), "--cases", "2", "--seed", "5"}).code, 0);
+  const std::string cases = dir.file("cohort/cases.csv"), config = dir.file("c.yaml");
+  {
+    std::ofstream(config) << "task: pretrain\ndata: {preprocess: {spacing: [0, 0, 0], height: 32, width: 32}}\n"
+                             "model: {pde_stages: [0, 1], input: {windows: [-1000, 400], roi: true}}\n"
+                             "descriptors: {enabled: true, in_embedding: appended}\n"
+                             "embedding: {taps: [pde0], regions: [roi, shell]}\nseed: 4\n";
+  }
+  const auto appended = testing::run_binary({"--threads", "1", "embed", "--config", config, "--cases", cases, "-o",
+                                             dir.file("appended.csv")});
+  ASSERT_EQ(appended.code, 0) << appended.err;
+  const auto only = testing::run_binary({"--threads", "1", "embed", "--config", config, "--descriptor-columns-only",
+                                         "--cases", cases, "-o", dir.file("only.csv")});
+  ASSERT_EQ(only.code, 0) << only.err;
+  const io::CsvTable a = io::read_csv(dir.file("appended.csv")), o = io::read_csv(dir.file("only.csv"));
+  const auto scope_columns = [](const io::CsvTable& t) {
+    std::vector<std::string> names;
+    for (const auto& h : t.header)
+      if (h.rfind("scope_", 0) == 0) names.push_back(h);
+    return names;
+  };
+  const auto head = scope_columns(o);
+  const size_t D = train::descriptor_names(train::DescriptorSet::kBasic).size();
+  ASSERT_EQ(head.size(), D);
+  const auto all = scope_columns(a);
+  ASSERT_GT(all.size(), D);
+  EXPECT_EQ(head, std::vector<std::string>(all.end() - long(D), all.end()));
+  ASSERT_EQ(o.rows.size(), 2u);
+  for (size_t i = 0; i < 2; ++i)
+    for (const auto& name : head) EXPECT_EQ(o.rows[i][o.column(name)], a.rows[i][a.column(name)]) << name;
+
+  const auto both = testing::run_binary(
+      {"embed", "--config", config, "--descriptor-columns-only", "--no-descriptor-columns", "--cases", cases});
+  EXPECT_EQ(both.code, 2);
+  EXPECT_NE(both.err.find("excludes"), std::string::npos) << both.err;
+}
+
 TEST(EmbedCli, LidcRowsJoinRadiomicsByIdAndRepeatByteForByte) {
   SCOPEMIA_REFDATA(cases, "lidc/cases.csv");
   TempDir dir;
