@@ -7,11 +7,12 @@
 # and scored like docs/results/lidc/embeddings (patient-grouped 5x5 CV, LR and
 # RF, four endpoints), so the table says what each PDE component does to the
 # lesion embedding too. Labels are never read by any pretraining.
-#   bash bench/results/lidc_ablation.sh          # ~90 min on 2 cores
+#   bash bench/results/lidc_ablation.sh          # V1 recipe: ~90 min on 2 cores; V15: ~5 h
 # Two ablate processes run side by side over disjoint variants (one compute
 # thread each); their table1.csv rows are concatenated (a row is one variant).
 # Writes docs/results/lidc/ablation/; runs, embeddings and times.txt stay in
-# $WORK. Finished steps are not redone (delete $WORK to start over).
+# $WORK. Finished steps are not redone, an interrupted pretraining continues
+# from its checkpoint (ablate --resume; delete $WORK to start over).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 refdata=${SCOPEMIA_REFDATA:-../shared/refdata}
@@ -35,7 +36,7 @@ for g in "${!groups[@]}"; do
   [ -s "$work/ablate-$g/table1.csv" ] && continue
   # shellcheck disable=SC2086
   timed "ablate ${groups[$g]}" $scopemia ablate --config "$config" --cases "$cases" --seeds "$seeds" \
-    --out "$work/ablate-$g" --variants ${groups[$g]} --set data.cache_dir="$work/cache" \
+    --out "$work/ablate-$g" --variants ${groups[$g]} --set data.cache_dir="$work/cache" --resume \
     >"$work/ablate-$g.log" 2>&1 &
 done
 wait

@@ -20,6 +20,7 @@ struct AblateCommandOptions {
   int seeds = 3;
   int64_t max_steps = -1;
   std::vector<std::string> variants, overrides;
+  bool resume = false;
 };
 
 int run_ablate(const AblateCommandOptions& o, Context& ctx) {
@@ -33,6 +34,7 @@ int run_ablate(const AblateCommandOptions& o, Context& ctx) {
   a.seeds = o.seeds;
   a.max_steps = o.max_steps > 0 ? o.max_steps : 0;
   a.variants = o.variants;
+  a.resume = o.resume;
   train::AblateResult result;
   try {
     result = train::run_ablation(config, a);
@@ -66,6 +68,9 @@ Command add_ablate_command(CLI::App& parent) {
       ->check(CLI::PositiveNumber);
   app->add_option("--variants", o->variants, "Only these variants (full, no_stability, ...)")->delimiter(',');
   app->add_option("--set", o->overrides, "Override a config key: --set epochs=2 (repeatable)");
+  app->add_flag("--resume", o->resume,
+                "Keep what an earlier ablation into --out left: finished runs are read back, interrupted ones "
+                "continue from their checkpoint (a run folder of another configuration is an error)");
   return {app, [o](Context& ctx) { return run_ablate(*o, ctx); }};
 }
 

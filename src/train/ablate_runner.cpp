@@ -2,7 +2,10 @@
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <limits>
+#include <map>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -44,6 +47,40 @@ TrainConfig ablation_run_config(const TrainConfig& base, const AblationVariant& 
   return c;
 }
 
+namespace {
+
+namespace fs = std::filesystem;
+
+enum class EarlierRun { kNone, kInterrupted, kFinished };
+
+// What an earlier ablation left in this run's folder (AblateOptions::resume).
+EarlierRun earlier_run(const TrainConfig& c) {
+  const fs::path dir(c.output_dir);
+  const bool finished = fs::is_regular_file(dir / "model.pt");
+  if (!finished && !fs::is_regular_file(dir / "checkpoint.pt")) return EarlierRun::kNone;
+  const fs::path written = dir / "config.yaml";  // run_training writes to_yaml of its config
+  std::ifstream in(written);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in || text != to_yaml(c))
+    throw InputError(written.string(), "this run folder holds a run of another configuration than this ablation's "
+                                       "(remove it, or run without --resume)");
+  return finished ? EarlierRun::kFinished : EarlierRun::kInterrupted;
+}
+
+// The last validation pass a run logged (its metrics.csv's last row).
+std::map<std::string, double> last_logged_validation(const TrainConfig& c) {
+  const std::string path = (fs::path(c.output_dir) / "metrics.csv").string();
+  const io::CsvTable log = io::read_csv(path);
+  if (log.rows.empty()) throw InputError(path, "no epoch logged; remove the run folder to train it again");
+  std::map<std::string, double> validation;
+  for (size_t i = 0; i < log.header.size(); ++i)
+    if (log.header[i].rfind("val_", 0) == 0 && !log.rows.back()[i].empty())
+      validation[log.header[i]] = std::stod(log.rows.back()[i]);
+  return validation;
+}
+
+}  // namespace
+
 AblateResult run_ablation(const TrainConfig& base_in, const AblateOptions& o) {
   if (base_in.task != Task::kPretrain)
     throw InputError(base_in.source, "task: scopemia ablate pretrains (task pretrain), not " + to_string(base_in.task));
@@ -78,17 +115,28 @@ AblateResult run_ablation(const TrainConfig& base_in, const AblateOptions& o) {
   for (const auto& v : active) {
     for (int s = 0; s < o.seeds; ++s) {
       const TrainConfig c = ablation_run_config(base, v, s, o.out_dir);
-      spdlog::info("ablation run {}/{}: {} seed {} -> {}", index + 1, total, v.name, c.seed, c.output_dir);
-      RunOptions ro;
-      ro.progress_bar = o.progress_bar;
-      ro.figures = false;
-      const RunSummary summary = run_training(c, ro);
+      const EarlierRun earlier = o.resume ? earlier_run(c) : EarlierRun::kNone;
+      if (earlier == EarlierRun::kFinished) {
+        spdlog::info("ablation run {}/{}: {} seed {}: finished earlier in {}", index + 1, total, v.name, c.seed,
+                     c.output_dir);
+      } else {
+        spdlog::info("ablation run {}/{}: {} seed {} -> {}{}", index + 1, total, v.name, c.seed, c.output_dir,
+                     earlier == EarlierRun::kInterrupted ? " (continuing from its checkpoint)" : "");
+        RunOptions ro;
+        ro.progress_bar = o.progress_bar;
+        ro.figures = false;
+        if (earlier == EarlierRun::kInterrupted) ro.resume = c.output_dir;
+        run_training(c, ro);
+      }
+      // Always the logged values, so a run read back scores what it scored
+      // when it ran (the log keeps 6 significant digits).
+      const std::map<std::string, double> validation = last_logged_validation(c);
       AblationRun run;
       run.variant = v.name;
       run.seed = c.seed;
       const auto get = [&](const char* key) {
-        const auto it = summary.last_validation.find(key);
-        return it == summary.last_validation.end() ? std::numeric_limits<double>::quiet_NaN() : it->second;
+        const auto it = validation.find(key);
+        return it == validation.end() ? std::numeric_limits<double>::quiet_NaN() : it->second;
       };
       run.ssim = get("val_ssim");
       run.r = get("val_r");

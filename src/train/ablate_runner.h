@@ -2,7 +2,7 @@
 // `scopemia ablate` (paper Table 1): every variant of train/ablation.h,
 // each pretrained over several seeds in-process (run_training), scored by
 // the validation split's reconstruction SSIM and R (val_ssim, val_r of the
-// last epoch); the table goes to <out>/table1.{csv,md}. docs/training.md,
+// last row of the run's metrics.csv); the table goes to <out>/table1.{csv,md}. docs/training.md,
 // "Ablation".
 #include <cstdint>
 #include <functional>
@@ -31,6 +31,12 @@ struct AblateOptions {
   int64_t max_steps = 0;          // > 0: overrides max_steps of every run
   std::vector<std::string> variants;  // machine names; empty: all
   bool progress_bar = true;
+  // Keep what an earlier ablation into out_dir left: a finished run
+  // (model.pt) is read back from its metrics.csv, an interrupted one
+  // (checkpoint.pt only) continues from its checkpoint, bitwise as if never
+  // stopped. A run folder written with another configuration is an
+  // InputError. Without it every run starts afresh.
+  bool resume = false;
   // Called after each run (variant, seed, index of the run, number of runs).
   std::function<void(const AblationRun&, int64_t, int64_t)> on_run;
 };

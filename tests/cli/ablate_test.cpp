@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/error.h"
 #include "io/csv.h"
 #include "support/run_cli.h"
 #include "support/temp_dir.h"
@@ -14,6 +15,7 @@
 #include "train/ablate_runner.h"
 #include "train/ablation.h"
 #include "train/config.h"
+#include "train/trainer.h"
 
 namespace scopemia {
 namespace {
@@ -130,6 +132,58 @@ TEST(AblateCli, OneRowPerVariantOverSeedsWithTheIntendedSwitches) {
                                   "data.val_fraction=0", "--max-steps", "1"});
   EXPECT_EQ(no_val.code, 2) << no_val.err;
   EXPECT_NE(no_val.err.find("val_fraction"), std::string::npos) << no_val.err;
+}
+
+// `ablate --resume`: a finished run is read back without training, an
+// interrupted one continues from its checkpoint and ends where an
+// uninterrupted ablation ends; another configuration's folder is refused.
+TEST(Ablate, ResumeReadsFinishedRunsBackAndContinuesInterruptedOnesBitwise) {
+  TempDir dir;
+  synth::PhantomOptions p;
+  p.cases = 6;
+  p.size = Size3{48, 48, 16};
+  p.spacing = Vec3{1.0, 1.0, 1.0};
+  p.threads = 1;
+  const std::string cases = synth::write_phantom_cohort(dir.file("cohort"), p).csv_path;
+  train::TrainConfig base = train::parse_config(kConfig, "cfg.yaml");
+  base.data.cases_csv = cases;
+  base.max_steps = 3;
+  train::AblateOptions o;
+  o.seeds = 1;
+  o.variants = {"full"};
+  o.progress_bar = false;
+  o.out_dir = dir.file("straight");
+  const train::AblateResult straight = train::run_ablation(base, o);
+  ASSERT_EQ(straight.runs.size(), 1u);
+  ASSERT_TRUE(std::isfinite(straight.runs[0].ssim));
+
+  const fs::path metrics = fs::path(o.out_dir) / "runs" / "full_seed0" / "metrics.csv";
+  const std::string logged = testing::read_bytes(metrics.string());
+  o.resume = true;
+  const train::AblateResult again = train::run_ablation(base, o);
+  EXPECT_EQ(again.runs[0].ssim, straight.runs[0].ssim);
+  EXPECT_EQ(again.runs[0].r, straight.runs[0].r);
+  EXPECT_EQ(testing::read_bytes(metrics.string()), logged) << "a finished run is not trained again";
+
+  // Killed after its first step: what a stopped run leaves (no model.pt).
+  const train::TrainConfig run = train::ablation_run_config(base, train::find_ablation_variant("full"), 0,
+                                                            dir.file("interrupted"));
+  train::RunOptions stop;
+  stop.progress_bar = false;
+  stop.figures = false;
+  stop.stop_at_step = 1;
+  ASSERT_EQ(train::run_training(run, stop).steps, 1);
+  ASSERT_TRUE(fs::remove(fs::path(run.output_dir) / "model.pt"));
+  o.out_dir = dir.file("interrupted");
+  const train::AblateResult continued = train::run_ablation(base, o);
+  EXPECT_EQ(continued.runs[0].ssim, straight.runs[0].ssim);
+  EXPECT_EQ(continued.runs[0].r, straight.runs[0].r);
+  EXPECT_TRUE(fs::is_regular_file(fs::path(run.output_dir) / "model.pt"));
+
+  train::TrainConfig other = base;
+  other.optimizer.lr *= 2;
+  o.out_dir = dir.file("straight");
+  EXPECT_THROW(train::run_ablation(other, o), InputError);
 }
 
 }  // namespace
