@@ -47,14 +47,19 @@ double number(const std::string& cell) {
   return std::stod(cell);
 }
 
-TEST(AblateCli, OneRowPerVariantOverSeedsWithTheIntendedSwitches) {
-  TempDir dir;
+// Six 48x48x16 phantom cases at 1 mm: two validation patients at val_fraction 0.34.
+std::string write_tiny_cohort(const TempDir& dir) {
   synth::PhantomOptions p;
   p.cases = 6;
   p.size = Size3{48, 48, 16};
   p.spacing = Vec3{1.0, 1.0, 1.0};
   p.threads = 1;
-  const std::string cases = synth::write_phantom_cohort(dir.file("cohort"), p).csv_path;
+  return synth::write_phantom_cohort(dir.file("cohort"), p).csv_path;
+}
+
+TEST(AblateCli, OneRowPerVariantOverSeedsWithTheIntendedSwitches) {
+  TempDir dir;
+  const std::string cases = write_tiny_cohort(dir);
   const std::string cfg = dir.file("cfg.yaml"), out = dir.file("ablate");
   std::ofstream(cfg) << kConfig;
 
@@ -139,12 +144,7 @@ TEST(AblateCli, OneRowPerVariantOverSeedsWithTheIntendedSwitches) {
 // uninterrupted ablation ends; another configuration's folder is refused.
 TEST(Ablate, ResumeReadsFinishedRunsBackAndContinuesInterruptedOnesBitwise) {
   TempDir dir;
-  synth::PhantomOptions p;
-  p.cases = 6;
-  p.size = Size3{48, 48, 16};
-  p.spacing = Vec3{1.0, 1.0, 1.0};
-  p.threads = 1;
-  const std::string cases = synth::write_phantom_cohort(dir.file("cohort"), p).csv_path;
+  const std::string cases = write_tiny_cohort(dir);
   train::TrainConfig base = train::parse_config(kConfig, "cfg.yaml");
   base.data.cases_csv = cases;
   base.max_steps = 3;

@@ -204,15 +204,28 @@ TEST(Embed, AfterTrainingTheTexturalStreamKeepsMoreFineScaleEnergy) {
   }
 }
 
+// `scopemia phantom --cases 2 --seed S` into dir/cohort; its cases.csv.
+std::string write_two_phantom_cases(const TempDir& dir, int seed) {
+  EXPECT_EQ(testing::run_binary({"phantom", "-o", dir.file("cohort"), "--cases", "2", "--seed", std::to_string(seed)})
+                .code,
+            0);
+  return dir.file("cohort/cases.csv");
+}
+
+// A small pretraining configuration (32x32 in-plane, three input channels,
+// PDE blocks after stages 0 and 1, pde0 pooled over ROI and band, seed 4),
+// `extra` YAML lines added; dir/c.yaml.
+std::string write_small_config(const TempDir& dir, const std::string& extra) {
+  const std::string config = dir.file("c.yaml");
+  std::ofstream(config) << "task: pretrain\ndata: {preprocess: {spacing: [0, 0, 0], height: 32, width: 32}}\n"
+                           "model: {pde_stages: [0, 1], input: {windows: [-1000, 400], roi: true}}\n"
+                        << extra << "embedding: {taps: [pde0], regions: [roi, shell]}\nseed: 4\n";
+  return config;
+}
+
 TEST(EmbedCli, ConfigGivesItsUntrainedNetworkAndSpectraGiveOneShareAStream) {
   TempDir dir;
-  ASSERT_EQ(testing::run_binary({"phantom", "-o", dir.file("cohort"), "--cases", "2", "--seed", "3"}).code, 0);
-  const std::string cases = dir.file("cohort/cases.csv"), config = dir.file("c.yaml");
-  {
-    std::ofstream(config) << "task: pretrain\ndata: {preprocess: {spacing: [0, 0, 0], height: 32, width: 32}}\n"
-                             "model: {pde_stages: [0, 1], input: {windows: [-1000, 400], roi: true}}\n"
-                             "embedding: {taps: [pde0], regions: [roi, shell]}\nseed: 4\n";
-  }
+  const std::string cases = write_two_phantom_cases(dir, 3), config = write_small_config(dir, "");
   const auto r = testing::run_binary({"--threads", "1", "embed", "--config", config, "--seed", "6", "--cases", cases,
                                       "-o", dir.file("e.csv")});
   ASSERT_EQ(r.code, 0) << r.err;
@@ -247,14 +260,8 @@ TEST(EmbedCli, ConfigGivesItsUntrainedNetworkAndSpectraGiveOneShareAStream) {
 
 TEST(EmbedCli, DescriptorColumnsOnlyAreTheAppendedHeadColumnsAlone) {
   TempDir dir;
-  ASSERT_EQ(testing::run_binary({"phantom", "-o", dir.file("cohort"), "--cases", "2", "--seed", "5"}).code, 0);
-  const std::string cases = dir.file("cohort/cases.csv"), config = dir.file("c.yaml");
-  {
-    std::ofstream(config) << "task: pretrain\ndata: {preprocess: {spacing: [0, 0, 0], height: 32, width: 32}}\n"
-                             "model: {pde_stages: [0, 1], input: {windows: [-1000, 400], roi: true}}\n"
-                             "descriptors: {enabled: true, in_embedding: appended}\n"
-                             "embedding: {taps: [pde0], regions: [roi, shell]}\nseed: 4\n";
-  }
+  const std::string cases = write_two_phantom_cases(dir, 5),
+                    config = write_small_config(dir, "descriptors: {enabled: true, in_embedding: appended}\n");
   const auto appended = testing::run_binary({"--threads", "1", "embed", "--config", config, "--cases", cases, "-o",
                                              dir.file("appended.csv")});
   ASSERT_EQ(appended.code, 0) << appended.err;
