@@ -35,6 +35,7 @@ struct Embedder::State {
   std::unique_ptr<nn::RoiPooling> pooling;
   EmbeddingHead head;
   std::vector<std::string> names;  // the pooling's, then the head's
+  bool head_only() const { return head && options.descriptor_columns == train::DescriptorColumns::kOnly; }
   void describe();
 };
 
@@ -67,7 +68,7 @@ void Embedder::State::describe() {
   // One probe window tells the taps' widths, hence the names.
   pooling = std::make_unique<nn::RoiPooling>(options.pooling, *model,
                                              torch::zeros({1, options.input.count(), options.windows.k(), 32, 32}));
-  names = head.replaces_pooled ? std::vector<std::string>{} : pooling->names();
+  names = head_only() ? std::vector<std::string>{} : pooling->names();
   names.insert(names.end(), head.names.begin(), head.names.end());
 }
 
@@ -113,7 +114,7 @@ std::vector<float> Embedder::embed(const Volume& image, const LabelMap& mask) co
     }
   });
   auto row = nn::RoiPooling::statistics(total).to(torch::kFloat32);
-  if (s.head) row = s.head.replaces_pooled ? s.head.apply(row) : torch::cat({row, s.head.apply(row)}, 1);
+  if (s.head) row = s.head_only() ? s.head.apply(row) : torch::cat({row, s.head.apply(row)}, 1);
   row = row.squeeze(0).contiguous();
   return std::vector<float>(row.data_ptr<float>(), row.data_ptr<float>() + row.numel());
 }
@@ -151,7 +152,6 @@ EmbeddingHead descriptor_columns(const train::ScopeModel& model, const train::Tr
                      "taps, regions or shell voxels its columns cannot be computed (--no-descriptor-columns)");
   EmbeddingHead head;
   for (const auto& name : train::descriptor_names(config.descriptors.set)) head.names.push_back("scope_head_" + name);
-  head.replaces_pooled = options.descriptor_columns == train::DescriptorColumns::kOnly;
   head.apply = [model = train::ScopeModel(model)](const torch::Tensor& pooled) mutable {
     torch::NoGradGuard no_grad;
     return model->descriptors_from_pooled(pooled);

@@ -25,12 +25,12 @@
 
 namespace scopemia::infer {
 
-// Columns computed from the pooled statistics, after them or instead of
-// them: the pretraining descriptor head's predictions (descriptors.in_embedding).
+// Columns computed from the pooled statistics, after them or instead of them
+// (EmbedOptions::descriptor_columns): the pretraining descriptor head's
+// predictions.
 struct EmbeddingHead {
   std::vector<std::string> names;
   std::function<torch::Tensor(const torch::Tensor&)> apply;  // [1, pooled] float32 -> [1, names.size()]
-  bool replaces_pooled = false;  // the row is the head's columns alone
   explicit operator bool() const { return bool(apply); }
 };
 

@@ -76,15 +76,15 @@ struct MciConfig {
 // default settings), each as sign(x) log(1 + |x|).
 enum class DescriptorSet { kBasic, kRadiomics };
 
-// Pretraining: a linear head on the ROI-pooled embedding (embedding section)
-// regresses handcrafted descriptors of the unmasked input (train/
-// descriptors.h): intensity distribution, gradient and boundary statistics of
-// the lesion. Never labels or ratings.
 // Which columns the descriptor head adds to `scopemia embed`'s
 // (descriptors.in_embedding: none | appended | only; false and true read as
 // none and appended).
 enum class DescriptorColumns { kNone, kAppended, kOnly };
 
+// Pretraining: a linear head on the ROI-pooled embedding (embedding section)
+// regresses handcrafted descriptors of the unmasked input (train/
+// descriptors.h): intensity distribution, gradient and boundary statistics of
+// the lesion. Never labels or ratings.
 struct DescriptorConfig {
   bool enabled = false;
   double weight = 1.0;

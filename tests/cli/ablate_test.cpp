@@ -174,8 +174,13 @@ TEST(Ablate, ResumeReadsFinishedRunsBackAndContinuesInterruptedOnesBitwise) {
   stop.stop_at_step = 1;
   ASSERT_EQ(train::run_training(run, stop).steps, 1);
   ASSERT_TRUE(fs::remove(fs::path(run.output_dir) / "model.pt"));
+  const std::string stopped_log = testing::read_bytes((fs::path(run.output_dir) / "metrics.csv").string());
   o.out_dir = dir.file("interrupted");
   const train::AblateResult continued = train::run_ablation(base, o);
+  // Continued, not trained afresh (a fresh run would end the same, but its log would not start with the stopped one's).
+  const std::string continued_log = testing::read_bytes((fs::path(run.output_dir) / "metrics.csv").string());
+  EXPECT_EQ(continued_log.substr(0, stopped_log.size()), stopped_log);
+  EXPECT_GT(continued_log.size(), stopped_log.size());
   EXPECT_EQ(continued.runs[0].ssim, straight.runs[0].ssim);
   EXPECT_EQ(continued.runs[0].r, straight.runs[0].r);
   EXPECT_TRUE(fs::is_regular_file(fs::path(run.output_dir) / "model.pt"));
