@@ -491,6 +491,20 @@ torch::Tensor depthwise_conv3d(const torch::Tensor& x, const torch::Tensor& weig
                                     : DepthwiseConv3dNoBias::apply(x, weight));
 }
 
+torch::Tensor dense_conv3d(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
+                           int64_t padding) {
+  if (x.dim() != 5 || weight.dim() != 5 || weight.size(1) != x.size(1)) {
+    throw InputError("dense_conv3d: needs x [N,Cin,D,H,W] and weight [Cout,Cin,kd,kh,kw]");
+  }
+  const bool onednn = at::hasMKLDNN() && at::globalContext().userEnabledMkldnn() && x.device().is_cpu() &&
+                      weight.device().is_cpu() && x.scalar_type() == torch::kFloat &&
+                      weight.scalar_type() == torch::kFloat && (!bias.defined() || bias.scalar_type() == torch::kFloat);
+  if (!onednn) return torch::conv3d(x, weight, bias, 1, padding);
+  RecordedConv record(x, weight, bias);
+  return record.done(at::mkldnn_convolution(x.contiguous(), weight, bias, {padding, padding, padding}, {1, 1, 1},
+                                            {1, 1, 1}, 1));
+}
+
 torch::Tensor pointwise_conv3d(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias) {
   if (x.dim() != 5 || weight.dim() != 5 || weight.size(1) != x.size(1) || weight.size(2) != 1 ||
       weight.size(3) != 1 || weight.size(4) != 1) {

@@ -1,5 +1,5 @@
 #pragma once
-// Faster CPU paths for the two conv3d shapes ConvNeXt-3D and the PDE blocks
+// Faster CPU paths for the conv3d shapes ConvNeXt-3D and the PDE blocks
 // use most. Both are recorded as "aten::conv3d" (RecordFunction) so the
 // profiler and nn::FlopCounter see them as the convolutions they replace.
 //
@@ -36,5 +36,19 @@ torch::Tensor depthwise_conv3d_channels_last(const torch::Tensor& x, const torch
 // slower than a matmul's. Any device.
 torch::Tensor pointwise_conv3d(const torch::Tensor& x, const torch::Tensor& weight,
                                const torch::Tensor& bias = {});
+
+// Dense (groups 1), stride-1, zero-padded conv3d that takes oneDNN on CPU
+// float32 whatever the batch size. libtorch 1.13 picks oneDNN for such a
+// conv only for batches of 2+, kernels wider than 3 in-plane or inputs large
+// in their first four dimensions; a batch-1 3x3x3 conv of few input channels
+// (ConvNeXt-3D's full-resolution stem, 3 -> 16 channels at 16x64x64, one
+// `embed` window) falls to its unfold + gemm path: 9.6 ms against oneDNN's
+// 2.6 ms (docs/performance.md). Taking oneDNN always also makes a sample's
+// output independent of its batch's size: one window embedded alone equals
+// that window inside a training batch, bit for bit. Other devices, dtypes or
+// builds without oneDNN use torch::conv3d. Differentiable.
+// x [N,Cin,D,H,W]; weight [Cout,Cin,kd,kh,kw]; bias [Cout] or undefined.
+torch::Tensor dense_conv3d(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
+                           int64_t padding);
 
 }  // namespace scopemia::nn

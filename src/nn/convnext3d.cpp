@@ -161,7 +161,10 @@ BackboneOutput ConvNeXt3DImpl::forward(const torch::Tensor& x) {
                        std::to_string(h.size(3)) + "x" + std::to_string(h.size(4)) + ")");
     }
     if (i == 0 && stem_) {
-      out.stem = stem_->forward(h);  // the input's grid: pooled by the `stem` tap
+      // The input's grid: pooled by the `stem` tap. oneDNN whatever the batch
+      // size (nn::dense_conv3d): libtorch's batch-1 path is ~4x slower here.
+      const auto& conv = (*stem_)[0]->as<torch::nn::Conv3d>();
+      out.stem = torch::gelu(dense_conv3d(h, conv->weight, conv->bias, 1));
       h = out.stem;
     }
     // The blocks work channels-last; stage outputs (PDE blocks, decoders,

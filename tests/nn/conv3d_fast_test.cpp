@@ -1,6 +1,7 @@
 // depthwise_conv3d and pointwise_conv3d: the same function and gradients as torch::conv3d with
 // groups = C and "same" zero padding, for cubic, anisotropic and separable
 // kernels, with and without bias, batch > 1, in double (tight) and float.
+// dense_conv3d: torch::conv3d's function and gradients, and batch-size invariance.
 #include "nn/conv3d_fast.h"
 
 #include "nn/profile.h"
@@ -151,14 +152,48 @@ TEST(PointwiseConv3d, MatchesTorchConv3dAndItsGradients) {
   }
 }
 
+TEST(DenseConv3d, OneSampleEqualsItsBatchBitForBitAndTorchConv3dNumerically) {
+  // The ConvNeXt stem's shape: 3 -> 16 channels, 3x3x3, padding 1.
+  torch::manual_seed(5);
+  const auto batch = torch::rand({4, 3, 6, 16, 16});
+  const auto w = torch::randn({16, 3, 3, 3, 3}) * 0.2;
+  const auto b = torch::randn({16});
+  torch::NoGradGuard no_grad;
+  const auto one = dense_conv3d(batch.narrow(0, 2, 1), w, b, 1);
+  const auto all = dense_conv3d(batch, w, b, 1);
+  EXPECT_TRUE(torch::equal(one, all.narrow(0, 2, 1)));
+  const auto ref = torch::conv3d(batch, w, b, 1, 1);
+  ASSERT_EQ(all.sizes(), ref.sizes());
+  EXPECT_LE((all - ref).abs().max().item<double>(), 1e-5 * ref.abs().max().item<double>());
+  // Without bias, and in double (torch::conv3d's own path).
+  EXPECT_LE((dense_conv3d(batch, w, {}, 1) - torch::conv3d(batch, w, {}, 1, 1)).abs().max().item<double>(), 1e-4);
+  const auto bd = batch.to(torch::kDouble), wd = w.to(torch::kDouble);
+  EXPECT_TRUE(torch::allclose(dense_conv3d(bd, wd, {}, 1), torch::conv3d(bd, wd, {}, 1, 1), 1e-12, 1e-12));
+}
+
+TEST(DenseConv3d, GradientsAreTorchConv3ds) {
+  torch::manual_seed(6);
+  auto x = torch::rand({1, 3, 4, 8, 8}).requires_grad_(true);
+  auto w = (torch::randn({5, 3, 3, 3, 3}) * 0.2).requires_grad_(true);
+  auto b = torch::randn({5}).requires_grad_(true);
+  const auto y = dense_conv3d(x, w, b, 1);
+  const auto y_ref = torch::conv3d(x, w, b, 1, 1);
+  const auto go = torch::randn_like(y_ref);
+  const auto g = torch::autograd::grad({y}, {x, w, b}, {go});
+  const auto g_ref = torch::autograd::grad({y_ref}, {x, w, b}, {go});
+  for (size_t i = 0; i < g.size(); ++i)
+    EXPECT_LE((g[i] - g_ref[i]).abs().max().item<double>(), 1e-4 * g_ref[i].abs().max().item<double>()) << i;
+}
+
 TEST(Conv3dFast, FlopCounterSeesThemAsConv3d) {
   // 2 * out elements * (Cin/groups * k^3), as for torch::conv3d.
   const auto x = torch::randn({1, 4, 3, 5, 6});
   FlopCounter counter;
   depthwise_conv3d(x, torch::randn({4, 1, 3, 3, 3}), torch::randn({4}));
   pointwise_conv3d(x, torch::randn({2, 4, 1, 1, 1}), torch::randn({2}));
+  dense_conv3d(x, torch::randn({3, 4, 3, 3, 3}), torch::randn({3}), 1);
   const auto r = counter.result();
-  EXPECT_DOUBLE_EQ(r.conv, 2.0 * (4 * 90) * 27 + 2.0 * (2 * 90) * 4);
+  EXPECT_DOUBLE_EQ(r.conv, 2.0 * (4 * 90) * 27 + 2.0 * (2 * 90) * 4 + 2.0 * (3 * 90) * (4 * 27));
   EXPECT_DOUBLE_EQ(r.linear, 0.0);
 }
 
