@@ -1,7 +1,6 @@
 #include "eval/report.h"
 
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -9,6 +8,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/text_file.h"
 #include "core/version.h"
 
 namespace scopemia::eval {
@@ -77,12 +77,6 @@ std::string base64(const std::string& bytes) {
   return out;
 }
 
-std::string read_all(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path, "cannot read");
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
 const char* kStyle = R"(
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1200px; color: #222; line-height: 1.4; }
 h1 { font-size: 1.6em; } h2 { border-bottom: 1px solid #ccc; padding-bottom: .2em; margin-top: 2em; }
@@ -147,7 +141,7 @@ std::string markdown_to_html(const std::string& markdown) {
 }
 
 std::string sha256_file(const std::string& path) {
-  const std::string bytes = read_all(path);
+  const std::string bytes = read_text_file(path);
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   if (!EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr))
@@ -180,7 +174,7 @@ void write_report(const std::string& path, const ReportInput& r) {
     if (!s.figures.empty()) h << "<h3>Figures</h3>\n";
     for (const auto& f : s.figures) {
       h << "<figure><img alt=\"" << escape(fs::path(f).filename().string()) << "\" src=\"data:image/png;base64,"
-        << base64(read_all(f)) << "\"><figcaption>" << escape(fs::path(f).filename().string())
+        << base64(read_text_file(f)) << "\"><figcaption>" << escape(fs::path(f).filename().string())
         << "</figcaption></figure>\n";
     }
   }

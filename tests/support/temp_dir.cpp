@@ -4,9 +4,9 @@
 
 #include <algorithm>
 #include <atomic>
-#include <fstream>
-#include <sstream>
 #include <vector>
+
+#include "core/text_file.h"
 
 namespace scopemia::testing {
 namespace fs = std::filesystem;
@@ -32,11 +32,8 @@ std::vector<std::string> list_files(const fs::path& dir) {
   return out;
 }
 
-std::string read_bytes(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
+// Throws (InputError) for a missing file: a comparison of two unreadable
+// outputs must not pass as two equal empty strings.
+std::string read_bytes(const std::string& path) { return read_text_file(path); }
 
 }  // namespace scopemia::testing
