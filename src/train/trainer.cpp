@@ -717,6 +717,7 @@ RunSummary run_training(const TrainConfig& config_in, const RunOptions& options)
   RunSummary summary;
   TrainProgress& at = trainer.progress();
   const auto run_start = std::chrono::steady_clock::now();
+  const int64_t first_step = at.global_step;  // > 0 when resumed: the rate counts this process's steps
   const int64_t last_step =
       options.stop_at_step > 0 ? std::min(data.total_steps, options.stop_at_step) : data.total_steps;
   while (at.global_step < last_step && (config.max_steps > 0 || at.epoch < config.epochs)) {
@@ -737,8 +738,16 @@ RunSummary run_training(const TrainConfig& config_in, const RunOptions& options)
     if (main_rank && (e.steps > 0 || e.epoch_done)) {
       log->row(epoch + 1, at.global_step, e.lr, loss_mean, task_mean, pde_mean, validation, seconds,
                e.loader_wait_seconds);
-      std::string line = fmt::format("epoch {}: step {}, loss {:.5g}", epoch + 1, at.global_step, loss_mean);
+      std::string line =
+          fmt::format("epoch {}: step {}/{}, loss {:.5g}", epoch + 1, at.global_step, last_step, loss_mean);
       for (const auto& [k, v] : validation) line += fmt::format(", {} {:.5g}", k, v);
+      // A log (cluster, background run) sees the rate only here: elapsed and
+      // ETA from this process's own steps, validation passes included.
+      const double run_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - run_start).count();
+      const int64_t steps_here = at.global_step - first_step;
+      line += fmt::format(", {} elapsed", format_duration(run_seconds));
+      if (steps_here > 0 && at.global_step < last_step)
+        line += ", ETA " + format_duration(run_seconds / double(steps_here) * double(last_step - at.global_step));
       spdlog::info("{}", line);
     }
     summary.last_validation = validation;

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "cli/launch.h"
@@ -74,6 +75,17 @@ TEST(TrainCli, TrainsWritesMetricsAndCheckpointsAndResumes) {
   const int64_t steps_after_2 = std::stoll(table.rows[1][1]);
   EXPECT_GT(steps_after_2, 0);
   EXPECT_FALSE(table.rows[1][7].empty()) << "validation accuracy";
+  // A log's progress: each epoch's line gives the step out of the run's, the
+  // time so far and, until the last, an ETA.
+  const auto epoch_line = [](const std::string& log, const std::string& start) {
+    const size_t at = log.find(start);
+    return at == std::string::npos ? std::string() : log.substr(at, log.find('\n', at) - at);
+  };
+  const std::string first = epoch_line(r.err, fmt::format("epoch 1: step {}/{}, loss", steps_after_2 / 2, steps_after_2));
+  EXPECT_NE(first.find(" elapsed, ETA "), std::string::npos) << r.err;
+  const std::string last = epoch_line(r.err, fmt::format("epoch 2: step {}/{}, loss", steps_after_2, steps_after_2));
+  EXPECT_NE(last.find(" elapsed"), std::string::npos) << r.err;
+  EXPECT_EQ(last.find("ETA"), std::string::npos) << last;
 
   // The model comes back from the checkpoint alone.
   const auto loaded = train::load_model_from_checkpoint(out);
