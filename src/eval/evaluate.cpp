@@ -15,7 +15,7 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/progress.h"
-#include "core/text_file.h"
+#include "core/file_contents.h"
 #include "eval/binary_audit.h"
 #include "eval/learners.h"
 #include "eval/metrics.h"
@@ -301,7 +301,7 @@ void write_evaluation_report(const EvaluateOptions& o, const std::string& text) 
   auto section = [](const fs::path& dir, const std::string& title, const std::string& table) {
     ReportSection s;
     s.title = title;
-    s.markdown = read_text_file(dir / table);
+    s.markdown = read_file_contents(dir / table);
     for (const auto& e : fs::directory_iterator(dir))
       if (e.is_regular_file() && e.path().extension() == ".png") s.figures.push_back(e.path().string());
     std::sort(s.figures.begin(), s.figures.end());

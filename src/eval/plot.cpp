@@ -8,7 +8,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "core/text_file.h"
+#include "core/file_contents.h"
 
 namespace scopemia::eval {
 
@@ -56,7 +56,7 @@ bool run_script(const TempFolder& tmp, const std::string& script, const std::str
   const std::string cmd = fmt::format("{} {} > {} 2>&1", gnuplot_binary(), quoted(path), quoted(tmp.file("log")));
   const int rc = std::system(cmd.c_str());
   if (rc != 0 || !fs::exists(png)) {
-    const std::string text = fs::exists(tmp.file("log")) ? read_text_file(tmp.file("log")) : std::string();
+    const std::string text = fs::exists(tmp.file("log")) ? read_file_contents(tmp.file("log")) : std::string();
     spdlog::warn("gnuplot failed for {}: {}", png, text.substr(0, 400));
     return false;
   }

@@ -8,7 +8,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
-#include "core/text_file.h"
+#include "core/file_contents.h"
 #include "core/version.h"
 
 namespace scopemia::eval {
@@ -141,7 +141,7 @@ std::string markdown_to_html(const std::string& markdown) {
 }
 
 std::string sha256_file(const std::string& path) {
-  const std::string bytes = read_text_file(path);
+  const std::string bytes = read_file_contents(path);
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   if (!EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr))
@@ -174,7 +174,7 @@ void write_report(const std::string& path, const ReportInput& r) {
     if (!s.figures.empty()) h << "<h3>Figures</h3>\n";
     for (const auto& f : s.figures) {
       h << "<figure><img alt=\"" << escape(fs::path(f).filename().string()) << "\" src=\"data:image/png;base64,"
-        << base64(read_text_file(f)) << "\"><figcaption>" << escape(fs::path(f).filename().string())
+        << base64(read_file_contents(f)) << "\"><figcaption>" << escape(fs::path(f).filename().string())
         << "</figcaption></figure>\n";
     }
   }

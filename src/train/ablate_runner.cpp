@@ -11,7 +11,7 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/progress.h"
-#include "core/text_file.h"
+#include "core/file_contents.h"
 #include "io/csv.h"
 #include "train/trainer.h"
 
@@ -58,7 +58,7 @@ EarlierRun earlier_run(const TrainConfig& c) {
   const bool finished = fs::is_regular_file(dir / "model.pt");
   if (!finished && !fs::is_regular_file(dir / "checkpoint.pt")) return EarlierRun::kNone;
   const fs::path written = dir / "config.yaml";  // run_training writes to_yaml of its config
-  if (read_text_file(written) != to_yaml(c))
+  if (read_file_contents(written) != to_yaml(c))
     throw InputError(written.string(), "this run folder holds a run of another configuration than this ablation's "
                                        "(remove it, or run without --resume)");
   return finished ? EarlierRun::kFinished : EarlierRun::kInterrupted;

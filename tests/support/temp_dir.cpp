@@ -6,7 +6,7 @@
 #include <atomic>
 #include <vector>
 
-#include "core/text_file.h"
+#include "core/file_contents.h"
 
 namespace scopemia::testing {
 namespace fs = std::filesystem;
@@ -34,6 +34,6 @@ std::vector<std::string> list_files(const fs::path& dir) {
 
 // Throws (InputError) for a missing file: a comparison of two unreadable
 // outputs must not pass as two equal empty strings.
-std::string read_bytes(const std::string& path) { return read_text_file(path); }
+std::string read_bytes(const std::string& path) { return read_file_contents(path); }
 
 }  // namespace scopemia::testing

@@ -1,4 +1,4 @@
-#include "core/text_file.h"
+#include "core/file_contents.h"
 
 #include <fstream>
 #include <ios>
@@ -8,7 +8,7 @@
 
 namespace scopemia {
 
-std::string read_text_file(const std::filesystem::path& path) {
+std::string read_file_contents(const std::filesystem::path& path) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) throw InputError(path.string(), "is a folder, not a file");
   std::ifstream in(path, std::ios::binary);
