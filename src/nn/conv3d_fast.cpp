@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <string>
 #include <vector>
 
 #include "core/error.h"
@@ -177,59 +178,6 @@ std::pair<torch::Tensor, torch::Tensor> run_weight_grad(const torch::Tensor& x, 
   });
   return {gw, gb};
 }
-
-torch::autograd::variable_list backward_impl(torch::autograd::AutogradContext* ctx,
-                                            const torch::autograd::variable_list& grads, bool has_bias) {
-  const auto saved = ctx->get_saved_variables();
-  const auto& x = saved[0];
-  const auto& w = saved[1];
-  torch::Tensor gx, gw, gb;
-  if (grads[0].defined()) {
-    const auto go = grads[0].contiguous();
-    if (ctx->needs_input_grad(0)) gx = run_conv(go, w, torch::Tensor(), /*flip=*/true);
-    const bool want_w = ctx->needs_input_grad(1);
-    const bool want_b = has_bias && ctx->needs_input_grad(2);
-    if (want_w || want_b) {
-      auto [w_grad, b_grad] = run_weight_grad(x, go, w, want_b);
-      if (want_w) gw = w_grad;
-      if (want_b) gb = b_grad;
-    }
-  }
-  if (has_bias) return {gx, gw, gb};
-  return {gx, gw};
-}
-
-// Custom autograd functions (an undefined tensor cannot be an input, hence
-// two: with and without bias).
-class DepthwiseConv3dBias : public torch::autograd::Function<DepthwiseConv3dBias> {
- public:
-  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x,
-                               const torch::Tensor& w, const torch::Tensor& b) {
-    const auto xc = x.contiguous();
-    const auto wc = w.contiguous();
-    ctx->save_for_backward({xc, wc});
-    return run_conv(xc, wc, b.contiguous(), /*flip=*/false);
-  }
-  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
-                                                 torch::autograd::variable_list grads) {
-    return backward_impl(ctx, grads, true);
-  }
-};
-
-class DepthwiseConv3dNoBias : public torch::autograd::Function<DepthwiseConv3dNoBias> {
- public:
-  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x,
-                               const torch::Tensor& w) {
-    const auto xc = x.contiguous();
-    const auto wc = w.contiguous();
-    ctx->save_for_backward({xc, wc});
-    return run_conv(xc, wc, torch::Tensor(), /*flip=*/false);
-  }
-  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
-                                                 torch::autograd::variable_list grads) {
-    return backward_impl(ctx, grads, false);
-  }
-};
 
 // ---- channels-last [N,D,H,W,C]: the inner loops run along C ----------------
 
@@ -415,19 +363,42 @@ class RecordedConv {
   std::vector<c10::IValue> args_;
 };
 
-torch::autograd::variable_list backward_cl(torch::autograd::AutogradContext* ctx,
-                                          const torch::autograd::variable_list& grads, bool has_bias) {
+// The depthwise kernels of one memory layout (NCDHW above, channels-last
+// below) as one autograd function: backward runs the flipped kernel for the
+// input gradient and the layout's own weight/bias gradient.
+struct Ncdhw {
+  static torch::Tensor conv(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b, bool flip) {
+    return run_conv(x, w, b, flip);
+  }
+  static std::pair<torch::Tensor, torch::Tensor> weight_grad(const torch::Tensor& x, const torch::Tensor& go,
+                                                             const torch::Tensor& w, bool want_bias) {
+    return run_weight_grad(x, go, w, want_bias);
+  }
+};
+struct ChannelsLast {
+  static torch::Tensor conv(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b, bool flip) {
+    return run_conv_cl(x, w, b, flip);
+  }
+  static std::pair<torch::Tensor, torch::Tensor> weight_grad(const torch::Tensor& x, const torch::Tensor& go,
+                                                             const torch::Tensor& w, bool want_bias) {
+    return run_weight_grad_cl(x, go, w, want_bias);
+  }
+};
+
+template <class Layout>
+torch::autograd::variable_list depthwise_backward(torch::autograd::AutogradContext* ctx,
+                                                  const torch::autograd::variable_list& grads, bool has_bias) {
   const auto saved = ctx->get_saved_variables();
   const auto& x = saved[0];
   const auto& w = saved[1];
   torch::Tensor gx, gw, gb;
   if (grads[0].defined()) {
     const auto go = grads[0].contiguous();
-    if (ctx->needs_input_grad(0)) gx = run_conv_cl(go, w, torch::Tensor(), /*flip=*/true);
+    if (ctx->needs_input_grad(0)) gx = Layout::conv(go, w, torch::Tensor(), /*flip=*/true);
     const bool want_w = ctx->needs_input_grad(1);
     const bool want_b = has_bias && ctx->needs_input_grad(2);
     if (want_w || want_b) {
-      auto [w_grad, b_grad] = run_weight_grad_cl(x, go, w, want_b);
+      auto [w_grad, b_grad] = Layout::weight_grad(x, go, w, want_b);
       if (want_w) gw = w_grad;
       if (want_b) gb = b_grad;
     }
@@ -436,59 +407,72 @@ torch::autograd::variable_list backward_cl(torch::autograd::AutogradContext* ctx
   return {gx, gw};
 }
 
-class DepthwiseConv3dClBias : public torch::autograd::Function<DepthwiseConv3dClBias> {
+// Two autograd functions per layout: an undefined tensor cannot be an input.
+template <class Layout>
+class DepthwiseConv3dBias : public torch::autograd::Function<DepthwiseConv3dBias<Layout>> {
  public:
   static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x,
                                const torch::Tensor& w, const torch::Tensor& b) {
     const auto xc = x.contiguous();
     const auto wc = w.contiguous();
     ctx->save_for_backward({xc, wc});
-    return run_conv_cl(xc, wc, b.contiguous(), /*flip=*/false);
+    return Layout::conv(xc, wc, b.contiguous(), /*flip=*/false);
   }
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
                                                  torch::autograd::variable_list grads) {
-    return backward_cl(ctx, grads, true);
+    return depthwise_backward<Layout>(ctx, grads, true);
   }
 };
 
-class DepthwiseConv3dClNoBias : public torch::autograd::Function<DepthwiseConv3dClNoBias> {
+template <class Layout>
+class DepthwiseConv3dNoBias : public torch::autograd::Function<DepthwiseConv3dNoBias<Layout>> {
  public:
   static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x,
                                const torch::Tensor& w) {
     const auto xc = x.contiguous();
     const auto wc = w.contiguous();
     ctx->save_for_backward({xc, wc});
-    return run_conv_cl(xc, wc, torch::Tensor(), /*flip=*/false);
+    return Layout::conv(xc, wc, torch::Tensor(), /*flip=*/false);
   }
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
                                                  torch::autograd::variable_list grads) {
-    return backward_cl(ctx, grads, false);
+    return depthwise_backward<Layout>(ctx, grads, false);
   }
 };
+
+// A depthwise call's name and layout, for its checks and messages.
+struct DepthwiseCall {
+  const char* name;
+  const char* x_layout;
+  int64_t channel_dim;
+};
+
+// Checks the shapes (InputError otherwise) and says whether the kernels here
+// run the call: CPU float or double, one dtype throughout.
+bool runs_on_own_kernels(const DepthwiseCall& call, const torch::Tensor& x, const torch::Tensor& weight,
+                         const torch::Tensor& bias) {
+  const std::string name = call.name;
+  if (x.dim() != 5 || weight.dim() != 5 || weight.size(0) != x.size(call.channel_dim) || weight.size(1) != 1)
+    throw InputError(name + ": needs x " + call.x_layout + " and weight [C,1,kd,kh,kw]");
+  for (int a = 2; a < 5; ++a)
+    if (weight.size(a) % 2 == 0) throw InputError(name + ": kernel sizes must be odd");
+  if (bias.defined() && (bias.dim() != 1 || bias.size(0) != x.size(call.channel_dim)))
+    throw InputError(name + ": bias must be [C]");
+  return x.device().is_cpu() && weight.device().is_cpu() &&
+         (x.scalar_type() == torch::kFloat || x.scalar_type() == torch::kDouble) &&
+         weight.scalar_type() == x.scalar_type() && (!bias.defined() || bias.scalar_type() == x.scalar_type());
+}
 
 }  // namespace
 
 torch::Tensor depthwise_conv3d(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias) {
-  if (x.dim() != 5 || weight.dim() != 5 || weight.size(0) != x.size(1) || weight.size(1) != 1) {
-    throw InputError("depthwise_conv3d: needs x [N,C,D,H,W] and weight [C,1,kd,kh,kw]");
-  }
-  for (int a = 2; a < 5; ++a) {
-    if (weight.size(a) % 2 == 0) throw InputError("depthwise_conv3d: kernel sizes must be odd");
-  }
-  if (bias.defined() && (bias.dim() != 1 || bias.size(0) != x.size(1))) {
-    throw InputError("depthwise_conv3d: bias must be [C]");
-  }
-  const bool own = x.device().is_cpu() && weight.device().is_cpu() &&
-                   (x.scalar_type() == torch::kFloat || x.scalar_type() == torch::kDouble) &&
-                   weight.scalar_type() == x.scalar_type() &&
-                   (!bias.defined() || bias.scalar_type() == x.scalar_type());
-  if (!own) {
+  if (!runs_on_own_kernels(DepthwiseCall{"depthwise_conv3d", "[N,C,D,H,W]", 1}, x, weight, bias)) {
     return torch::conv3d(x, weight, bias, 1, {weight.size(2) / 2, weight.size(3) / 2, weight.size(4) / 2}, 1,
                          x.size(1));
   }
   RecordedConv record(x, weight, bias);
-  return record.done(bias.defined() ? DepthwiseConv3dBias::apply(x, weight, bias)
-                                    : DepthwiseConv3dNoBias::apply(x, weight));
+  return record.done(bias.defined() ? DepthwiseConv3dBias<Ncdhw>::apply(x, weight, bias)
+                                    : DepthwiseConv3dNoBias<Ncdhw>::apply(x, weight));
 }
 
 torch::Tensor dense_conv3d(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
@@ -531,28 +515,15 @@ namespace scopemia::nn {
 
 torch::Tensor depthwise_conv3d_channels_last(const torch::Tensor& x, const torch::Tensor& weight,
                                              const torch::Tensor& bias) {
-  if (x.dim() != 5 || weight.dim() != 5 || weight.size(0) != x.size(4) || weight.size(1) != 1) {
-    throw InputError("depthwise_conv3d_channels_last: needs x [N,D,H,W,C] and weight [C,1,kd,kh,kw]");
-  }
-  for (int a = 2; a < 5; ++a) {
-    if (weight.size(a) % 2 == 0) throw InputError("depthwise_conv3d_channels_last: kernel sizes must be odd");
-  }
-  if (bias.defined() && (bias.dim() != 1 || bias.size(0) != x.size(4))) {
-    throw InputError("depthwise_conv3d_channels_last: bias must be [C]");
-  }
-  const bool own = x.device().is_cpu() && weight.device().is_cpu() &&
-                   (x.scalar_type() == torch::kFloat || x.scalar_type() == torch::kDouble) &&
-                   weight.scalar_type() == x.scalar_type() &&
-                   (!bias.defined() || bias.scalar_type() == x.scalar_type());
-  if (!own) {
+  if (!runs_on_own_kernels(DepthwiseCall{"depthwise_conv3d_channels_last", "[N,D,H,W,C]", 4}, x, weight, bias)) {
     return torch::conv3d(x.permute({0, 4, 1, 2, 3}), weight, bias, 1,
                          {weight.size(2) / 2, weight.size(3) / 2, weight.size(4) / 2}, 1, x.size(4))
         .permute({0, 2, 3, 4, 1})
         .contiguous();
   }
   RecordedConv record(x.permute({0, 4, 1, 2, 3}), weight, bias);
-  return record.done(bias.defined() ? DepthwiseConv3dClBias::apply(x, weight, bias)
-                                    : DepthwiseConv3dClNoBias::apply(x, weight));
+  return record.done(bias.defined() ? DepthwiseConv3dBias<ChannelsLast>::apply(x, weight, bias)
+                                    : DepthwiseConv3dNoBias<ChannelsLast>::apply(x, weight));
 }
 
 }  // namespace scopemia::nn
