@@ -363,26 +363,17 @@ class RecordedConv {
   std::vector<c10::IValue> args_;
 };
 
-// The depthwise kernels of one memory layout (NCDHW above, channels-last
-// below) as one autograd function: backward runs the flipped kernel for the
-// input gradient and the layout's own weight/bias gradient.
+// The depthwise kernels of one memory layout (run_conv / run_weight_grad
+// for NCDHW, the _cl pair for channels-last) as one autograd function:
+// backward runs the flipped kernel for the input gradient and the layout's
+// own weight/bias gradient.
 struct Ncdhw {
-  static torch::Tensor conv(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b, bool flip) {
-    return run_conv(x, w, b, flip);
-  }
-  static std::pair<torch::Tensor, torch::Tensor> weight_grad(const torch::Tensor& x, const torch::Tensor& go,
-                                                             const torch::Tensor& w, bool want_bias) {
-    return run_weight_grad(x, go, w, want_bias);
-  }
+  static constexpr auto conv = run_conv;
+  static constexpr auto weight_grad = run_weight_grad;
 };
 struct ChannelsLast {
-  static torch::Tensor conv(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b, bool flip) {
-    return run_conv_cl(x, w, b, flip);
-  }
-  static std::pair<torch::Tensor, torch::Tensor> weight_grad(const torch::Tensor& x, const torch::Tensor& go,
-                                                             const torch::Tensor& w, bool want_bias) {
-    return run_weight_grad_cl(x, go, w, want_bias);
-  }
+  static constexpr auto conv = run_conv_cl;
+  static constexpr auto weight_grad = run_weight_grad_cl;
 };
 
 template <class Layout>
