@@ -63,7 +63,12 @@ torch::Tensor UNetDecoderImpl::forward(const std::vector<torch::Tensor>& stages,
     h = resize_to(h, {skip.size(2), skip.size(3), skip.size(4)});
     h = fuse_[level]->forward(torch::cat({h, skip}, 1));
   }
-  return head_(resize_to(h, output_size));
+  // The 1x1x1 head before the last upsampling: both are linear and the
+  // interpolation weights sum to 1, so this is upsample-then-head up to
+  // rounding, and it upsamples out_channels maps instead of the level's
+  // width (a third of a LIDC pretraining step went to the other order:
+  // docs/performance.md).
+  return resize_to(head_(h), output_size);
 }
 
 }  // namespace scopemia::nn

@@ -17,8 +17,8 @@ struct DecoderConfig {
 
 // From the deepest stage up: upsample (trilinear, to the next skip's size, so
 // any stride pattern works), concatenate the skip, two 3x3x3 conv + GroupNorm
-// + GELU; finally upsample to the input size and a 1x1x1 conv to
-// out_channels.
+// + GELU; finally a 1x1x1 conv to out_channels and upsampling to the input
+// size (the same map as upsampling first, in a fraction of the time).
 class UNetDecoderImpl : public torch::nn::Module {
  public:
   explicit UNetDecoderImpl(DecoderConfig config);

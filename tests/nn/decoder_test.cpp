@@ -27,6 +27,43 @@ TEST(UNetDecoder, RestoresTheInputSizeOnEveryFamily) {
   }
 }
 
+TEST(UNetDecoder, HeadBeforeTheLastUpsamplingIsUpsamplingBeforeTheHead) {
+  // The decoder applies its 1x1x1 head at the shallowest level and then
+  // upsamples; in exact arithmetic that is the textbook order (upsample, then
+  // head) because both are linear and trilinear weights sum to 1. Checked in
+  // double against that order, with a bias and several output channels, on
+  // a stride pattern whose last upsampling is not a plain factor of 2.
+  torch::manual_seed(2);
+  BackboneOptions o;
+  o.kernel_size = 3;
+  auto backbone = create("convnext3d_nano", o);
+  backbone->to(torch::kDouble);
+  UNetDecoder dec(DecoderConfig{backbone->stage_channels(), 8, 3});
+  dec->to(torch::kDouble);
+  const auto x = torch::randn({2, 1, 16, 40, 36}, torch::kDouble);
+  const std::vector<int64_t> size{16, 40, 36};
+  const auto stages = backbone->forward(x).stages;
+  const auto y = dec->forward(stages, size);
+  // The textbook order, from the same modules: rerun the levels, upsample, head.
+  torch::Tensor h = stages.back();
+  const auto children = dec->named_children();
+  size_t level = 0;
+  for (int i = int(stages.size()) - 2; i >= 0; --i, ++level) {
+    namespace F = torch::nn::functional;
+    const auto& skip = stages[size_t(i)];
+    h = F::interpolate(h, F::InterpolateFuncOptions()
+                              .size(std::vector<int64_t>{skip.size(2), skip.size(3), skip.size(4)})
+                              .mode(torch::kTrilinear)
+                              .align_corners(false));
+    h = children["up" + std::to_string(i)]->as<torch::nn::Sequential>()->forward(torch::cat({h, skip}, 1));
+  }
+  namespace F = torch::nn::functional;
+  h = F::interpolate(h, F::InterpolateFuncOptions().size(size).mode(torch::kTrilinear).align_corners(false));
+  const auto textbook = children["head"]->as<torch::nn::Conv3d>()->forward(h);
+  ASSERT_EQ(y.sizes(), textbook.sizes());
+  EXPECT_LE((y - textbook).abs().max().item<double>(), 1e-12 * (1 + textbook.abs().max().item<double>()));
+}
+
 TEST(UNetDecoder, LearnsToReconstructASmoothVolume) {
   // Autoencoding a fixed smooth volume: 40 Adam steps cut the MSE by > 5x.
   torch::manual_seed(1);
