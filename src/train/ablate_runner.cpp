@@ -10,8 +10,8 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
-#include "core/progress.h"
 #include "core/file_contents.h"
+#include "core/progress.h"
 #include "io/csv.h"
 #include "train/trainer.h"
 

@@ -2,8 +2,8 @@
 // `scopemia ablate` (paper Table 1): every variant of train/ablation.h,
 // each pretrained over several seeds in-process (run_training), scored by
 // the validation split's reconstruction SSIM and R (val_ssim, val_r of the
-// last row of the run's metrics.csv); the table goes to <out>/table1.{csv,md}. docs/training.md,
-// "Ablation".
+// last row of the run's metrics.csv); the table goes to
+// <out>/table1.{csv,md}. docs/training.md, "Ablation".
 #include <cstdint>
 #include <functional>
 #include <string>

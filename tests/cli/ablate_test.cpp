@@ -159,11 +159,14 @@ TEST(Ablate, ResumeReadsFinishedRunsBackAndContinuesInterruptedOnesBitwise) {
 
   const fs::path metrics = fs::path(o.out_dir) / "runs" / "full_seed0" / "metrics.csv";
   const std::string logged = testing::read_bytes(metrics.string());
+  const fs::path model = metrics.parent_path() / "model.pt";
+  const auto model_written = fs::last_write_time(model);
   o.resume = true;
   const train::AblateResult again = train::run_ablation(base, o);
   EXPECT_EQ(again.runs[0].ssim, straight.runs[0].ssim);
   EXPECT_EQ(again.runs[0].r, straight.runs[0].r);
   EXPECT_EQ(testing::read_bytes(metrics.string()), logged) << "a finished run is not trained again";
+  EXPECT_EQ(fs::last_write_time(model), model_written) << "nor its model written again";
 
   // Killed after its first step: what a stopped run leaves (no model.pt).
   const train::TrainConfig run = train::ablation_run_config(base, train::find_ablation_variant("full"), 0,

@@ -83,6 +83,16 @@ TEST(TrainCli, TrainsWritesMetricsAndCheckpointsAndResumes) {
   };
   const std::string first = epoch_line(r.err, fmt::format("epoch 1: step {}/{}, loss", steps_after_2 / 2, steps_after_2));
   EXPECT_NE(first.find(" elapsed, ETA "), std::string::npos) << r.err;
+  // Half the steps done: the ETA is the time so far (the same rounded text).
+  const auto field_before = [](const std::string& line, const std::string& tail) {
+    const size_t end = line.find(tail);
+    if (end == std::string::npos) return std::string();
+    const size_t begin = line.rfind(' ', end - 1);
+    return line.substr(begin + 1, end - begin - 1);
+  };
+  const std::string elapsed = field_before(first, " elapsed");
+  EXPECT_FALSE(elapsed.empty()) << first;
+  EXPECT_EQ(first.substr(first.find("ETA ") + 4), elapsed) << first;
   const std::string last = epoch_line(r.err, fmt::format("epoch 2: step {}/{}, loss", steps_after_2, steps_after_2));
   EXPECT_NE(last.find(" elapsed"), std::string::npos) << r.err;
   EXPECT_EQ(last.find("ETA"), std::string::npos) << last;
