@@ -16,6 +16,26 @@ enum Feature {
   kSRLGLE, kFeatureCount
 };
 
+// True when some line along `ang` through the grid's interior (the mask's
+// bounding box) holds two ROI voxels, adjacent or not. Asked only when no
+// run is longer than one voxel (tiny or checkered ROIs).
+bool line_holds_two_roi_voxels(const LocalGrid& grid, const Angle& ang) {
+  const int64_t b = grid.border;
+  const int dz = ang[0], dy = ang[1], dx = ang[2];
+  auto inside = [&](int64_t x, int64_t y, int64_t z) {
+    return x >= b && x < grid.sx - b && y >= b && y < grid.sy - b && z >= b && z < grid.sz - b;
+  };
+  const int32_t* index = grid.index.data();
+  for (int64_t z = b; z < grid.sz - b; ++z)
+    for (int64_t y = b; y < grid.sy - b; ++y)
+      for (int64_t x = b; x < grid.sx - b; ++x) {
+        if (index[(z * grid.sy + y) * grid.sx + x] < 0) continue;
+        for (int64_t t = 1; inside(x + t * dx, y + t * dy, z + t * dz); ++t)
+          if (index[((z + t * dz) * grid.sy + (y + t * dy)) * grid.sx + (x + t * dx)] >= 0) return true;
+      }
+  return false;
+}
+
 }  // namespace
 
 const std::vector<std::string>& glrlm_feature_names() {
@@ -36,9 +56,13 @@ GlrlmMatrices compute_glrlm_matrices(const DiscretizedRoi& roi, const GlrlmSetti
       texture_angles(roi.size, {1}, false, force2d_axis(settings.force2d, settings.force2d_dimension));
   const int ng = static_cast<int>(gl.levels.size());
   const int na = static_cast<int>(all_angles.size());
-  // Lines are walked through the mask's bounding box only: voxels outside it
-  // are outside the mask, which ends a run exactly as leaving the array does.
-  const LocalGrid grid = local_grid(roi, gl, 0);
+  // Runs are found from the ROI voxels of the shared border-1 grid: a voxel
+  // starts a run when the voxel one step back differs, and the run is walked
+  // forward from there, so each angle costs about two steps per ROI voxel. The border (outside the ROI) ends a run exactly as
+  // leaving the box does, and a run never crosses the box, so these are the
+  // runs of the lines through the box.
+  LocalGrid own_grid;
+  const LocalGrid& grid = roi_local_grid(roi, gl, 1, own_grid);
   // Each angle's runs are listed first, (gray level index << 32) | (run
   // length - 1), in a per-thread list (at most one run per ROI voxel; grown,
   // never zeroed), then counted into that angle's own ng x (its longest run)
@@ -54,66 +78,29 @@ GlrlmMatrices compute_glrlm_matrices(const DiscretizedRoi& roi, const GlrlmSetti
   const int32_t* index = grid.index.data();
   thread_local std::vector<uint64_t> run_list;
   if (run_list.size() < static_cast<size_t>(gl.voxel_count)) run_list.resize(static_cast<size_t>(gl.voxel_count));
+  // The ROI voxels' buffer positions, listed once: the box is often less
+  // than half ROI, and every angle visits them.
+  thread_local std::vector<int64_t> roi_voxels;
+  roi_voxels.clear();
+  for_each_roi_voxel(grid, [&](int64_t v, int32_t) { roi_voxels.push_back(v); });
   for (int a = 0; a < na; ++a) {
     const Angle& ang = all_angles[a];
     const int64_t delta = grid.delta(ang[2], ang[1], ang[0]);
-    bool multi_element = false;
     uint64_t* next_run = run_list.data();
-    auto count_run = [&](int g, int rl) { *next_run++ = (static_cast<uint64_t>(g) << 32) | uint32_t(rl); };
-    // Runs of equal levels among ROI voxels along the line from v, `length`
-    // voxels long.
-    auto walk = [&](int64_t v, int64_t length) {
-      int g = -1, rl = 0, elements = 0;
-      for (int64_t t = 0; t < length; ++t, v += delta) {
-        const int32_t lj = index[v];
-        if (lj >= 0) {
-          ++elements;
-          if (lj == g) {
-            ++rl;
-          } else {
-            if (g >= 0) count_run(g, rl);
-            g = lj;
-            rl = 0;
-          }
-        } else if (g >= 0) {
-          count_run(g, rl);
-          g = -1;
-          rl = 0;
-        }
-      }
-      if (g >= 0) count_run(g, rl);
-      if (elements > 1) multi_element = true;
-    };
-    // A line starts where stepping back leaves the box (coordinate 0 along a
-    // positive step, size - 1 along a negative one, in some moving axis); its
-    // length is the number of steps until stepping forward leaves the box.
-    const int dz = ang[0], dy = ang[1], dx = ang[2];
-    const int64_t start_z = dz > 0 ? 0 : grid.sz - 1, start_y = dy > 0 ? 0 : grid.sy - 1,
-                  start_x = dx > 0 ? 0 : grid.sx - 1;
-    constexpr int64_t kUnbounded = std::numeric_limits<int64_t>::max();
-    for (int64_t z = 0; z < grid.sz; ++z) {
-      const bool z_start = dz != 0 && z == start_z;
-      const int64_t len_z = dz == 0 ? kUnbounded : (dz > 0 ? grid.sz - z : z + 1);
-      for (int64_t y = 0; y < grid.sy; ++y) {
-        const bool zy_start = z_start || (dy != 0 && y == start_y);
-        const int64_t len_zy = std::min(len_z, dy == 0 ? kUnbounded : (dy > 0 ? grid.sy - y : y + 1));
-        const int64_t row = (z * grid.sy + y) * grid.sx;
-        auto length_at = [&](int64_t x) {
-          return std::min(len_zy, dx == 0 ? kUnbounded : (dx > 0 ? grid.sx - x : x + 1));
-        };
-        if (zy_start) {
-          for (int64_t x = 0; x < grid.sx; ++x) walk(row + x, length_at(x));
-        } else if (dx != 0) {
-          walk(row + start_x, length_at(start_x));
-        }
-      }
+    uint32_t longest_minus_one = 0;
+    for (const int64_t v : roi_voxels) {
+      const int32_t g = index[v];
+      if (index[v - delta] == g) continue;  // inside a run
+      uint32_t rl = 0;
+      for (int64_t w = v + delta; index[w] == g; w += delta) ++rl;
+      longest_minus_one = std::max(longest_minus_one, rl);
+      *next_run++ = (static_cast<uint64_t>(g) << 32) | rl;
     }
     // No line along this angle holds two ROI voxels: PyRadiomics clears its
     // runs of length 1, which are then all its runs.
-    if (!multi_element) continue;
+    if (longest_minus_one == 0 && !line_holds_two_roi_voxels(grid, ang)) continue;
     AngleCounts& ac = per_angle[a];
-    for (const uint64_t* c = run_list.data(); c != next_run; ++c)
-      ac.longest = std::max(ac.longest, static_cast<int>(*c & 0xffffffffu) + 1);
+    ac.longest = static_cast<int>(longest_minus_one) + 1;
     ac.runs = next_run - run_list.data();
     ac.counts.assign(static_cast<size_t>(ng) * ac.longest, 0.0);
     for (const uint64_t* c = run_list.data(); c != next_run; ++c)

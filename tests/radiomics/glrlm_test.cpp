@@ -65,6 +65,22 @@ TEST(Glrlm, AnglesWithoutMultiVoxelLinesAreDropped) {
   EXPECT_NEAR(feature(f, "RunEntropy"), 1.0, 1e-12);
 }
 
+// A line with two ROI voxels that are not neighbours still keeps its angle
+// (runs of length 1, not cleared): levels 1 _ 2 in the top row of a 3x2
+// array keep the row direction only (its line holds both voxels), with two
+// runs of length 1.
+TEST(Glrlm, AngleWithOnlySeparatedVoxelsOnALineIsKept) {
+  DiscretizedRoi roi = full_roi(Size3{3, 2, 1}, {1, 1, 2, 1, 1, 1});
+  roi.mask = {1, 0, 1, 0, 0, 0};
+  const GlrlmMatrices m = compute_glrlm_matrices(roi, GlrlmSettings{});
+  ASSERT_EQ(m.na, 1);
+  EXPECT_EQ(m.angles[0], (Angle{0, 0, 1}));
+  EXPECT_EQ(m.runs[0], 2.0);
+  const FeatureList f = glrlm_features(m);
+  EXPECT_NEAR(feature(f, "ShortRunEmphasis"), 1.0, 1e-12);
+  EXPECT_NEAR(feature(f, "RunPercentage"), 1.0, 1e-12);
+}
+
 // Weighting sums the angles' matrices weighted by the angle's distance
 // (manhattan, spacing 1: 2 for the diagonals, 1 for the axes).
 TEST(Glrlm, ManhattanWeighting) {
