@@ -24,6 +24,11 @@ Progress::Progress(std::string label, int64_t total, std::FILE* stream, int inte
       start_(std::chrono::steady_clock::now()),
       last_draw_(start_) {}
 
+double remaining_seconds(int64_t done, int64_t total, double elapsed) {
+  if (done <= 0 || done >= total) return 0.0;
+  return elapsed / double(done) * double(total - done);
+}
+
 Progress::~Progress() { finish(); }
 
 std::string Progress::line() const {
@@ -33,7 +38,7 @@ std::string Progress::line() const {
   std::string text = fmt::format("{}/{} {}", done_, total_, label_);
   if (rate > 0) {
     text += fmt::format("  {:.3g}/s", rate);
-    if (done_ < total_) text += "  ETA " + format_duration((total_ - done_) / rate);
+    if (done_ < total_) text += "  ETA " + format_duration(remaining_seconds(done_, total_, elapsed));
     else text += "  in " + format_duration(elapsed);
   }
   if (!status_.empty()) text += "  " + status_;

@@ -39,4 +39,8 @@ class Progress {
 // "1:02:03" / "4:05" for seconds.
 std::string format_duration(double seconds);
 
+// Time left at the pace so far: `elapsed` seconds for `done` of `total`
+// items (0 when nothing is done yet or nothing is left).
+double remaining_seconds(int64_t done, int64_t total, double elapsed);
+
 }  // namespace scopemia

@@ -747,7 +747,7 @@ RunSummary run_training(const TrainConfig& config_in, const RunOptions& options)
       const int64_t steps_here = at.global_step - first_step;
       line += fmt::format(", {} elapsed", format_duration(run_seconds));
       if (steps_here > 0 && at.global_step < last_step)
-        line += ", ETA " + format_duration(run_seconds / double(steps_here) * double(last_step - at.global_step));
+        line += ", ETA " + format_duration(remaining_seconds(steps_here, last_step - first_step, run_seconds));
       spdlog::info("{}", line);
     }
     summary.last_validation = validation;

@@ -52,5 +52,14 @@ TEST(Progress, PlainLinesInALogOnlyWhenVerbose) {
   std::fclose(stream);
 }
 
+// The pace so far carried over what is left: 30 s for 3 of 12 items leaves
+// 90 s; nothing done or nothing left gives no estimate.
+TEST(Progress, RemainingSecondsAtThePaceSoFar) {
+  EXPECT_DOUBLE_EQ(remaining_seconds(3, 12, 30.0), 90.0);
+  EXPECT_DOUBLE_EQ(remaining_seconds(1, 2, 7.5), 7.5);
+  EXPECT_EQ(remaining_seconds(0, 12, 30.0), 0.0);
+  EXPECT_EQ(remaining_seconds(12, 12, 30.0), 0.0);
+}
+
 }  // namespace
 }  // namespace scopemia
