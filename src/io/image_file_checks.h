@@ -34,6 +34,9 @@ struct NiftiHeader {
   bool scaled() const { return scl_slope != 0 && !(scl_slope == 1 && scl_inter == 0); }
 };
 NiftiHeader read_nifti_header(const std::string& path);
+// True for a .nii or .nii.gz whose header reads and carries the single-file
+// magic ("n+1" / "n+2"): a file only ITK's NIfTI reader takes.
+bool is_single_file_nifti(const std::string& path);
 
 // Where a NRRD header (.nrrd or .nhdr) keeps its data. Throws an InputError
 // for a named data file that is missing, or attached data that are absent.

@@ -19,6 +19,7 @@
 #include <itkImageFileWriter.h>
 #include <itkOutputWindow.h>
 #include <itkImageIOFactory.h>
+#include <itkNiftiImageIO.h>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -238,6 +239,9 @@ Volume volume_of(const FloatImage* image, PixelType source) {
 itk::ImageIOBase::Pointer file_io(const std::string& path) {
   if (fs::is_directory(path)) throw std::logic_error("file_io on a folder");
   route_itk_messages_to_log();
+  // NIfTI by name and magic is created directly: the factory would probe
+  // every reader (NIfTI's probe inflating 16 KiB of a .nii.gz) to pick it.
+  if (is_single_file_nifti(path)) return itk::NiftiImageIO::New().GetPointer();
   itk::ImageIOBase::Pointer io;
   {
     CerrToDebugLog quiet;  // every reader's CanReadFile probes the file, GDCM's loudly

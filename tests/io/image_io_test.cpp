@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "core/error.h"
+#include "io/image_file_checks.h"
 #include "support/refdata.h"
 #include "support/temp_dir.h"
 
@@ -160,6 +161,35 @@ TEST(ImageIoBadInput, CorruptHeader) {
       EXPECT_EQ(e.file(), dir.file(name));
     }
   }
+}
+
+// NIfTI is recognised by name and magic before ITK's reader factory: the
+// files it writes (.nii, .nii.gz) are, anything else is left to the factory.
+TEST(ImageIo, SingleFileNiftiKnownByNameAndMagic) {
+  TempDir dir;
+  const Volume v = oblique_ct();
+  write_volume(v, dir.file("ct.nii.gz"));
+  write_volume(v, dir.file("ct.nii"));
+  write_volume(v, dir.file("ct.nrrd"));
+  EXPECT_TRUE(is_single_file_nifti(dir.file("ct.nii.gz")));
+  EXPECT_TRUE(is_single_file_nifti(dir.file("ct.nii")));
+  EXPECT_FALSE(is_single_file_nifti(dir.file("ct.nrrd")));
+  std::filesystem::copy_file(dir.file("ct.nii"), dir.file("ct.img"));
+  EXPECT_FALSE(is_single_file_nifti(dir.file("ct.img")));  // the name too
+  std::ofstream(dir.file("bad.nii")) << std::string(400, '\x7f');
+  EXPECT_FALSE(is_single_file_nifti(dir.file("bad.nii")));
+  std::string bytes;
+  {
+    std::ifstream f(dir.file("ct.nii"), std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(f), {});
+  }
+  bytes[344] = 'x';  // "n+1" -> "x+1": no magic
+  std::ofstream(dir.file("nomagic.nii"), std::ios::binary) << bytes;
+  EXPECT_FALSE(is_single_file_nifti(dir.file("nomagic.nii")));
+  // Read through the shortcut, the image is what was written.
+  const Volume back = read_volume(dir.file("ct.nii.gz"));
+  expect_same_geometry(back.geometry(), v.geometry(), 1e-6);
+  for (int64_t i = 0; i < v.voxel_count(); ++i) ASSERT_EQ(back[i], v[i]);
 }
 
 TEST(ImageIoBadInput, UnwritableFormatAndFolder) {
