@@ -72,8 +72,7 @@ TEST(AblateCli, OneRowPerVariantOverSeedsWithTheIntendedSwitches) {
 
   ASSERT_TRUE(fs::is_regular_file(fs::path(out) / "table1.csv"));
   ASSERT_TRUE(fs::is_regular_file(fs::path(out) / "table1.md"));
-  std::ifstream md_in(fs::path(out) / "table1.md");
-  const std::string md((std::istreambuf_iterator<char>(md_in)), std::istreambuf_iterator<char>());
+  const std::string md = testing::read_bytes((fs::path(out) / "table1.md").string());
   EXPECT_NE(r.out.find(md), std::string::npos) << "the printed table is the written one";
 
   const io::CsvTable t = io::read_csv(out + "/table1.csv");

@@ -80,8 +80,7 @@ TEST(Report, OpensInHeadlessChromiumWithTablesAndImagesRendered) {
   const std::string cmd = browser + " --headless --no-sandbox --disable-gpu --virtual-time-budget=5000 --dump-dom 'file://" +
                           report + "' > '" + dom + "' 2> /dev/null";
   ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
-  std::ifstream in(dom);
-  const std::string html((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string html = testing::read_bytes(dom);
   std::smatch m;
   ASSERT_TRUE(std::regex_search(html, m, std::regex(R"re(data-images-rendered="(\d+)")re"))) << html.substr(0, 2000);
   const int rendered = std::stoi(m[1]);

@@ -178,11 +178,7 @@ TEST(ImageIo, SingleFileNiftiKnownByNameAndMagic) {
   EXPECT_FALSE(is_single_file_nifti(dir.file("ct.img")));  // the name too
   std::ofstream(dir.file("bad.nii")) << std::string(400, '\x7f');
   EXPECT_FALSE(is_single_file_nifti(dir.file("bad.nii")));
-  std::string bytes;
-  {
-    std::ifstream f(dir.file("ct.nii"), std::ios::binary);
-    bytes.assign(std::istreambuf_iterator<char>(f), {});
-  }
+  std::string bytes = testing::read_bytes(dir.file("ct.nii"));
   bytes[344] = 'x';  // "n+1" -> "x+1": no magic
   std::ofstream(dir.file("nomagic.nii"), std::ios::binary) << bytes;
   EXPECT_FALSE(is_single_file_nifti(dir.file("nomagic.nii")));

@@ -182,11 +182,7 @@ TEST(VoxelPayload, NiftiFilesReadAsItkReadsThem) {
   expect_same_as_itk(dir.file("ct-float.nii.gz"), 4);
 
   // scl_slope 2, scl_inter 1: ITK rescales, so the file is left to it.
-  std::string nii;
-  {
-    std::ifstream f(dir.file("ct.nii"), std::ios::binary);
-    nii.assign(std::istreambuf_iterator<char>(f), {});
-  }
+  std::string nii = testing::read_bytes(dir.file("ct.nii"));
   const float slope = 2, intercept = 1;
   std::memcpy(&nii[112], &slope, 4);
   std::memcpy(&nii[116], &intercept, 4);

@@ -459,21 +459,17 @@ TEST(CliRadiomics, ShardsWithAFailingCaseMergeIntoTheUnshardedTable) {
   for (int s = 0; s < 3; ++s)
     run({"radiomics", "--batch", tmp.file("cases.csv"), "-s", "binCount:8", "--shard", std::to_string(s) + "/3", "-o",
          tmp.file("p" + std::to_string(s) + ".csv")});
-  auto slurp = [](const std::string& path) {
-    std::ifstream in(path);
-    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  };
   const auto m = run({"merge", tmp.file("p2.csv"), tmp.file("p0.csv"), tmp.file("p1.csv"), "--cases",
                       tmp.file("cases.csv"), "-o", tmp.file("merged.csv")});
   EXPECT_EQ(m.code, 3) << m.err;  // the broken case failed, as in the unsharded run
   EXPECT_NE(m.err.find("merged 3 part(s): 6 cases, 1 failed, 0 missing, 0 duplicate"), std::string::npos) << m.err;
-  EXPECT_EQ(slurp(tmp.file("merged.csv")), slurp(tmp.file("full.csv")));
+  EXPECT_EQ(testing::read_bytes(tmp.file("merged.csv")), testing::read_bytes(tmp.file("full.csv")));
 
   // --log-file (PyRadiomics's): the failed case is in the log file too.
   const auto logged = run({"radiomics", "--batch", tmp.file("cases.csv"), "-s", "binCount:8", "--shard", "2/3",
                            "--log-file", tmp.file("run.log"), "--logging-level", "INFO", "-o", tmp.file("l.csv")});
   EXPECT_EQ(logged.code, 3);
-  const std::string log = slurp(tmp.file("run.log"));
+  const std::string log = testing::read_bytes(tmp.file("run.log"));
   EXPECT_NE(log.find("E: case broken: "), std::string::npos) << log;
   EXPECT_NE(log.find("no_mask.nrrd"), std::string::npos) << log;
   EXPECT_EQ(spdlog::get("scopemia-cases"), nullptr);  // gone with the command

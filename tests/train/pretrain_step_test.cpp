@@ -140,10 +140,8 @@ TEST(PretrainFigures, WritesBothPngsIntoEveryFolder) {
       EXPECT_EQ(sig, std::string("\x89PNG\r\n\x1a\n", 8)) << p;
     }
   // Same seed, same figures.
-  std::ifstream x(std::filesystem::path(a) / "fig3_reconstruction.png", std::ios::binary),
-      y(std::filesystem::path(e) / "fig3_reconstruction.png", std::ios::binary);
-  const std::string sx((std::istreambuf_iterator<char>(x)), {}), sy((std::istreambuf_iterator<char>(y)), {});
-  EXPECT_EQ(sx, sy);
+  EXPECT_EQ(testing::read_bytes((std::filesystem::path(a) / "fig3_reconstruction.png").string()),
+            testing::read_bytes((std::filesystem::path(e) / "fig3_reconstruction.png").string()));
 }
 
 }  // namespace
