@@ -11,6 +11,7 @@
 #include "core/error.h"
 #include "core/plugin.h"
 #include "core/runtime.h"
+#include "core/stop_signal.h"
 #include "core/version.h"
 
 namespace scopemia::cli {
@@ -125,6 +126,9 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   } catch (const InputError& e) {
     err << "scopemia: error: " << e.what() << "\n";
     return kExitBadInput;
+  } catch (const Stopped& e) {
+    err << "scopemia: " << e.what() << "\n";
+    return 128 + e.signal();
   } catch (const std::exception& e) {
     // libtorch's messages carry a C++ backtrace after the first line.
     const std::string what = e.what();

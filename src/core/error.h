@@ -11,6 +11,8 @@ enum ExitCode : int {
   kExitFailure = 1,   // an internal failure (a bug, out of memory)
   kExitBadInput = 2,  // bad input: missing, unreadable, inconsistent files or options
   kExitSomeCasesFailed = 3,  // a batch finished, but some cases failed (their rows say why)
+  // 128 + signal (143 SIGTERM, 130 SIGINT): training stopped on that signal
+  // after writing a checkpoint (core/stop_signal.h); --resume continues it.
 };
 
 // Bad input from the user (a file, a setting, an option). what() is the whole

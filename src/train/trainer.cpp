@@ -1,5 +1,7 @@
 #include "train/trainer.h"
 
+#include <signal.h>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -16,6 +18,7 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/progress.h"
+#include "core/stop_signal.h"
 #include "core/random.h"
 #include "core/runtime.h"
 #include "data/dataset.h"
@@ -609,6 +612,7 @@ struct EpochSteps {
   double loss_sum = 0, task_sum = 0, pde_sum = 0;
   double lr = std::numeric_limits<double>::quiet_NaN();
   bool epoch_done = false;
+  bool stopped = false;  // a stop signal came: leave with a checkpoint
   double loader_wait_seconds = 0;
 };
 
@@ -639,6 +643,10 @@ EpochSteps train_epoch(Trainer& trainer, const RunData& data, int64_t last_step,
       spdlog::debug("step {} lr {:.3g} loss {:.5g} grad {:.3g}:{}", r.step + 1, r.lr, r.loss, r.grad_norm, terms);
     }
     if (config.checkpoint_every > 0 && at.global_step % config.checkpoint_every == 0) save();
+    if (stop_requested()) {
+      e.stopped = true;
+      break;
+    }
   }
   bar.finish();
   e.epoch_done = at.position >= loader.num_batches();
@@ -714,6 +722,12 @@ RunSummary run_training(const TrainConfig& config_in, const RunOptions& options)
     distributed->barrier();
   };
 
+  // One process: SIGTERM / SIGINT stop between steps with a checkpoint. Not
+  // across ranks (each would stop at its own step and the others would wait
+  // in a collective): there the signals act as before.
+  std::optional<StopSignals> stop_on_signal;
+  if (distributed->world_size() == 1) stop_on_signal.emplace();
+
   RunSummary summary;
   TrainProgress& at = trainer.progress();
   const auto run_start = std::chrono::steady_clock::now();
@@ -723,6 +737,13 @@ RunSummary run_training(const TrainConfig& config_in, const RunOptions& options)
   while (at.global_step < last_step && (config.max_steps > 0 || at.epoch < config.epochs)) {
     const auto epoch_start = std::chrono::steady_clock::now();
     const EpochSteps e = train_epoch(trainer, data, last_step, options.progress_bar, save);
+    if (e.stopped) {
+      save();
+      const int signal = stop_requested();
+      throw Stopped(signal, fmt::format("stopped by {} at step {} of {}: checkpoint {} (continue with --resume {})",
+                                        signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : std::to_string(signal),
+                                        at.global_step, last_step, checkpoint, out_dir.string()));
+    }
     const int64_t epoch = at.epoch;
     if (e.epoch_done) {
       ++at.epoch;

@@ -1,8 +1,15 @@
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <limits>
+#include <thread>
 
 #include <gtest/gtest.h>
 
+#include "core/stop_signal.h"
 #include "io/csv.h"
 #include "support/temp_dir.h"
 #include "synth/phantom.h"
@@ -12,6 +19,7 @@
 namespace scopemia::train {
 namespace {
 
+namespace fs = std::filesystem;
 using testing::synthetic_batch;
 using testing::tiny_config;
 
@@ -320,6 +328,70 @@ TEST(RunTraining, ResumedMidEpochEqualsUninterrupted) {
   const io::CsvTable log2 = io::read_csv(dir.file("interrupted/metrics.csv"));
   ASSERT_EQ(log2.rows.size(), 3u);
   EXPECT_EQ(log2.rows[2][1], log.rows[1][1]);
+}
+
+// SIGTERM (a cluster's time limit) mid-run: the run stops between steps
+// with a checkpoint and throws Stopped; resumed, it ends bitwise where the
+// uninterrupted run ends.
+TEST(RunTraining, StopSignalLeavesACheckpointThatResumesToTheUninterruptedEnd) {
+  testing::TempDir dir;
+  synth::PhantomOptions p;
+  p.cases = 6;
+  p.size = Size3{48, 48, 16};
+  p.spacing = Vec3{1.0, 1.0, 1.5};
+  p.threads = 1;
+  const std::string cases = synth::write_phantom_cohort(dir.file("cohort"), p).csv_path;
+  auto c = tiny_config(Task::kClassification);
+  c.data.cases_csv = cases;
+  c.data.target_column = "heterogeneous";
+  c.data.group_column = "patient_id";
+  c.data.val_fraction = 0.34;
+  c.data.preprocess.spacing = Vec3{1, 1, 1};
+  c.data.preprocess.height = c.data.preprocess.width = 32;
+  c.data.preprocess.margin_mm = 5;
+  c.stride = 8;
+  c.epochs = 4;
+  c.workers = 2;
+  c.checkpoint_every = 1;
+  RunOptions quiet;
+  quiet.progress_bar = false;
+  c.output_dir = dir.file("straight");
+  const RunSummary straight = run_training(c, quiet);
+
+  // Were the signal to come after the run, the process would ignore it.
+  struct sigaction ignore {}, before {};
+  ignore.sa_handler = SIG_IGN;
+  sigaction(SIGTERM, &ignore, &before);
+  c.output_dir = dir.file("stopped");
+  int stopped_by = 0;
+  std::string message;
+  std::thread run([&] {
+    try {
+      run_training(c, quiet);
+    } catch (const Stopped& e) {
+      stopped_by = e.signal();
+      message = e.what();
+    }
+  });
+  const fs::path checkpoint = fs::path(dir.file("stopped")) / "checkpoint.pt";
+  while (!fs::exists(checkpoint)) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  kill(getpid(), SIGTERM);
+  run.join();
+  sigaction(SIGTERM, &before, nullptr);
+  ASSERT_EQ(stopped_by, SIGTERM) << "the run ended before the signal";
+  EXPECT_NE(message.find("stopped by SIGTERM at step"), std::string::npos) << message;
+  const int64_t at = read_checkpoint_info(checkpoint.string()).progress.global_step;
+  EXPECT_GE(at, 1);
+  EXPECT_LT(at, straight.steps);
+  EXPECT_FALSE(fs::exists(fs::path(dir.file("stopped")) / "model.pt")) << "a stopped run has no final model";
+
+  RunOptions resume = quiet;
+  resume.resume = dir.file("stopped");
+  EXPECT_EQ(run_training(c, resume).steps, straight.steps);
+  Trainer a(c, 2, 1), b(c, 2, 1);
+  a.resume(dir.file("straight/model.pt"));
+  b.resume(dir.file("stopped/model.pt"));
+  expect_identical(a, b);
 }
 
 }  // namespace
