@@ -275,16 +275,16 @@ TEST(Trainer, StepReportsEveryWeightedPdeTerm) {
 // The whole loop (files, cohort, loader with workers and augmentation,
 // validation, checkpoints): a run interrupted mid-epoch and resumed ends
 // bitwise where the uninterrupted run ends.
-TEST(RunTraining, ResumedMidEpochEqualsUninterrupted) {
-  testing::TempDir dir;
+// A six-case phantom cohort written into `dir` and a tiny classification
+// run on it through files, with a validation split and two loader workers.
+TrainConfig phantom_run_config(const testing::TempDir& dir) {
   synth::PhantomOptions p;
   p.cases = 6;
   p.size = Size3{48, 48, 16};
   p.spacing = Vec3{1.0, 1.0, 1.5};
   p.threads = 1;
-  const std::string cases = synth::write_phantom_cohort(dir.file("cohort"), p).csv_path;
   auto c = tiny_config(Task::kClassification);
-  c.data.cases_csv = cases;
+  c.data.cases_csv = synth::write_phantom_cohort(dir.file("cohort"), p).csv_path;
   c.data.target_column = "heterogeneous";
   c.data.group_column = "patient_id";
   c.data.val_fraction = 0.34;
@@ -292,8 +292,14 @@ TEST(RunTraining, ResumedMidEpochEqualsUninterrupted) {
   c.data.preprocess.height = c.data.preprocess.width = 32;
   c.data.preprocess.margin_mm = 5;
   c.stride = 8;
-  c.epochs = 2;
   c.workers = 2;
+  return c;
+}
+
+TEST(RunTraining, ResumedMidEpochEqualsUninterrupted) {
+  testing::TempDir dir;
+  auto c = phantom_run_config(dir);
+  c.epochs = 2;
   c.model.dropout = 0.2;
   c.augmentation.flip = true;
   c.augmentation.intensity_scale = 0.1;
@@ -335,23 +341,8 @@ TEST(RunTraining, ResumedMidEpochEqualsUninterrupted) {
 // uninterrupted run ends.
 TEST(RunTraining, StopSignalLeavesACheckpointThatResumesToTheUninterruptedEnd) {
   testing::TempDir dir;
-  synth::PhantomOptions p;
-  p.cases = 6;
-  p.size = Size3{48, 48, 16};
-  p.spacing = Vec3{1.0, 1.0, 1.5};
-  p.threads = 1;
-  const std::string cases = synth::write_phantom_cohort(dir.file("cohort"), p).csv_path;
-  auto c = tiny_config(Task::kClassification);
-  c.data.cases_csv = cases;
-  c.data.target_column = "heterogeneous";
-  c.data.group_column = "patient_id";
-  c.data.val_fraction = 0.34;
-  c.data.preprocess.spacing = Vec3{1, 1, 1};
-  c.data.preprocess.height = c.data.preprocess.width = 32;
-  c.data.preprocess.margin_mm = 5;
-  c.stride = 8;
+  auto c = phantom_run_config(dir);
   c.epochs = 4;
-  c.workers = 2;
   c.checkpoint_every = 1;
   RunOptions quiet;
   quiet.progress_bar = false;
