@@ -8,6 +8,7 @@
 
 #include "cli/command.h"
 #include "core/error.h"
+#include "core/stop_signal.h"
 #include "train/ablate_runner.h"
 #include "train/config.h"
 #include "train/trainer.h"
@@ -41,6 +42,9 @@ int run_ablate(const AblateCommandOptions& o, Context& ctx) {
   } catch (const train::TrainingDiverged& e) {
     ctx.err << "scopemia: error: training diverged: " << e.what() << "\n";
     return kExitFailure;
+  } catch (const Stopped& e) {
+    // The run's own message names its folder; the ablation goes on as a whole.
+    throw Stopped(e.signal(), std::string(e.what()) + "; the same ablate command with --resume continues the ablation");
   }
   for (const auto& name : result.skipped)
     ctx.err << "scopemia: warning: variant " << name << " skipped (its component is already off in the config)\n";
