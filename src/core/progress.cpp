@@ -16,6 +16,11 @@ std::string format_duration(double seconds) {
   return fmt::format("{}:{:02}", s / 60, s % 60);
 }
 
+double remaining_seconds(int64_t done, int64_t total, double elapsed) {
+  if (done <= 0 || done >= total) return 0.0;
+  return elapsed / double(done) * double(total - done);
+}
+
 Progress::Progress(std::string label, int64_t total, std::FILE* stream, int interactive)
     : label_(std::move(label)),
       total_(total),
@@ -23,11 +28,6 @@ Progress::Progress(std::string label, int64_t total, std::FILE* stream, int inte
       interactive_(interactive < 0 ? ::isatty(::fileno(stream)) != 0 : interactive != 0),
       start_(std::chrono::steady_clock::now()),
       last_draw_(start_) {}
-
-double remaining_seconds(int64_t done, int64_t total, double elapsed) {
-  if (done <= 0 || done >= total) return 0.0;
-  return elapsed / double(done) * double(total - done);
-}
 
 Progress::~Progress() { finish(); }
 
