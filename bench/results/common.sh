@@ -1,12 +1,12 @@
 # Shared by the LIDC benchmark scripts (sourced): `timed NAME CMD...` runs
-# CMD and appends its wall and CPU time to $work/times.txt; `lidc_inputs`
-# writes labels.csv and, once, radiomics.csv into $work; `lidc_evaluate`
-# compares feature sets (below).
+# CMD and appends its wall and CPU time to $times_file (default
+# $work/times.txt); `lidc_inputs` writes labels.csv and, once, radiomics.csv
+# into $work; `lidc_evaluate` compares feature sets (below).
 timed() {
   local name=$1
   shift
   local TIMEFORMAT="$name: wall %R s, user %U s, sys %S s"
-  { time "$@" 2>&3; } 3>&2 2>>"$work/times.txt"
+  { time "$@" 2>&3; } 3>&2 2>>"${times_file:-$work/times.txt}"
 }
 
 lidc_inputs() {

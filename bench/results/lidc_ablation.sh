@@ -5,14 +5,23 @@
 # scored by the last validation pass (SSIM, R). Because reconstruction is not
 # what the embeddings are for, every run's checkpoint is then also embedded
 # and scored like docs/results/lidc/embeddings (patient-grouped 5x5 CV, LR and
-# RF, four endpoints), so the table says what each PDE component does to the
-# lesion embedding too. Labels are never read by any pretraining.
-#   bash bench/results/lidc_ablation.sh          # V1 recipe: ~90 min on 2 cores; V15: ~5 h
-# Two ablate processes run side by side over disjoint variants (one compute
-# thread each); their table1.csv rows are concatenated (a row is one variant).
-# Writes docs/results/lidc/ablation/; runs, embeddings and times.txt stay in
-# $WORK. Finished steps are not redone, an interrupted pretraining continues
-# from its checkpoint (ablate --resume; delete $WORK to start over).
+# RF, four endpoints, against radiomics), so the table says what each PDE
+# component does to the lesion embedding too. Labels are never read by any
+# pretraining.
+#   bash bench/results/lidc_ablation.sh          # V15 recipe: ~4.5 h of both cores
+#
+# The 18 runs take longer than one sitting, and a sitting's working folder
+# may not outlive it, so the unit of work is one run: pretrain it (`scopemia
+# ablate` of one variant and one seed: the same configuration and folder as
+# that run of the whole ablation), embed it, evaluate it, and write its
+# record to $OUT/runs/<variant>_seed<s>/ (config.yaml, metrics.csv,
+# table1.csv, evaluation/, times.txt) -- small text, meant to be committed.
+# A run with a record is never redone; an interrupted one continues from its
+# checkpoint while $WORK survives (ablate --resume). Two lanes run side by
+# side (one compute thread each), seed 0 of every variant first, so a table
+# that is not finished still has every variant. When all 18 records exist,
+# lidc_ablation_merge.py writes table1.{csv,md}, embeddings/ and times.txt
+# (`lidc_ablation_merge.py $OUT --partial` prints the table so far).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 refdata=${SCOPEMIA_REFDATA:-../shared/refdata}
@@ -23,8 +32,8 @@ out=${OUT:-docs/results/lidc/ablation}
 work=${WORK:-runs/lidc-ablation}
 jobs=${JOBS:-2}
 scopemia=${SCOPEMIA:-./build/scopemia}
-groups=("full no_stability no_entropy" "no_hessian no_scale no_attention")
-mkdir -p "$work" "$out"
+lanes=("full no_stability no_entropy" "no_hessian no_scale no_attention")
+mkdir -p "$work" "$out/runs"
 
 # shellcheck source=bench/results/common.sh
 source bench/results/common.sh  # timed, lidc_inputs
@@ -32,34 +41,56 @@ lidc_inputs
 [ -d "$work/cache" ] || timed "cache" $scopemia pretrain --config "$config" --cases "$cases" --out "$work/cache-run" \
   --set data.cache_dir="$work/cache" --max-steps 1 >"$work/cache-run.log" 2>&1
 
-for g in "${!groups[@]}"; do
-  [ -s "$work/ablate-$g/table1.csv" ] && continue
-  # shellcheck disable=SC2086
-  timed "ablate ${groups[$g]}" $scopemia ablate --config "$config" --cases "$cases" --seeds "$seeds" \
-    --out "$work/ablate-$g" --variants ${groups[$g]} --set data.cache_dir="$work/cache" --resume \
-    >"$work/ablate-$g.log" 2>&1 &
-done
-wait
-for g in "${!groups[@]}"; do
-  [ -s "$work/ablate-$g/table1.csv" ] || { echo "ablation ${groups[$g]} failed: $work/ablate-$g.log" >&2; exit 1; }
-done
-python3 bench/results/lidc_ablation_table.py "$work"/ablate-*/table1.csv > "$out/table1.md"
-head -1 "$work/ablate-0/table1.csv" > "$out/table1.csv"
-for g in "${!groups[@]}"; do tail -n +2 "$work/ablate-$g/table1.csv" >> "$out/table1.csv"; done
-
-sets=(--features "$work/radiomics.csv" --name radiomics)
-for run in "$work"/ablate-*/runs/*_seed*; do
-  name=$(basename "$run" | sed 's/_seed/-s/')
+# One run of the table, from pretraining to its record (written last, whole).
+table_run() {
+  local variant=$1 seed=$2
+  local name=${variant}_seed$seed
+  local record="$out/runs/$name"
+  [ -s "$record/table1.csv" ] && return 0
+  local ablate_out="$work/$name" times_file="$work/times-$name.txt"
+  local run="$ablate_out/runs/$name"
+  [ -s "$ablate_out/table1.csv" ] ||
+    timed "pretrain $name" $scopemia ablate --config "$config" --cases "$cases" --variants "$variant" --seeds 1 \
+      --set seed="$seed" --set data.cache_dir="$work/cache" --out "$ablate_out" --resume \
+      >>"$work/$name.log" 2>&1
   [ -s "$work/$name.csv" ] ||
-    timed "embed $name" $scopemia embed --checkpoint "$run" --cases "$cases" -j "$jobs" -o "$work/$name.csv"
-  sets+=(--features "$work/$name.csv" --name "$name")
+    timed "embed $name" $scopemia embed --checkpoint "$run" --cases "$cases" -j 1 -o "$work/$name.csv"
+  rm -rf "$work/$name-evaluation"
+  timed "evaluate $name" $scopemia evaluate --features "$work/radiomics.csv" --name radiomics \
+    --features "$work/$name.csv" --name "${variant}-s$seed" --labels "$work/labels.csv" --group-column patient_id \
+    --target malignant --target nonsolid --target poorly_defined_margin --target spiculated \
+    --classifiers logreg,rf --folds 5 --repeats 5 --seed 0 --no-plots -o "$work/$name-evaluation" \
+    >>"$work/$name.log" 2>&1
+  local staged="$work/$name-record"
+  rm -rf "$staged"
+  mkdir -p "$staged/evaluation"
+  cp "$run/config.yaml" "$run/metrics.csv" "$ablate_out/table1.csv" "$staged/"
+  for d in "$work/$name-evaluation"/*/; do
+    mkdir -p "$staged/evaluation/$(basename "$d")"
+    cp "$d/results.csv" "$d/comparison.csv" "$staged/evaluation/$(basename "$d")/"
+  done
+  cp "$times_file" "$staged/times.txt"
+  rm -rf "$record"
+  mv "$staged" "$record"
+  echo "$name: recorded in $record"
+}
+
+lane() {
+  for ((s = 0; s < seeds; ++s)); do
+    for v in $1; do
+      table_run "$v" "$s" || { echo "$v seed $s failed: $work/${v}_seed$s.log" >&2; return 1; }
+    done
+  done
+}
+
+pids=()
+for l in "${lanes[@]}"; do
+  lane "$l" &
+  pids+=($!)
 done
-timed evaluate $scopemia evaluate "${sets[@]}" --labels "$work/labels.csv" --group-column patient_id \
-  --target malignant --target nonsolid --target poorly_defined_margin --target spiculated \
-  --classifiers logreg,rf --folds 5 --repeats 5 --seed 0 --no-plots -o "$out/embeddings"
-for d in "$out"/embeddings/*/; do
-  [ -f "$d/oof_predictions.csv" ] && mv "$d/oof_predictions.csv" "$work/oof_$(basename "$d").csv"
-done
+status=0
+for p in "${pids[@]}"; do wait "$p" || status=1; done
+[ $status -eq 0 ] || exit 1
+python3 bench/results/lidc_ablation_merge.py "$out" --seeds "$seeds"
 python3 bench/results/lidc_embeddings_summary.py "$out/embeddings" > "$out/embeddings/summary.md"
-cp "$work/times.txt" "$out/times.txt"
 cat "$out/table1.md" "$out/embeddings/summary.md"
