@@ -4,7 +4,7 @@
 (mean ± sample sd over seeds, variants in train/ablation.h's order, the
 columns of `scopemia ablate`'s table1.csv), OUT/embeddings/<target>/
 {results,comparison}.csv (every run's evaluation in one table, radiomics
-once) and OUT/times.txt (every timed step, and the sums).
+once, Holm's adjustment redone over all comparisons) and OUT/times.txt (every timed step, and the sums).
 
 Each record evaluated radiomics beside its own embedding with the same
 splits; the radiomics rows must be the same in all of them, which is checked
@@ -50,6 +50,18 @@ for variant, _ in VARIANTS:
             missing.append(f"{variant}_seed{seed}")
 if missing and not args.partial:
     sys.exit(f"lidc_ablation_merge.py: {len(missing)} runs have no record in {args.out}/runs: {', '.join(missing)}")
+
+
+def holm_adjust(rows, p_column, holm_column):
+    """Holm over every comparison of the target, as one `scopemia evaluate`
+    of all sets would (eval/stats.cpp), from the printed 6-digit p values:
+    each record adjusted only over its own two comparisons."""
+    ranked = sorted((i for i, r in enumerate(rows) if r[p_column] not in ("", "nan")),
+                    key=lambda i: float(rows[i][p_column]))
+    running = 0.0
+    for k, i in enumerate(ranked):
+        running = max(running, min(1.0, float(rows[i][p_column]) * (len(ranked) - k)))
+        rows[i][holm_column] = f"{running:.6g}"
 
 
 def mean_sd(values):
@@ -111,6 +123,8 @@ for target in targets:
                 body += [r for r in rows_here if r[0] != "radiomics"]
             else:
                 body += rows_here
+        if table == "comparison.csv" and "delong_p_holm" in header:
+            holm_adjust(body, header.index("delong_p"), header.index("delong_p_holm"))
         os.makedirs(os.path.join(args.out, "embeddings", target), exist_ok=True)
         with open(os.path.join(args.out, "embeddings", target, table), "w", newline="") as f:
             w = csv.writer(f, lineterminator="\n")
