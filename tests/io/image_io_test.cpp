@@ -10,6 +10,9 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <itkImageIOBase.h>
+#include <itkObjectFactoryBase.h>
+#include <itkVersion.h>
 
 #include "core/error.h"
 #include "io/image_file_checks.h"
@@ -163,6 +166,56 @@ TEST(ImageIoBadInput, CorruptHeader) {
   }
 }
 
+// A reader ITK's factory asks first whether it can read a file; it counts
+// the questions and always says no, so the factory goes on to the real ones.
+class ProbeCountingImageIO : public itk::ImageIOBase {
+ public:
+  using Self = ProbeCountingImageIO;
+  using Pointer = itk::SmartPointer<Self>;
+  itkNewMacro(Self);
+  itkTypeMacro(ProbeCountingImageIO, itk::ImageIOBase);
+  static inline int probes = 0;
+  bool CanReadFile(const char*) override {
+    ++probes;
+    return false;
+  }
+  void ReadImageInformation() override {}
+  void Read(void*) override {}
+  bool CanWriteFile(const char*) override { return false; }
+  void WriteImageInformation() override {}
+  void Write(const void*) override {}
+
+ protected:
+  ProbeCountingImageIO() = default;
+};
+
+class ProbeCountingImageIOFactory : public itk::ObjectFactoryBase {
+ public:
+  using Self = ProbeCountingImageIOFactory;
+  using Pointer = itk::SmartPointer<Self>;
+  itkNewMacro(Self);
+  itkTypeMacro(ProbeCountingImageIOFactory, itk::ObjectFactoryBase);
+  const char* GetITKSourceVersion() const override { return ITK_SOURCE_VERSION; }
+  const char* GetDescription() const override { return "counts the factory's CanReadFile probes"; }
+
+ protected:
+  ProbeCountingImageIOFactory() {
+    RegisterOverride("itkImageIOBase", "ProbeCountingImageIO", "probe counter", true,
+                     itk::CreateObjectFunction<ProbeCountingImageIO>::New());
+  }
+};
+
+// Registered first among ITK's image readers for one scope.
+struct ProbeCounter {
+  ProbeCountingImageIOFactory::Pointer factory = ProbeCountingImageIOFactory::New();
+  ProbeCounter() {
+    itk::ObjectFactoryBase::RegisterFactory(factory, itk::ObjectFactoryBase::InsertionPositionEnum::INSERT_AT_FRONT);
+    ProbeCountingImageIO::probes = 0;
+  }
+  ~ProbeCounter() { itk::ObjectFactoryBase::UnRegisterFactory(factory); }
+  int probes() const { return ProbeCountingImageIO::probes; }
+};
+
 // NIfTI is recognised by name and magic before ITK's reader factory: the
 // files it writes (.nii, .nii.gz) are, anything else is left to the factory.
 TEST(ImageIo, SingleFileNiftiKnownByNameAndMagic) {
@@ -182,10 +235,20 @@ TEST(ImageIo, SingleFileNiftiKnownByNameAndMagic) {
   bytes[344] = 'x';  // "n+1" -> "x+1": no magic
   std::ofstream(dir.file("nomagic.nii"), std::ios::binary) << bytes;
   EXPECT_FALSE(is_single_file_nifti(dir.file("nomagic.nii")));
-  // Read through the shortcut, the image is what was written.
-  const Volume back = read_volume(dir.file("ct.nii.gz"));
-  expect_same_geometry(back.geometry(), v.geometry(), 1e-6);
-  for (int64_t i = 0; i < v.voxel_count(); ++i) ASSERT_EQ(back[i], v[i]);
+  // Read through the shortcut, the image is what was written, and no reader
+  // of the factory was asked; a NRRD still goes through the factory (which
+  // shows that the counter sees its probes).
+  const ProbeCounter counter;
+  for (const char* name : {"ct.nii.gz", "ct.nii"}) {
+    const Volume back = read_volume(dir.file(name));
+    expect_same_geometry(back.geometry(), v.geometry(), 1e-6);
+    for (int64_t i = 0; i < v.voxel_count(); ++i) ASSERT_EQ(back[i], v[i]) << name;
+    EXPECT_EQ(read_info(dir.file(name)).format, "NIfTI") << name;
+  }
+  EXPECT_EQ(counter.probes(), 0);
+  const Volume nrrd = read_volume(dir.file("ct.nrrd"));
+  EXPECT_EQ(nrrd.voxel_count(), v.voxel_count());
+  EXPECT_GT(counter.probes(), 0);
 }
 
 TEST(ImageIoBadInput, UnwritableFormatAndFolder) {
