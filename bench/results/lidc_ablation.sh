@@ -42,6 +42,8 @@ lidc_inputs
   --set data.cache_dir="$work/cache" --max-steps 1 >"$work/cache-run.log" 2>&1
 
 # One run of the table, from pretraining to its record (written last, whole).
+# Every step is checked by hand: `set -e` does not hold inside a function
+# called as `table_run ... || ...`.
 table_run() {
   local variant=$1 seed=$2
   local name=${variant}_seed$seed
@@ -49,30 +51,36 @@ table_run() {
   [ -s "$record/table1.csv" ] && return 0
   local ablate_out="$work/$name" times_file="$work/times-$name.txt"
   local run="$ablate_out/runs/$name"
-  [ -s "$ablate_out/table1.csv" ] ||
+  if [ ! -s "$ablate_out/table1.csv" ]; then
     timed "pretrain $name" $scopemia ablate --config "$config" --cases "$cases" --variants "$variant" --seeds 1 \
       --set seed="$seed" --set data.cache_dir="$work/cache" --out "$ablate_out" --resume \
-      >>"$work/$name.log" 2>&1
-  [ -s "$work/$name.csv" ] ||
-    timed "embed $name" $scopemia embed --checkpoint "$run" --cases "$cases" -j 1 -o "$work/$name.csv"
+      >>"$work/$name.log" 2>&1 || return 1
+  fi
+  [ -s "$ablate_out/table1.csv" ] && [ -s "$run/model.pt" ] || return 1
+  # One compute thread: two OpenMP threads beside the other lane's training
+  # wait on each other at every operator (6x slower, same output).
+  if [ ! -s "$work/$name.csv" ]; then
+    timed "embed $name" $scopemia --threads 1 embed --checkpoint "$run" --cases "$cases" -j 1 \
+      -o "$work/$name.csv" || return 1
+  fi
   rm -rf "$work/$name-evaluation"
-  timed "evaluate $name" $scopemia evaluate --features "$work/radiomics.csv" --name radiomics \
+  timed "evaluate $name" $scopemia --threads 1 evaluate --features "$work/radiomics.csv" --name radiomics \
     --features "$work/$name.csv" --name "${variant}-s$seed" --labels "$work/labels.csv" --group-column patient_id \
     --target malignant --target nonsolid --target poorly_defined_margin --target spiculated \
     --classifiers logreg,rf --folds 5 --repeats 5 --seed 0 --no-plots -o "$work/$name-evaluation" \
-    >>"$work/$name.log" 2>&1
+    >>"$work/$name.log" 2>&1 || return 1
   local staged="$work/$name-record"
   rm -rf "$staged"
-  mkdir -p "$staged/evaluation"
-  cp "$run/config.yaml" "$run/metrics.csv" "$ablate_out/table1.csv" "$staged/"
+  mkdir -p "$staged/evaluation" || return 1
+  cp "$run/config.yaml" "$run/metrics.csv" "$ablate_out/table1.csv" "$times_file" "$staged/" || return 1
+  mv "$staged/$(basename "$times_file")" "$staged/times.txt" || return 1
   for d in "$work/$name-evaluation"/*/; do
-    mkdir -p "$staged/evaluation/$(basename "$d")"
-    cp "$d/results.csv" "$d/comparison.csv" "$staged/evaluation/$(basename "$d")/"
+    mkdir -p "$staged/evaluation/$(basename "$d")" &&
+      cp "$d/results.csv" "$d/comparison.csv" "$staged/evaluation/$(basename "$d")/" || return 1
   done
-  cp "$times_file" "$staged/times.txt"
   rm -rf "$record"
-  mv "$staged" "$record"
-  echo "$name: recorded in $record"
+  mv "$staged" "$record" || return 1
+  echo "$name: recorded in $record ($(date -u +%H:%M) UTC)"
 }
 
 lane() {
