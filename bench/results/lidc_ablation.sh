@@ -8,9 +8,11 @@
 # RF, four endpoints, against radiomics), so the table says what each PDE
 # component does to the lesion embedding too. Labels are never read by any
 # pretraining.
-#   bash bench/results/lidc_ablation.sh          # V15 recipe: ~4.5 h of both cores
+#   bash bench/results/lidc_ablation.sh          # V15 recipe: ~2 h 10 min of both cores
+#   OUT=runs/table1 bash bench/results/lidc_ablation.sh   # all again, beside the published records
 #
-# The 18 runs take longer than one sitting, and a sitting's working folder
+# The 18 runs may take longer than one sitting (twice as long with builds
+# beside them), and a sitting's working folder
 # may not outlive it, so the unit of work is one run: pretrain it (`scopemia
 # ablate` of one variant and one seed: the same configuration and folder as
 # that run of the whole ablation), embed it, evaluate it, and write its
