@@ -1,7 +1,9 @@
 # Shared by the LIDC benchmark scripts (sourced): `timed NAME CMD...` runs
 # CMD and appends its wall and CPU time to $times_file (default
 # $work/times.txt); `lidc_inputs` writes labels.csv and, once, radiomics.csv
-# into $work; `lidc_evaluate` compares feature sets (below).
+# into $work; `lidc_cv` is the comparison design every benchmark scores with
+# and `lidc_evaluate` compares feature sets with it (below). Source it after
+# setting $work.
 timed() {
   local name=$1
   shift
@@ -15,18 +17,20 @@ lidc_inputs() {
     timed radiomics $scopemia radiomics --batch "$cases" -j "$jobs" -o "$work/radiomics.csv"
 }
 
-# The benchmark's comparison of feature sets: patient-grouped 5x5 CV (seed 0)
-# on the four LIDC endpoints with default logistic regression and random
-# forest into OUT, then logistic regression with C chosen by nested CV inside
+# Patient-grouped 5x5 CV (seed 0) on the four LIDC endpoints: `scopemia
+# evaluate` options beside --features and --classifiers.
+lidc_cv=(--labels "$work/labels.csv" --group-column patient_id --target malignant --target nonsolid
+         --target poorly_defined_margin --target spiculated --folds 5 --repeats 5 --seed 0)
+
+# The benchmark's comparison of feature sets: lidc_cv with default logistic
+# regression and random forest into OUT, then logistic regression with C chosen by nested CV inside
 # each training part (--tune: C in 0.01..100) into OUT/tuned-logreg, so no
 # feature set is judged by an untuned regularisation.
 #   lidc_evaluate OUT --features A.csv --name a ...
 lidc_evaluate() {
   local out=$1
   shift
-  local common=(--labels "$work/labels.csv" --group-column patient_id --target malignant --target nonsolid
-                --target poorly_defined_margin --target spiculated --folds 5 --repeats 5 --seed 0)
-  timed evaluate $scopemia evaluate "$@" "${common[@]}" --classifiers logreg,rf -o "$out"
-  timed "evaluate tuned" $scopemia evaluate "$@" "${common[@]}" --classifiers logreg --tune --no-plots \
+  timed evaluate $scopemia evaluate "$@" "${lidc_cv[@]}" --classifiers logreg,rf -o "$out"
+  timed "evaluate tuned" $scopemia evaluate "$@" "${lidc_cv[@]}" --classifiers logreg --tune --no-plots \
     -o "$out/tuned-logreg"
 }

@@ -38,7 +38,7 @@ lanes=("full no_stability no_entropy" "no_hessian no_scale no_attention")
 mkdir -p "$work" "$out/runs"
 
 # shellcheck source=bench/results/common.sh
-source bench/results/common.sh  # timed, lidc_inputs
+source bench/results/common.sh  # timed, lidc_inputs, lidc_cv
 lidc_inputs
 [ -d "$work/cache" ] || timed "cache" $scopemia pretrain --config "$config" --cases "$cases" --out "$work/cache-run" \
   --set data.cache_dir="$work/cache" --max-steps 1 >"$work/cache-run.log" 2>&1
@@ -67,15 +67,13 @@ table_run() {
   fi
   rm -rf "$work/$name-evaluation"
   timed "evaluate $name" $scopemia --threads 1 evaluate --features "$work/radiomics.csv" --name radiomics \
-    --features "$work/$name.csv" --name "${variant}-s$seed" --labels "$work/labels.csv" --group-column patient_id \
-    --target malignant --target nonsolid --target poorly_defined_margin --target spiculated \
-    --classifiers logreg,rf --folds 5 --repeats 5 --seed 0 --no-plots -o "$work/$name-evaluation" \
-    >>"$work/$name.log" 2>&1 || return 1
+    --features "$work/$name.csv" --name "${variant}-s$seed" "${lidc_cv[@]}" --classifiers logreg,rf --no-plots \
+    -o "$work/$name-evaluation" >>"$work/$name.log" 2>&1 || return 1
   local staged="$work/$name-record"
   rm -rf "$staged"
   mkdir -p "$staged/evaluation" || return 1
-  cp "$run/config.yaml" "$run/metrics.csv" "$ablate_out/table1.csv" "$times_file" "$staged/" || return 1
-  mv "$staged/$(basename "$times_file")" "$staged/times.txt" || return 1
+  cp "$run/config.yaml" "$run/metrics.csv" "$ablate_out/table1.csv" "$staged/" || return 1
+  cp "$times_file" "$staged/times.txt" || return 1
   for d in "$work/$name-evaluation"/*/; do
     mkdir -p "$staged/evaluation/$(basename "$d")" &&
       cp "$d/results.csv" "$d/comparison.csv" "$staged/evaluation/$(basename "$d")/" || return 1
