@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <cstdio>
+
 #include "core/error.h"
 
 namespace scopemia::nn {
@@ -124,7 +126,19 @@ TEST(ConvNeXt3D, FineStemKeepsTheGridAndIsNonlinearPerVoxel) {
   auto* seq = (*stem)->as<torch::nn::SequentialImpl>();
   ASSERT_NE(seq, nullptr);
   EXPECT_EQ(out.stem.sizes(), (std::vector<int64_t>{1, 8, 16, 32, 32}));
-  EXPECT_TRUE(torch::allclose(out.stem, seq->forward(x)));
+  // The model runs the stem's conv through oneDNN (dense_conv3d), the
+  // Sequential through libtorch's own conv: equal up to float rounding, which
+  // differs with the CPU's instruction set (AVX2 vs AVX-512 summation order),
+  // so the bound is relative to the map's scale, not allclose's atol of 1e-8
+  // that near-zero GELU outputs broke on CI's machine.
+  const auto reference = seq->forward(x);
+  const double scale = reference.abs().max().item<double>();
+  EXPECT_GT(scale, 0.1);
+  const double gap = (out.stem - reference).abs().max().item<double>();
+  char relative_gap[32];
+  std::snprintf(relative_gap, sizeof relative_gap, "%.3g", gap / scale);
+  RecordProperty("stem_gap_over_scale", relative_gap);
+  EXPECT_LE(gap, 1e-5 * scale);
   const auto affine_gap = (seq->forward(x + y) - seq->forward(x) - seq->forward(y) +
                            seq->forward(torch::zeros_like(x))).abs().max().item<double>();
   EXPECT_GT(affine_gap, 1e-4);  // a linear map gives 0 up to rounding
