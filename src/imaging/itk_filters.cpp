@@ -1,6 +1,7 @@
 #include "imaging/itk_filters.h"
 
 #include <algorithm>
+#include <type_traits>
 
 #include <itkBSplineInterpolateImageFunction.h>
 #include <itkGradientMagnitudeImageFilter.h>
@@ -54,7 +55,7 @@ Image<T> from_itk(const ItkImage<T>* img, const Geometry& geometry) {
 }
 
 template <typename T>
-Image<T> run_resample(const Image<T>& image, const Grid& grid, Interpolator interpolator, T default_value) {
+Image<T> run_itk_resample(const Image<T>& image, const Grid& grid, Interpolator interpolator, T default_value) {
   using Img = ItkImage<T>;
   auto input = to_itk(image);
   auto filter = itk::ResampleImageFilter<Img, Img, double>::New();
@@ -79,6 +80,52 @@ Image<T> run_resample(const Image<T>& image, const Grid& grid, Interpolator inte
   filter->SetDefaultPixelValue(default_value);
   filter->Update();
   return from_itk<T>(filter->GetOutput(), grid.geometry);
+}
+
+// ITK 5.2's cubic B-spline interpolator (as current ITK) mirrors an
+// out-of-range index once at each end of an axis. On an axis of length 2 the
+// cubic support (4 samples) then still reaches index -1: it reads outside the
+// coefficient buffer, and the result depends on whatever lies there (seen as
+// run-to-run differences on LIDC-IDRI-0011_R_6, 2 slices; PyRadiomics on
+// SimpleITK has the same read). The mirror extension of a length-2 axis is
+// x0 x1 x0 x1 ...; so is that of the 4 samples x1 x0 x1 x0 starting one
+// sample earlier, which therefore has the same B-spline, and on which every
+// support index is valid. Which output voxels lie inside the original image
+// (the rest get the default value) stays ITK's decision: a nearest-neighbour
+// pass over an all-ones image with the original geometry.
+bool has_axis_of_length_two(const Size3& size) { return size.x == 2 || size.y == 2 || size.z == 2; }
+
+Image<double> resample_bspline_short_axes(const Image<double>& image, const Grid& grid, double default_value) {
+  const Size3 n = image.size();
+  const int64_t pad[3] = {n.x == 2 ? 1 : 0, n.y == 2 ? 1 : 0, n.z == 2 ? 1 : 0};
+  const Size3 padded_size{n.x + 2 * pad[0], n.y + 2 * pad[1], n.z + 2 * pad[2]};
+  Geometry padded_geometry = image.geometry();
+  padded_geometry.origin = image.geometry().index_to_physical(
+      Vec3{-static_cast<double>(pad[0]), -static_cast<double>(pad[1]), -static_cast<double>(pad[2])});
+  Image<double> padded(padded_size, padded_geometry);
+  const auto source = [](int64_t q, int64_t pad_before, int64_t length) {
+    const int64_t i = q - pad_before;  // -1 or 2 only where length is 2
+    return i < 0 ? -i : (i >= length ? 2 * (length - 1) - i : i);
+  };
+  for (int64_t z = 0; z < padded_size.z; ++z)
+    for (int64_t y = 0; y < padded_size.y; ++y)
+      for (int64_t x = 0; x < padded_size.x; ++x)
+        padded.at(x, y, z) = image.at(source(x, pad[0], n.x), source(y, pad[1], n.y), source(z, pad[2], n.z));
+  Image<double> out = run_itk_resample<double>(padded, grid, Interpolator::BSpline, default_value);
+  const LabelMap inside =
+      run_itk_resample<uint8_t>(LabelMap(n, image.geometry(), 1), grid, Interpolator::NearestNeighbor, 0);
+  for (int64_t i = 0; i < out.voxel_count(); ++i)
+    if (!inside[i]) out[i] = default_value;
+  return out;
+}
+
+template <typename T>
+Image<T> run_resample(const Image<T>& image, const Grid& grid, Interpolator interpolator, T default_value) {
+  if constexpr (std::is_same_v<T, double>) {
+    if (interpolator == Interpolator::BSpline && has_axis_of_length_two(image.size()))
+      return resample_bspline_short_axes(image, grid, default_value);
+  }
+  return run_itk_resample<T>(image, grid, interpolator, default_value);
 }
 
 }  // namespace
