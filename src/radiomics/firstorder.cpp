@@ -52,11 +52,18 @@ FeatureValues firstorder_values(const std::vector<double>& x, const std::vector<
   double m2 = pairwise_sum(tmp.data(), n) / nd;
   const double sd = std::sqrt(m2);
   const double variance = sd * sd;
-  // numpy evaluates (x - mean)**3 and **4 with pow(): so does this (a
-  // product would differ by an ulp or two per term).
-  for (size_t i = 0; i < n; ++i) tmp[i] = std::pow(x[i] - mean, 3.0);
+  // numpy evaluates (x - mean)**3 and **4 with pow(); products differ from
+  // it by an ulp or two per term (~1e-16 relative in the mean) and cost a
+  // tenth of a pow call, which was 3.8 % of a LIDC case's instructions.
+  for (size_t i = 0; i < n; ++i) {
+    const double d = x[i] - mean;
+    tmp[i] = d * d * d;
+  }
   double m3 = pairwise_sum(tmp.data(), n) / nd;
-  for (size_t i = 0; i < n; ++i) tmp[i] = std::pow(x[i] - mean, 4.0);
+  for (size_t i = 0; i < n; ++i) {
+    const double d = x[i] - mean, d2 = d * d;
+    tmp[i] = d2 * d2;
+  }
   double m4 = pairwise_sum(tmp.data(), n) / nd;
   if (m2 == 0) {
     m2 = 1;
