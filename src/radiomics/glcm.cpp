@@ -19,17 +19,8 @@ enum Feature {
   kSumEntropy, kSumSquares, kFeatureCount
 };
 
-// The two numerical kernels of MCC are compiled twice, for the x86-64
-// baseline (SSE2) and for AVX2, and the loader picks one at start-up. Both
-// clones do the same IEEE operations in the same order (no FMA contraction:
-// AVX2 does not enable FMA), so they give the same bits; only the vector
-// width differs.
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__ELF__) && !defined(SCOPEMIA_NO_SIMD_CLONES)
-#define SCOPEMIA_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define SCOPEMIA_SIMD_CLONES
-#endif
-
+// The two numerical kernels of MCC are SIMD clones (SCOPEMIA_SIMD_CLONES):
+// the same bits on SSE2 and AVX2.
 typedef double V4d __attribute__((vector_size(32)));
 typedef int64_t V4l __attribute__((vector_size(32)));
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 
 namespace scopemia::radiomics {
@@ -16,6 +17,24 @@ const std::vector<std::string>& gldm_feature_names() {
   return names;
 }
 
+namespace {
+
+// out[x] += inside[x] and |g[x] - h[x]| <= alpha, for x < n: h is the
+// neighbour at one offset (alpha >= -1; levels below 2^31, so differences
+// fit in int32). One call per span and offset: a loop over the offsets
+// around this one is what GCC's unroll-and-jam turned into a scalar loop.
+SCOPEMIA_SIMD_CLONES
+void add_dependences(const int32_t* __restrict g, const int32_t* __restrict h, const int32_t* __restrict inside,
+                     int32_t alpha, int32_t* __restrict out, int64_t n) {
+  for (int64_t x = 0; x < n; ++x) {
+    const int32_t diff = g[x] - h[x];
+    const int32_t magnitude = diff < 0 ? -diff : diff;
+    out[x] += inside[x] & int32_t(magnitude <= alpha);
+  }
+}
+
+}  // namespace
+
 GldmMatrix compute_gldm_matrix(const DiscretizedRoi& roi, const GldmSettings& settings) {
   GrayLevels own_levels;
   const GrayLevels& gl = roi_gray_levels(roi, own_levels);
@@ -28,17 +47,16 @@ GldmMatrix compute_gldm_matrix(const DiscretizedRoi& roi, const GldmSettings& se
   neighbourhood_grid(roi, gl, angles, neighbourhood);
   const LocalGrid& grid = *neighbourhood.grid;
   const std::vector<int64_t>& deltas = neighbourhood.deltas;
-  const int32_t* index = grid.index.data();
-  const std::vector<int>& levels = gl.levels;
-  for_each_roi_voxel(grid, [&](int64_t v, int32_t i) {
-    const int g = levels[i];
-    int dep = 0;
-    for (int64_t d : deltas) {
-      const int32_t j = index[v + d];
-      if (j >= 0 && std::abs(g - levels[j]) <= settings.alpha) ++dep;
-    }
-    full[static_cast<size_t>(i) * ncols + dep] += 1.0;
-  });
+  // |g - h| <= alpha between integers is |g - h| <= floor(alpha).
+  const int32_t alpha = settings.alpha < 0 ? -1
+                        : settings.alpha >= double(INT32_MAX) ? INT32_MAX
+                                                              : static_cast<int32_t>(std::floor(settings.alpha));
+  std::vector<int32_t> dependence(grid.index.size(), 0);
+  for (const Span& span : interior_spans(grid))
+    for (const int64_t d : deltas)
+      add_dependences(grid.level.data() + span.start, grid.level.data() + span.start + d,
+                      grid.inside.data() + span.start + d, alpha, dependence.data() + span.start, span.length);
+  for_each_roi_voxel(grid, [&](int64_t v, int32_t i) { full[static_cast<size_t>(i) * ncols + dependence[v]] += 1.0; });
   GldmMatrix m;
   m.gray_levels = gl.levels;
   m.ng = ng;

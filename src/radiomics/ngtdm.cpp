@@ -1,7 +1,9 @@
 #include "radiomics/ngtdm.h"
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
+#include <cstdint>
 
 namespace scopemia::radiomics {
 
@@ -9,6 +11,23 @@ const std::vector<std::string>& ngtdm_feature_names() {
   static const std::vector<std::string> names = {"Busyness", "Coarseness", "Complexity", "Contrast", "Strength"};
   return names;
 }
+
+namespace {
+
+// count[x] += inside[x], sum[x] += level[x] (0 outside the ROI) for x < n:
+// the neighbours at one offset. Integer sums, exact in any order (Sum is
+// int32 where the largest sum fits, else int64). One call per span and
+// offset, as gldm.cpp's add_dependences.
+template <typename Sum>
+SCOPEMIA_SIMD_CLONES void add_neighbours(const int32_t* __restrict level, const int32_t* __restrict inside,
+                                         int32_t* __restrict count, Sum* __restrict sum, int64_t n) {
+  for (int64_t x = 0; x < n; ++x) {
+    count[x] += inside[x];
+    sum[x] += level[x];
+  }
+}
+
+}  // namespace
 
 NgtdmMatrix compute_ngtdm_matrix(const DiscretizedRoi& roi, const NgtdmSettings& settings) {
   GrayLevels own_levels;
@@ -21,21 +40,27 @@ NgtdmMatrix compute_ngtdm_matrix(const DiscretizedRoi& roi, const NgtdmSettings&
   neighbourhood_grid(roi, gl, angles, neighbourhood);
   const LocalGrid& grid = *neighbourhood.grid;
   const std::vector<int64_t>& deltas = neighbourhood.deltas;
-  const int32_t* index = grid.index.data();
   const std::vector<int>& levels = gl.levels;
-  for_each_roi_voxel(grid, [&](int64_t v, int32_t i) {
-    int count = 0;
-    double sum = 0;
-    for (int64_t d : deltas) {
-      const int32_t j = index[v + d];
-      if (j < 0) continue;
-      ++count;
-      sum += levels[j];
-    }
-    n[i] += 1.0;
-    // A voxel without ROI neighbours counts with difference 0 (PyRadiomics 3.1).
-    if (count > 0) s[i] += std::abs(static_cast<double>(levels[i]) - sum / count);
-  });
+  const std::vector<Span> spans = interior_spans(grid);
+  std::vector<int32_t> count(grid.index.size(), 0);
+  const auto accumulate = [&](auto* sum) {
+    for (const Span& span : spans)
+      for (const int64_t d : deltas)
+        add_neighbours(grid.level.data() + span.start + d, grid.inside.data() + span.start + d,
+                       count.data() + span.start, sum + span.start, span.length);
+    for_each_roi_voxel(grid, [&](int64_t v, int32_t i) {
+      n[i] += 1.0;
+      // A voxel without ROI neighbours counts with difference 0 (PyRadiomics 3.1).
+      if (count[v] > 0) s[i] += std::abs(static_cast<double>(levels[i]) - double(sum[v]) / count[v]);
+    });
+  };
+  if (double(gl.max_level) * double(deltas.size()) < double(INT32_MAX)) {
+    std::vector<int32_t> sum(grid.index.size(), 0);
+    accumulate(sum.data());
+  } else {
+    std::vector<int64_t> sum(grid.index.size(), 0);
+    accumulate(sum.data());
+  }
   NgtdmMatrix m;
   for (int i = 0; i < ng; ++i) {
     if (n[i] == 0) continue;

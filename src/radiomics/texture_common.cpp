@@ -124,14 +124,33 @@ LocalGrid local_grid(const DiscretizedRoi& roi, const GrayLevels& g, int border)
   grid.sx = g.x1 - g.x0 + 1 + 2 * border;
   grid.sy = g.y1 - g.y0 + 1 + 2 * border;
   grid.sz = g.z1 - g.z0 + 1 + 2 * border;
-  grid.index.assign(static_cast<size_t>(grid.sx * grid.sy * grid.sz), -1);
+  const size_t cells = static_cast<size_t>(grid.sx * grid.sy * grid.sz);
+  grid.index.assign(cells, -1);
+  grid.level.assign(cells, 0);
+  grid.inside.assign(cells, 0);
   for (int64_t z = g.z0; z <= g.z1; ++z)
     for (int64_t y = g.y0; y <= g.y1; ++y) {
       int64_t src = roi.offset(g.x0, y, z), dst = grid.offset(g.x0, y, z);
       for (int64_t x = g.x0; x <= g.x1; ++x, ++src, ++dst)
-        if (roi.mask[src]) grid.index[dst] = g.index_of[roi.level[src]];
+        if (roi.mask[src]) {
+          grid.index[dst] = g.index_of[roi.level[src]];
+          grid.level[dst] = roi.level[src];
+          grid.inside[dst] = 1;
+        }
     }
   return grid;
+}
+
+std::vector<Span> interior_spans(const LocalGrid& grid) {
+  std::vector<Span> spans;
+  const int64_t b = grid.border;
+  if (grid.sx <= 2 * b || grid.sy <= 2 * b) return spans;
+  for (int64_t z = b; z < grid.sz - b; ++z) {
+    const int64_t first = (z * grid.sy + b) * grid.sx + b;
+    const int64_t last = (z * grid.sy + grid.sy - 1 - b) * grid.sx + grid.sx - 1 - b;
+    spans.push_back({first, last - first + 1});
+  }
+  return spans;
 }
 
 WeightingNorm parse_weighting_norm(const std::string& name) {

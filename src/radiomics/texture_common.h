@@ -10,6 +10,16 @@
 
 #include "radiomics/discretized_roi.h"
 
+// Kernels compiled twice, for the x86-64 baseline (SSE2) and for AVX2, the
+// loader picking one at start-up. Both clones do the same IEEE operations in
+// the same order (no FMA contraction: AVX2 does not enable FMA), so they
+// give the same bits; only the vector width differs.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__ELF__) && !defined(SCOPEMIA_NO_SIMD_CLONES)
+#define SCOPEMIA_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define SCOPEMIA_SIMD_CLONES
+#endif
+
 namespace scopemia::radiomics {
 
 // A neighbour offset in PyRadiomics's (numpy) axis order: z, y, x.
@@ -65,6 +75,10 @@ struct LocalGrid {
   int border = 0;
   int64_t ox = 0, oy = 0, oz = 0;  // original coordinates of local (0,0,0)
   std::vector<int32_t> index;
+  // Per voxel: its gray level (0 outside the ROI; levels start at 1) and 1/0
+  // for inside/outside: what the neighbour passes over whole spans (GLDM,
+  // NGTDM) read, with no branch on whether a neighbour is in the ROI.
+  std::vector<int32_t> level, inside;
   int64_t offset(int64_t x, int64_t y, int64_t z) const { return ((z - oz) * sy + (y - oy)) * sx + (x - ox); }
   int64_t delta(int dx, int dy, int dz) const { return (int64_t(dz) * sy + dy) * sx + dx; }
 };
@@ -83,6 +97,18 @@ struct NeighbourhoodGrid {
 };
 void neighbourhood_grid(const DiscretizedRoi& roi, const GrayLevels& levels, const std::vector<Angle>& angles,
                         NeighbourhoodGrid& out);
+
+// The grid's interior as one contiguous span per slice: buffer positions
+// [start, start + length) from the slice's first interior voxel to its last,
+// the border columns between rows included. A neighbour pass over these
+// spans (every voxel, in the ROI or not; only ROI voxels are read back) has
+// long, contiguous, branch-free inner loops that vectorise; a per-ROI-voxel
+// loop over the offsets gathers and branches per neighbour. Every neighbour
+// of a span voxel within the border's reach lies inside the buffer.
+struct Span {
+  int64_t start = 0, length = 0;
+};
+std::vector<Span> interior_spans(const LocalGrid& grid);
 
 // Calls visit(v, i) for every ROI voxel of the grid's interior: v its buffer
 // position (add a delta for a neighbour), i its gray-level index.
