@@ -30,13 +30,18 @@ typedef int64_t V4l __attribute__((vector_size(32)));
 // step k reflects column k below the diagonal onto e[k] * e_1 with
 // H = I - tau v v^T, then updates the trailing block B (rows and columns
 // k+1..n-1) as B - v w^T - w v^T with p = tau B v, w = p - (tau/2)(p.v) v.
-// Full storage (twice the flops of a one-triangle update) makes both passes
-// plain axpy loops over contiguous columns, which vectorise without
-// reordering any sum; v_i w_j + w_i v_j is the same number as
-// v_j w_i + w_j v_i, so B stays exactly symmetric. `work` holds 3n doubles.
-SCOPEMIA_SIMD_CLONES
-void tridiagonalize(double* __restrict a, int n, double* __restrict d, double* __restrict e,
-                    double* __restrict work) {
+// Full storage (twice the flops of a one-triangle update, which was tried
+// and costs more instructions at these sizes: docs/performance.md) makes
+// both passes plain loops over contiguous columns that vectorise without
+// reordering any sum. Both passes are fused multiply-adds written as
+// std::fma, and nothing else is contracted (glcm.cpp is compiled with
+// -ffp-contract=off): the same bits whether the CPU does the FMAs (the
+// AVX2+FMA variant below) or libm does (the portable one). B stays
+// symmetric to rounding, not bit for bit; the reduction reads column k's
+// lower part and whole columns of B, as for any symmetric input.
+// `work` holds 3n doubles.
+__attribute__((always_inline)) inline void tridiagonalize_kernel(double* __restrict a, int n, double* __restrict d,
+                                                                double* __restrict e, double* __restrict work) {
   double* __restrict v = work;
   double* __restrict pw = work + n;
   for (int k = 0; k + 1 < n; ++k) {
@@ -69,12 +74,13 @@ void tridiagonalize(double* __restrict a, int n, double* __restrict d, double* _
       const double* __restrict c2 = c1 + n;
       const double* __restrict c3 = c2 + n;
       const double v0 = v[j], v1 = v[j + 1], v2 = v[j + 2], v3 = v[j + 3];
-      for (int i = 0; i < m; ++i) pw[i] = (((pw[i] + v0 * c0[i]) + v1 * c1[i]) + v2 * c2[i]) + v3 * c3[i];
+      for (int i = 0; i < m; ++i)
+        pw[i] = std::fma(v3, c3[i], std::fma(v2, c2[i], std::fma(v1, c1[i], std::fma(v0, c0[i], pw[i]))));
     }
     for (; j < m; ++j) {
       const double* __restrict c0 = b + static_cast<size_t>(j) * n;
       const double v0 = v[j];
-      for (int i = 0; i < m; ++i) pw[i] = pw[i] + v0 * c0[i];
+      for (int i = 0; i < m; ++i) pw[i] = std::fma(v0, c0[i], pw[i]);
     }
     double pv = 0;
     for (int i = 0; i < m; ++i) {
@@ -87,10 +93,30 @@ void tridiagonalize(double* __restrict a, int n, double* __restrict d, double* _
     for (j = 0; j < m; ++j) {
       double* __restrict c = b + static_cast<size_t>(j) * n;
       const double vj = v[j], wj = pw[j];
-      for (int i = 0; i < m; ++i) c[i] -= v[i] * wj + pw[i] * vj;
+      for (int i = 0; i < m; ++i) c[i] = std::fma(-pw[i], vj, std::fma(-v[i], wj, c[i]));
     }
   }
   d[n - 1] = a[static_cast<size_t>(n - 1) * n + (n - 1)];
+}
+
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(SCOPEMIA_NO_SIMD_CLONES)
+__attribute__((target("avx2,fma"))) void tridiagonalize_avx2_fma(double* __restrict a, int n, double* __restrict d,
+                                                                 double* __restrict e, double* __restrict work) {
+  tridiagonalize_kernel(a, n, d, e, work);
+}
+#endif
+
+void tridiagonalize_portable(double* __restrict a, int n, double* __restrict d, double* __restrict e,
+                             double* __restrict work) {
+  tridiagonalize_kernel(a, n, d, e, work);
+}
+
+void tridiagonalize(double* a, int n, double* d, double* e, double* work) {
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(SCOPEMIA_NO_SIMD_CLONES)
+  static const bool fma_in_hardware = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  if (fma_in_hardware) return tridiagonalize_avx2_fma(a, n, d, e, work);
+#endif
+  tridiagonalize_portable(a, n, d, e, work);
 }
 
 // Eigenvalues number k[0] and k[1] (0 = smallest) of the symmetric
