@@ -39,13 +39,21 @@ typedef int64_t V4l __attribute__((vector_size(32)));
 // AVX2+FMA variant below) or libm does (the portable one). B stays
 // symmetric to rounding, not bit for bit; the reduction reads column k's
 // lower part and whole columns of B, as for any symmetric input.
-// `work` holds 3n doubles.
+// Every column loop runs to m rounded up to a multiple of 4 (no scalar
+// tail per column, which was half the update's instructions at n ~ 44): the
+// extra elements are v and p's zero padding, so they add exact zeros, and
+// past the end of a column of B lie rows 0..2 of the next column (never read
+// again, or rewritten with their own value) or, after the last column, the
+// matrix's padding. `a` holds n * n + 4 doubles, `work` 3n + 8.
+constexpr int kTridiagonalPad = 4;
 __attribute__((always_inline)) inline void tridiagonalize_kernel(double* __restrict a, int n, double* __restrict d,
                                                                 double* __restrict e, double* __restrict work) {
   double* __restrict v = work;
-  double* __restrict pw = work + n;
+  double* __restrict pw = work + n + kTridiagonalPad;
   for (int k = 0; k + 1 < n; ++k) {
     const int m = n - k - 1;  // size of the trailing block
+    const int m4 = (m + 3) & ~3;
+    if (m4 % 4 != 0) __builtin_unreachable();
     double* __restrict x = a + static_cast<size_t>(k) * n + (k + 1);  // column k below the diagonal
     d[k] = a[static_cast<size_t>(k) * n + k];
     // Reflector (dlarfg): beta = -sign(alpha) |x|, tau = (beta - alpha) / beta,
@@ -63,10 +71,11 @@ __attribute__((always_inline)) inline void tridiagonalize_kernel(double* __restr
     e[k] = beta;
     v[0] = 1.0;
     for (int i = 1; i < m; ++i) v[i] = x[i] * scal;
+    for (int i = m; i < m4; ++i) v[i] = 0.0;
     // p = B v, column by column, four columns per pass over p (the sum for
     // each element still runs over the columns in order).
     double* __restrict b = a + static_cast<size_t>(k + 1) * n + (k + 1);  // B(0,0); column j at b + j * n
-    for (int i = 0; i < m; ++i) pw[i] = 0.0;
+    for (int i = 0; i < m4; ++i) pw[i] = 0.0;
     int j = 0;
     for (; j + 4 <= m; j += 4) {
       const double* __restrict c0 = b + static_cast<size_t>(j) * n;
@@ -74,14 +83,15 @@ __attribute__((always_inline)) inline void tridiagonalize_kernel(double* __restr
       const double* __restrict c2 = c1 + n;
       const double* __restrict c3 = c2 + n;
       const double v0 = v[j], v1 = v[j + 1], v2 = v[j + 2], v3 = v[j + 3];
-      for (int i = 0; i < m; ++i)
+      for (int i = 0; i < m4; ++i)
         pw[i] = std::fma(v3, c3[i], std::fma(v2, c2[i], std::fma(v1, c1[i], std::fma(v0, c0[i], pw[i]))));
     }
     for (; j < m; ++j) {
       const double* __restrict c0 = b + static_cast<size_t>(j) * n;
       const double v0 = v[j];
-      for (int i = 0; i < m; ++i) pw[i] = std::fma(v0, c0[i], pw[i]);
+      for (int i = 0; i < m4; ++i) pw[i] = std::fma(v0, c0[i], pw[i]);
     }
+    for (int i = m; i < m4; ++i) pw[i] = 0.0;  // it summed rows of the next column
     double pv = 0;
     for (int i = 0; i < m; ++i) {
       pw[i] *= tau;
@@ -93,7 +103,7 @@ __attribute__((always_inline)) inline void tridiagonalize_kernel(double* __restr
     for (j = 0; j < m; ++j) {
       double* __restrict c = b + static_cast<size_t>(j) * n;
       const double vj = v[j], wj = pw[j];
-      for (int i = 0; i < m; ++i) c[i] = std::fma(-pw[i], vj, std::fma(-v[i], wj, c[i]));
+      for (int i = 0; i < m4; ++i) c[i] = std::fma(-pw[i], vj, std::fma(-v[i], wj, c[i]));
     }
   }
   d[n - 1] = a[static_cast<size_t>(n - 1) * n + (n - 1)];
@@ -190,10 +200,10 @@ struct MccScratch {
 // Eigenvalues k[0], k[1] of the symmetric n x n matrix s (full storage,
 // destroyed).
 std::array<double, 2> symmetric_eigenvalues(MccScratch& sc, int n, std::array<int, 2> k) {
-  sc.work.resize(3 * static_cast<size_t>(n));
+  sc.work.resize(3 * static_cast<size_t>(n) + 2 * kTridiagonalPad);
   sc.d.resize(n);
   sc.e2.resize(n);
-  double* e = sc.work.data() + 2 * n;  // the off-diagonal, after the reduction's own scratch
+  double* e = sc.work.data() + 2 * (n + kTridiagonalPad);  // the off-diagonal, after the reduction's scratch
   tridiagonalize(sc.s.data(), n, sc.d.data(), e, sc.work.data());
   const double* d = sc.d.data();
   double glo = d[0], ghi = d[0], max_e2 = 0;
@@ -231,7 +241,7 @@ double mcc(const double* p, int ng, const std::vector<double>& px, const std::ve
   symmetric = symmetric && rows == cols;
   const int n = static_cast<int>(rows.size());
   if (n < 2) return 0.0;  // Q has a single non-zero eigenvalue: the second largest is 0
-  sc.s.resize(static_cast<size_t>(n) * n);
+  sc.s.resize(static_cast<size_t>(n) * n + kTridiagonalPad);
   double* s = sc.s.data();  // symmetric: row a = column a
   if (symmetric) {
     sc.inv_sqrt.resize(n);
