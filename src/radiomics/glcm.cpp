@@ -291,8 +291,9 @@ bool is_symmetric(const double* p, int ng) {
   return true;
 }
 
-// All features of one normalised matrix p (ng x ng, row-major).
-void angle_features(const double* p, const std::vector<double>& g, int max_level, double* out) {
+// All features of one normalised matrix p (ng x ng, row-major); known_symmetric
+// skips the symmetry check for matrices symmetric by construction.
+void angle_features(const double* p, const std::vector<double>& g, int max_level, bool known_symmetric, double* out) {
   const int ng = static_cast<int>(g.size());
   const double eps = kTextureEps;
   if (std::isnan(p[0])) {
@@ -358,7 +359,7 @@ void angle_features(const double* p, const std::vector<double>& g, int max_level
     sigy2 += py[i] * (g[i] - uy) * (g[i] - uy);
     corm += (g[i] - ux) * (row_g[i] - uy * px[i]);
   }
-  const bool symmetric = is_symmetric(p, ng);
+  const bool symmetric = known_symmetric || is_symmetric(p, ng);
   // HXY = -sum p log2(p + eps) over the non-zero cells; a symmetric GLCM
   // (px = py) makes every term symmetric in (i, j): sum the upper triangle.
   double hxy = 0;
@@ -539,6 +540,7 @@ GlcmMatrices compute_glcm_matrices(const DiscretizedRoi& roi, const GlcmSettings
   m.gray_levels = gl.levels;
   m.max_level = gl.max_level;
   m.ng = ng;
+  m.symmetrical = settings.symmetrical;
   if (norm != WeightingNorm::None) {
     m.na = 1;
     m.p.assign(cells, 0.0);
@@ -581,7 +583,7 @@ FeatureList glcm_features(const GlcmMatrices& m) {
   std::vector<double> g(m.gray_levels.begin(), m.gray_levels.end());
   double out[kFeatureCount];
   for (int a = 0; a < m.na && m.ng > 0; ++a) {
-    angle_features(m.p.data() + static_cast<size_t>(a) * m.ng * m.ng, g, m.max_level, out);
+    angle_features(m.p.data() + static_cast<size_t>(a) * m.ng * m.ng, g, m.max_level, m.symmetrical, out);
     for (int f = 0; f < kFeatureCount; ++f) per_angle[f][a] = out[f];
   }
   FeatureList result;

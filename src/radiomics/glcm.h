@@ -26,6 +26,7 @@ struct GlcmMatrices {
   std::vector<Angle> angles;     // kept angles (z,y,x); empty when weighted
   int ng = 0;
   int na = 0;                    // number of matrices
+  bool symmetrical = false;      // symmetric by construction (symmetricalGLCM): not checked again
   // One ng x ng row-major matrix per angle: p[(a * ng + i) * ng + j]. (PyRadiomics's
   // P_glcm[0] has shape (Ng, Ng, Na): element (i, j, a) is at(i, j, a).) A
   // matrix that sums to 0 (only possible with a single matrix) is NaN.
