@@ -279,8 +279,8 @@ double mcc(const double* p, int ng, const std::vector<double>& px, const std::ve
 // Per-thread buffers: a case runs 13 angles (and 9 images with Wavelet)
 // through the same sizes, so nothing is allocated per angle after the first.
 struct AngleScratch {
-  std::vector<int32_t> nz_i, nz_j;  // the non-zero cells of p, row-major
-  std::vector<double> nz_v;
+  std::vector<int32_t> nz_i, nz_j;  // the non-zero cells of p, row-major (upper triangle when symmetric)
+  std::vector<double> nz_v, nz_w;   // value, and weight 2 for an off-diagonal cell standing for its mirror
   std::vector<double> px, py, row_g, sum_k, diff_k, log_px, log_py, inv_px, inv_py;
 };
 
@@ -312,36 +312,64 @@ void angle_features(const double* p, const std::vector<double>& g, int max_level
   sc.diff_k.assign(static_cast<size_t>(max_level) + 1, 0.0);     // index |i-j|
   std::vector<double>&px = sc.px, &py = sc.py, &row_g = sc.row_g, &sum_k = sc.sum_k, &diff_k = sc.diff_k;
   // The non-zero cells, in row-major order, without a branch per cell (a
-  // GLCM is about a quarter full): every sum below visits them in the order
-  // the full scan would, so the sums are the same to the last bit.
+  // GLCM is about a quarter full). A symmetric matrix (the default,
+  // symmetricalGLCM) lists its upper triangle only, an off-diagonal cell with
+  // weight 2 for itself and its mirror: half the cells for every sum below
+  // (sums then differ from a full scan's in the last bits).
+  const bool symmetric = known_symmetric || is_symmetric(p, ng);
+  sc.nz_w.resize(cells + 1);
   int32_t* nz_i = sc.nz_i.data();
   int32_t* nz_j = sc.nz_j.data();
   double* nz_v = sc.nz_v.data();
+  double* nz_w = sc.nz_w.data();
   size_t nnz = 0;
   for (int i = 0; i < ng; ++i) {
     const double* row = p + static_cast<size_t>(i) * ng;
-    for (int j = 0; j < ng; ++j) {
+    for (int j = symmetric ? i : 0; j < ng; ++j) {
       nz_i[nnz] = i;
       nz_j[nnz] = j;
       nz_v[nnz] = row[j];
+      nz_w[nnz] = (symmetric && j != i) ? 2.0 : 1.0;
       nnz += row[j] != 0;
     }
   }
   double ux = 0, uy = 0, autocorr = 0, contrast = 0, energy = 0, maxp = 0;
-  for (size_t k = 0; k < nnz; ++k) {
-    const int i = nz_i[k], j = nz_j[k];
-    const double v = nz_v[k];
-    px[i] += v;
-    py[j] += v;
-    row_g[i] += v * g[j];
-    ux += v * g[i];
-    uy += v * g[j];
-    autocorr += v * g[i] * g[j];
-    contrast += v * (g[i] - g[j]) * (g[i] - g[j]);
-    energy += v * v;
-    maxp = std::max(maxp, v);
-    sum_k[static_cast<size_t>(g[i] + g[j])] += v;
-    diff_k[static_cast<size_t>(std::abs(g[i] - g[j]))] += v;
+  if (symmetric) {  // px = py, ux = uy
+    for (size_t k = 0; k < nnz; ++k) {
+      const int i = nz_i[k], j = nz_j[k];
+      const double v = nz_v[k], wv = nz_w[k] * v;
+      px[i] += v;
+      row_g[i] += v * g[j];
+      if (j != i) {
+        px[j] += v;
+        row_g[j] += v * g[i];
+      }
+      ux += v * (j != i ? g[i] + g[j] : g[i]);
+      autocorr += wv * g[i] * g[j];
+      contrast += wv * (g[i] - g[j]) * (g[i] - g[j]);
+      energy += wv * v;
+      maxp = std::max(maxp, v);
+      sum_k[static_cast<size_t>(g[i] + g[j])] += wv;
+      diff_k[static_cast<size_t>(std::abs(g[i] - g[j]))] += wv;
+    }
+    uy = ux;
+    py = px;
+  } else {
+    for (size_t k = 0; k < nnz; ++k) {
+      const int i = nz_i[k], j = nz_j[k];
+      const double v = nz_v[k];
+      px[i] += v;
+      py[j] += v;
+      row_g[i] += v * g[j];
+      ux += v * g[i];
+      uy += v * g[j];
+      autocorr += v * g[i] * g[j];
+      contrast += v * (g[i] - g[j]) * (g[i] - g[j]);
+      energy += v * v;
+      maxp = std::max(maxp, v);
+      sum_k[static_cast<size_t>(g[i] + g[j])] += v;
+      diff_k[static_cast<size_t>(std::abs(g[i] - g[j]))] += v;
+    }
   }
   // The centred moments need no second pass over p: the cluster terms depend
   // on i + j only (its distribution is p_{x+y}), sigma^2 on the marginals, and
@@ -359,16 +387,12 @@ void angle_features(const double* p, const std::vector<double>& g, int max_level
     sigy2 += py[i] * (g[i] - uy) * (g[i] - uy);
     corm += (g[i] - ux) * (row_g[i] - uy * px[i]);
   }
-  const bool symmetric = known_symmetric || is_symmetric(p, ng);
-  // HXY = -sum p log2(p + eps) over the non-zero cells; a symmetric GLCM
-  // (px = py) makes every term symmetric in (i, j): sum the upper triangle.
+  // HXY = -sum p log2(p + eps) over the non-zero cells (weighted: the upper
+  // triangle of a symmetric GLCM).
   double hxy = 0;
   for (size_t k = 0; k < nnz; ++k) {
-    const int i = nz_i[k], j = nz_j[k];
-    if (symmetric && j < i) continue;
-    const double w = (symmetric && j != i) ? 2.0 : 1.0;
     const double v = nz_v[k];
-    hxy -= w * v * std::log2(v + eps);
+    hxy -= nz_w[k] * v * std::log2(v + eps);
   }
   sc.log_px.resize(ng);
   sc.log_py.resize(ng);
@@ -405,7 +429,7 @@ void angle_features(const double* p, const std::vector<double>& g, int max_level
   }
   for (size_t k = 0; k < nnz; ++k) {
     const int i = nz_i[k], j = nz_j[k];
-    c1 += nz_v[k] * (1.0 - px[i] - py[j]) * sc.inv_px[i] * sc.inv_py[j];
+    c1 += nz_w[k] * nz_v[k] * (1.0 - px[i] - py[j]) * sc.inv_px[i] * sc.inv_py[j];
   }
   c2 = double(nx) * ny - double(ny) * sx - double(nx) * sy;  // sum over px, py > 0 of (1 - px - py)
   const double eps_ln2 = eps / std::log(2.0);
