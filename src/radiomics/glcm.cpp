@@ -453,8 +453,10 @@ void angle_features(const double* p, const std::vector<double>& g, int max_level
   const double sigx = std::sqrt(sigx2), sigy = std::sqrt(sigy2);
   double diff_avg = 0, diff_ent = 0, idm = 0, idmn = 0, id = 0, idn = 0, inv_var = 0;
   const double ngd = max_level;
+  // Empty bins add exact zeros to every sum here (and cost a log2 each): skipped.
   for (int k = 0; k < max_level; ++k) {
     const double v = diff_k[k];
+    if (v == 0) continue;
     diff_avg += k * v;
     diff_ent -= v * std::log2(v + eps);
     idm += v / (1.0 + double(k) * k);
@@ -468,6 +470,7 @@ void angle_features(const double* p, const std::vector<double>& g, int max_level
   double sum_avg = 0, sum_ent = 0;
   for (int k = 2; k <= 2 * max_level; ++k) {
     const double v = sum_k[k];
+    if (v == 0) continue;
     sum_avg += k * v;
     sum_ent -= v * std::log2(v + eps);
   }
