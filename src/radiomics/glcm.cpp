@@ -109,24 +109,46 @@ __attribute__((always_inline)) inline void tridiagonalize_kernel(double* __restr
   d[n - 1] = a[static_cast<size_t>(n - 1) * n + (n - 1)];
 }
 
+}  // namespace
+
+namespace detail {
+
 #if defined(__GNUC__) && defined(__x86_64__) && !defined(SCOPEMIA_NO_SIMD_CLONES)
-__attribute__((target("avx2,fma"))) void tridiagonalize_avx2_fma(double* __restrict a, int n, double* __restrict d,
-                                                                 double* __restrict e, double* __restrict work) {
+#define SCOPEMIA_FMA_VARIANT 1
+__attribute__((target("avx2,fma"))) static void tridiagonalize_fma_kernel(double* __restrict a, int n,
+                                                                          double* __restrict d, double* __restrict e,
+                                                                          double* __restrict work) {
   tridiagonalize_kernel(a, n, d, e, work);
 }
 #endif
 
-void tridiagonalize_portable(double* __restrict a, int n, double* __restrict d, double* __restrict e,
-                             double* __restrict work) {
-  tridiagonalize_kernel(a, n, d, e, work);
+bool tridiagonalize_avx2_fma_available() {
+#ifdef SCOPEMIA_FMA_VARIANT
+  static const bool available = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return available;
+#else
+  return false;
+#endif
 }
 
-void tridiagonalize(double* a, int n, double* d, double* e, double* work) {
-#if defined(__GNUC__) && defined(__x86_64__) && !defined(SCOPEMIA_NO_SIMD_CLONES)
-  static const bool fma_in_hardware = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  if (fma_in_hardware) return tridiagonalize_avx2_fma(a, n, d, e, work);
+void tridiagonalize_avx2_fma(double* a, int n, double* d, double* e, double* work) {
+#ifdef SCOPEMIA_FMA_VARIANT
+  if (tridiagonalize_avx2_fma_available()) return tridiagonalize_fma_kernel(a, n, d, e, work);
 #endif
   tridiagonalize_portable(a, n, d, e, work);
+}
+
+void tridiagonalize_portable(double* a, int n, double* d, double* e, double* work) {
+  tridiagonalize_kernel(a, n, d, e, work);
+}
+
+}  // namespace detail
+
+namespace {
+
+void tridiagonalize(double* a, int n, double* d, double* e, double* work) {
+  if (detail::tridiagonalize_avx2_fma_available()) return detail::tridiagonalize_avx2_fma(a, n, d, e, work);
+  detail::tridiagonalize_portable(a, n, d, e, work);
 }
 
 // Eigenvalues number k[0] and k[1] (0 = smallest) of the symmetric

@@ -49,4 +49,15 @@ FeatureList glcm_features(const DiscretizedRoi& roi, const GlcmSettings& setting
 // The feature names glcm_features returns, in order.
 const std::vector<std::string>& glcm_feature_names();
 
+namespace detail {
+// MCC's Householder reduction to tridiagonal form (glcm.cpp), exposed for the
+// test that its two variants give the same bits: `a` holds a symmetric n x n
+// matrix column by column plus 4 doubles of padding (destroyed); out: the
+// diagonal d[n] and off-diagonal e[n-1]; `work` holds 3n + 8 doubles. The
+// AVX2+FMA variant runs the portable one where the CPU lacks them.
+bool tridiagonalize_avx2_fma_available();
+void tridiagonalize_avx2_fma(double* a, int n, double* d, double* e, double* work);
+void tridiagonalize_portable(double* a, int n, double* d, double* e, double* work);
+}  // namespace detail
+
 }  // namespace scopemia::radiomics
