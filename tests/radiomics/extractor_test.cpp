@@ -58,6 +58,24 @@ TEST(Extractor, NamesOrderAndDiagnostics) {
   EXPECT_EQ(d["diagnostics_Mask-original_CenterOfMassIndex"], "(3.5, 3.5, 3.5)");
 }
 
+// VolumeNum counts face-connected components (SimpleITK's
+// ConnectedComponent, fullyConnected off): a voxel touching the cube only by
+// an edge, and one at the mask's far corner (the bounding box's edge), are
+// volumes of their own; a voxel sharing a face with the cube is not.
+TEST(Extractor, VolumeNumCountsFaceConnectedComponents) {
+  Params p = default_params();
+  p.feature_classes = {{"firstorder", {"Mean"}}};
+  LabelMap mask = cube_mask({12, 12, 8}, 2, 6);
+  mask.at(6, 3, 3) = 1;   // shares a face with the cube
+  mask.at(6, 6, 4) = 1;   // touches the cube along an edge only
+  mask.at(11, 11, 7) = 1; // the array's last voxel
+  const CaseResult r = Extractor(p).execute(cube_image({12, 12, 8}), PixelType::Int16, mask);
+  std::map<std::string, std::string> d(r.diagnostics.begin(), r.diagnostics.end());
+  EXPECT_EQ(d["diagnostics_Mask-original_VoxelNum"], "67");
+  EXPECT_EQ(d["diagnostics_Mask-original_VolumeNum"], "3");
+  EXPECT_EQ(d["diagnostics_Mask-original_BoundingBox"], "(2, 2, 2, 10, 10, 6)");
+}
+
 TEST(Extractor, NamedFeaturesKeepTheirOrderAndDeprecatedOnes) {
   Params p = default_params();
   p.feature_classes = {{"firstorder", {"Variance", "StandardDeviation", "Mean"}}};
