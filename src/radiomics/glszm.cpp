@@ -24,19 +24,17 @@ GlszmMatrix compute_glszm_matrix(const DiscretizedRoi& roi, const GlszmSettings&
 
   // Flood fill every zone once on a copy of the ROI with a one-voxel border
   // (visited voxels are set to -1); (level index, size) per zone.
-  LocalGrid grid;
-  if (roi.shared && &gl == &roi.shared->levels)
-    grid = roi.shared->grid1;  // a copy: the fill overwrites it
-  else
-    grid = local_grid(roi, gl, 1);
+  LocalGrid own_grid;
+  const LocalGrid& grid = roi_local_grid(roi, gl, 1, own_grid);
   std::vector<int64_t> deltas;
   for (const Angle& a : angles) deltas.push_back(grid.delta(a[2], a[1], a[0]));
-  int32_t* index = grid.index.data();
+  std::vector<int32_t> fill = grid.index;  // a copy of the indices only: the fill overwrites it
+  int32_t* index = fill.data();
   std::vector<int64_t> stack;
   stack.reserve(static_cast<size_t>(gl.voxel_count));
   std::vector<std::pair<int, int64_t>> zones;
   int64_t max_size = 0;
-  const int64_t n = static_cast<int64_t>(grid.index.size());
+  const int64_t n = static_cast<int64_t>(fill.size());
   for (int64_t i = 0; i < n; ++i) {
     const int32_t g = index[i];
     if (g < 0) continue;
