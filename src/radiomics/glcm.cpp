@@ -356,10 +356,10 @@ void angle_features(const double* p, const std::vector<double>& g, int max_level
     }
   }
   double ux = 0, uy = 0, autocorr = 0, contrast = 0, energy = 0, maxp = 0;
-  if (symmetric) {  // px = py, ux = uy
-    for (size_t k = 0; k < nnz; ++k) {
-      const int i = nz_i[k], j = nz_j[k];
-      const double v = nz_v[k], wv = nz_w[k] * v;
+  for (size_t k = 0; k < nnz; ++k) {
+    const int i = nz_i[k], j = nz_j[k];
+    const double v = nz_v[k], wv = nz_w[k] * v;  // wv = v exactly when not symmetric
+    if (symmetric) {  // px = py and ux = uy, set below
       px[i] += v;
       row_g[i] += v * g[j];
       if (j != i) {
@@ -367,31 +367,23 @@ void angle_features(const double* p, const std::vector<double>& g, int max_level
         row_g[j] += v * g[i];
       }
       ux += v * (j != i ? g[i] + g[j] : g[i]);
-      autocorr += wv * g[i] * g[j];
-      contrast += wv * (g[i] - g[j]) * (g[i] - g[j]);
-      energy += wv * v;
-      maxp = std::max(maxp, v);
-      sum_k[static_cast<size_t>(g[i] + g[j])] += wv;
-      diff_k[static_cast<size_t>(std::abs(g[i] - g[j]))] += wv;
-    }
-    uy = ux;
-    py = px;
-  } else {
-    for (size_t k = 0; k < nnz; ++k) {
-      const int i = nz_i[k], j = nz_j[k];
-      const double v = nz_v[k];
+    } else {
       px[i] += v;
       py[j] += v;
       row_g[i] += v * g[j];
       ux += v * g[i];
       uy += v * g[j];
-      autocorr += v * g[i] * g[j];
-      contrast += v * (g[i] - g[j]) * (g[i] - g[j]);
-      energy += v * v;
-      maxp = std::max(maxp, v);
-      sum_k[static_cast<size_t>(g[i] + g[j])] += v;
-      diff_k[static_cast<size_t>(std::abs(g[i] - g[j]))] += v;
     }
+    autocorr += wv * g[i] * g[j];
+    contrast += wv * (g[i] - g[j]) * (g[i] - g[j]);
+    energy += wv * v;
+    maxp = std::max(maxp, v);
+    sum_k[static_cast<size_t>(g[i] + g[j])] += wv;
+    diff_k[static_cast<size_t>(std::abs(g[i] - g[j]))] += wv;
+  }
+  if (symmetric) {
+    uy = ux;
+    py = px;
   }
   // The centred moments need no second pass over p: the cluster terms depend
   // on i + j only (its distribution is p_{x+y}), sigma^2 on the marginals, and
