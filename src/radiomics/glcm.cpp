@@ -19,8 +19,9 @@ enum Feature {
   kSumEntropy, kSumSquares, kFeatureCount
 };
 
-// The two numerical kernels of MCC are SIMD clones (SCOPEMIA_SIMD_CLONES):
-// the same bits on SSE2 and AVX2.
+// MCC's Sturm counts are SIMD clones (SCOPEMIA_SIMD_CLONES: the same bits on
+// SSE2 and AVX2); its Householder reduction has an AVX2+FMA and a portable
+// variant with the same bits (detail::tridiagonalize).
 typedef double V4d __attribute__((vector_size(32)));
 typedef int64_t V4l __attribute__((vector_size(32)));
 
@@ -53,7 +54,6 @@ __attribute__((always_inline)) inline void tridiagonalize_kernel(double* __restr
   for (int k = 0; k + 1 < n; ++k) {
     const int m = n - k - 1;  // size of the trailing block
     const int m4 = (m + 3) & ~3;
-    if (m4 % 4 != 0) __builtin_unreachable();
     double* __restrict x = a + static_cast<size_t>(k) * n + (k + 1);  // column k below the diagonal
     d[k] = a[static_cast<size_t>(k) * n + k];
     // Reflector (dlarfg): beta = -sign(alpha) |x|, tau = (beta - alpha) / beta,
@@ -131,7 +131,7 @@ bool tridiagonalize_avx2_fma_available() {
 #endif
 }
 
-void tridiagonalize_avx2_fma(double* a, int n, double* d, double* e, double* work) {
+void tridiagonalize(double* a, int n, double* d, double* e, double* work) {
 #ifdef SCOPEMIA_FMA_VARIANT
   if (tridiagonalize_avx2_fma_available()) return tridiagonalize_fma_kernel(a, n, d, e, work);
 #endif
@@ -145,11 +145,6 @@ void tridiagonalize_portable(double* a, int n, double* d, double* e, double* wor
 }  // namespace detail
 
 namespace {
-
-void tridiagonalize(double* a, int n, double* d, double* e, double* work) {
-  if (detail::tridiagonalize_avx2_fma_available()) return detail::tridiagonalize_avx2_fma(a, n, d, e, work);
-  detail::tridiagonalize_portable(a, n, d, e, work);
-}
 
 // Eigenvalues number k[0] and k[1] (0 = smallest) of the symmetric
 // tridiagonal matrix (diagonal d, off-diagonal squared e2), by Sturm-sequence
@@ -226,7 +221,7 @@ std::array<double, 2> symmetric_eigenvalues(MccScratch& sc, int n, std::array<in
   sc.d.resize(n);
   sc.e2.resize(n);
   double* e = sc.work.data() + 2 * (n + kTridiagonalPad);  // the off-diagonal, after the reduction's scratch
-  tridiagonalize(sc.s.data(), n, sc.d.data(), e, sc.work.data());
+  detail::tridiagonalize(sc.s.data(), n, sc.d.data(), e, sc.work.data());
   const double* d = sc.d.data();
   double glo = d[0], ghi = d[0], max_e2 = 0;
   for (int i = 0; i < n; ++i) {
@@ -302,7 +297,7 @@ double mcc(const double* p, int ng, const std::vector<double>& px, const std::ve
 // through the same sizes, so nothing is allocated per angle after the first.
 struct AngleScratch {
   std::vector<int32_t> nz_i, nz_j;  // the non-zero cells of p, row-major (upper triangle when symmetric)
-  std::vector<double> nz_v, nz_w;   // value, and weight 2 for an off-diagonal cell standing for its mirror
+  std::vector<double> nz_v;
   std::vector<double> px, py, row_g, sum_k, diff_k, log_px, log_py, inv_px, inv_py;
 };
 
@@ -339,11 +334,10 @@ void angle_features(const double* p, const std::vector<double>& g, int max_level
   // weight 2 for itself and its mirror: half the cells for every sum below
   // (sums then differ from a full scan's in the last bits).
   const bool symmetric = known_symmetric || is_symmetric(p, ng);
-  sc.nz_w.resize(cells + 1);
+  const auto weight = [symmetric](int i, int j) { return (symmetric && j != i) ? 2.0 : 1.0; };
   int32_t* nz_i = sc.nz_i.data();
   int32_t* nz_j = sc.nz_j.data();
   double* nz_v = sc.nz_v.data();
-  double* nz_w = sc.nz_w.data();
   size_t nnz = 0;
   for (int i = 0; i < ng; ++i) {
     const double* row = p + static_cast<size_t>(i) * ng;
@@ -351,14 +345,13 @@ void angle_features(const double* p, const std::vector<double>& g, int max_level
       nz_i[nnz] = i;
       nz_j[nnz] = j;
       nz_v[nnz] = row[j];
-      nz_w[nnz] = (symmetric && j != i) ? 2.0 : 1.0;
       nnz += row[j] != 0;
     }
   }
   double ux = 0, uy = 0, autocorr = 0, contrast = 0, energy = 0, maxp = 0;
   for (size_t k = 0; k < nnz; ++k) {
     const int i = nz_i[k], j = nz_j[k];
-    const double v = nz_v[k], wv = nz_w[k] * v;  // wv = v exactly when not symmetric
+    const double v = nz_v[k], wv = weight(i, j) * v;  // wv = v exactly when not symmetric
     if (symmetric) {  // px = py and ux = uy, set below
       px[i] += v;
       row_g[i] += v * g[j];
@@ -406,7 +399,7 @@ void angle_features(const double* p, const std::vector<double>& g, int max_level
   double hxy = 0;
   for (size_t k = 0; k < nnz; ++k) {
     const double v = nz_v[k];
-    hxy -= nz_w[k] * v * std::log2(v + eps);
+    hxy -= weight(nz_i[k], nz_j[k]) * v * std::log2(v + eps);
   }
   sc.log_px.resize(ng);
   sc.log_py.resize(ng);
@@ -443,7 +436,7 @@ void angle_features(const double* p, const std::vector<double>& g, int max_level
   }
   for (size_t k = 0; k < nnz; ++k) {
     const int i = nz_i[k], j = nz_j[k];
-    c1 += nz_w[k] * nz_v[k] * (1.0 - px[i] - py[j]) * sc.inv_px[i] * sc.inv_py[j];
+    c1 += weight(i, j) * nz_v[k] * (1.0 - px[i] - py[j]) * sc.inv_px[i] * sc.inv_py[j];
   }
   c2 = double(nx) * ny - double(ny) * sx - double(nx) * sy;  // sum over px, py > 0 of (1 - px - py)
   const double eps_ln2 = eps / std::log(2.0);

@@ -53,10 +53,11 @@ namespace detail {
 // MCC's Householder reduction to tridiagonal form (glcm.cpp), exposed for the
 // test that its two variants give the same bits: `a` holds a symmetric n x n
 // matrix column by column plus 4 doubles of padding (destroyed); out: the
-// diagonal d[n] and off-diagonal e[n-1]; `work` holds 3n + 8 doubles. The
-// AVX2+FMA variant runs the portable one where the CPU lacks them.
+// diagonal d[n] and off-diagonal e[n-1]; `work` holds 3n + 8 doubles.
+// tridiagonalize runs the AVX2+FMA variant where the CPU has both, else the
+// portable one.
 bool tridiagonalize_avx2_fma_available();
-void tridiagonalize_avx2_fma(double* a, int n, double* d, double* e, double* work);
+void tridiagonalize(double* a, int n, double* d, double* e, double* work);
 void tridiagonalize_portable(double* a, int n, double* d, double* e, double* work);
 }  // namespace detail
 

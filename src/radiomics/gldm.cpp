@@ -19,17 +19,17 @@ const std::vector<std::string>& gldm_feature_names() {
 
 namespace {
 
-// out[x] += inside[x] and |g[x] - h[x]| <= alpha, for x < n: h is the
-// neighbour at one offset (alpha >= -1; levels below 2^31, so differences
-// fit in int32). One call per span and offset: a loop over the offsets
+// out[x] += index[x] >= 0 (the neighbour is in the ROI) and
+// |g[x] - h[x]| <= alpha, for x < n: h and index are the neighbour's at one
+// offset (alpha >= -1; levels below 2^31, so differences fit in int32). One call per span and offset: a loop over the offsets
 // around this one is what GCC's unroll-and-jam turned into a scalar loop.
 SCOPEMIA_SIMD_CLONES
-void add_dependences(const int32_t* __restrict g, const int32_t* __restrict h, const int32_t* __restrict inside,
+void add_dependences(const int32_t* __restrict g, const int32_t* __restrict h, const int32_t* __restrict index,
                      int32_t alpha, int32_t* __restrict out, int64_t n) {
   for (int64_t x = 0; x < n; ++x) {
     const int32_t diff = g[x] - h[x];
     const int32_t magnitude = diff < 0 ? -diff : diff;
-    out[x] += inside[x] & int32_t(magnitude <= alpha);
+    out[x] += int32_t(index[x] >= 0) & int32_t(magnitude <= alpha);
   }
 }
 
@@ -55,7 +55,7 @@ GldmMatrix compute_gldm_matrix(const DiscretizedRoi& roi, const GldmSettings& se
   for (const Span& span : interior_spans(grid))
     for (const int64_t d : deltas)
       add_dependences(grid.level.data() + span.start, grid.level.data() + span.start + d,
-                      grid.inside.data() + span.start + d, alpha, dependence.data() + span.start, span.length);
+                      grid.index.data() + span.start + d, alpha, dependence.data() + span.start, span.length);
   for_each_roi_voxel(grid, [&](int64_t v, int32_t i) { full[static_cast<size_t>(i) * ncols + dependence[v]] += 1.0; });
   GldmMatrix m;
   m.gray_levels = gl.levels;

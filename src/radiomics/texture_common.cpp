@@ -127,7 +127,6 @@ LocalGrid local_grid(const DiscretizedRoi& roi, const GrayLevels& g, int border)
   const size_t cells = static_cast<size_t>(grid.sx * grid.sy * grid.sz);
   grid.index.assign(cells, -1);
   grid.level.assign(cells, 0);
-  grid.inside.assign(cells, 0);
   for (int64_t z = g.z0; z <= g.z1; ++z)
     for (int64_t y = g.y0; y <= g.y1; ++y) {
       int64_t src = roi.offset(g.x0, y, z), dst = grid.offset(g.x0, y, z);
@@ -135,7 +134,6 @@ LocalGrid local_grid(const DiscretizedRoi& roi, const GrayLevels& g, int border)
         if (roi.mask[src]) {
           grid.index[dst] = g.index_of[roi.level[src]];
           grid.level[dst] = roi.level[src];
-          grid.inside[dst] = 1;
         }
     }
   return grid;

@@ -75,10 +75,10 @@ struct LocalGrid {
   int border = 0;
   int64_t ox = 0, oy = 0, oz = 0;  // original coordinates of local (0,0,0)
   std::vector<int32_t> index;
-  // Per voxel: its gray level (0 outside the ROI; levels start at 1) and 1/0
-  // for inside/outside: what the neighbour passes over whole spans (GLDM,
-  // NGTDM) read, with no branch on whether a neighbour is in the ROI.
-  std::vector<int32_t> level, inside;
+  // Per voxel: its gray level (0 outside the ROI): with index >= 0 for
+  // inside, what the neighbour passes over whole spans (GLDM, NGTDM) read,
+  // with no branch on whether a neighbour is in the ROI.
+  std::vector<int32_t> level;
   int64_t offset(int64_t x, int64_t y, int64_t z) const { return ((z - oz) * sy + (y - oy)) * sx + (x - ox); }
   int64_t delta(int dx, int dy, int dz) const { return (int64_t(dz) * sy + dy) * sx + dx; }
 };
