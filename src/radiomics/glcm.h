@@ -59,6 +59,12 @@ namespace detail {
 bool tridiagonalize_avx2_fma_available();
 void tridiagonalize(double* a, int n, double* d, double* e, double* work);
 void tridiagonalize_portable(double* a, int n, double* d, double* e, double* work);
+// Eigenvalues number k[0] and k[1] (0 = the smallest) of the symmetric
+// tridiagonal matrix with diagonal d[n] and squared off-diagonal e2[n-1],
+// inside the bounds [glo, ghi] (e.g. Gershgorin's), by Sturm counts; exposed
+// for the tests of its exact zeros, split blocks and long sequences.
+void tridiagonal_eigenvalues(const double* d, const double* e2, int n, const int* k, double glo, double ghi,
+                             double* out);
 }  // namespace detail
 
 }  // namespace scopemia::radiomics

@@ -1,10 +1,12 @@
 #include "radiomics/glcm.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <complex>
 #include <cstdio>
 #include <random>
+#include <tuple>
 
 #include <Eigen/Dense>
 
@@ -238,6 +240,51 @@ TEST(GlcmMcc, TridiagonalisationKeepsTheSpectrumAndBothVariantsAgreeBitForBit) {
   }
   if (!detail::tridiagonalize_avx2_fma_available())
     GTEST_SKIP() << "this CPU has no AVX2+FMA: both calls ran the portable variant";
+}
+
+// The Sturm counts behind MCC's two eigenvalues, where their sign rules
+// matter: a split matrix (zero off-diagonals) whose eigenvalues the very
+// first multisection points hit exactly (every minor of a block is then
+// exactly zero at that point), and a long sequence whose minors would
+// overflow a double (|p_i| ~ 40^i) without the rescaling.
+TEST(GlcmMcc, SturmCountsHandleExactZerosSplitsAndLongSequences) {
+  {
+    // diag(0, 1, 2, 3): on [-1, 4] the first points are -1 + 5 * {0.2, ...}
+    // = 0, 1, 2, 3 in doubles, the eigenvalues themselves.
+    const std::vector<double> d = {0, 1, 2, 3}, e2 = {0, 0, 0};
+    for (const std::array<int, 2> k : {std::array<int, 2>{0, 2}, {1, 3}, {0, 3}}) {
+      double out[2];
+      detail::tridiagonal_eigenvalues(d.data(), e2.data(), 4, k.data(), -1.0, 4.0, out);
+      EXPECT_NEAR(out[0], double(k[0]), 1e-15) << "k = " << k[0];
+      EXPECT_NEAR(out[1], double(k[1]), 1e-15) << "k = " << k[1];
+    }
+  }
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<double> u(-1.0, 1.0);
+  for (const auto& [n, scale, split_every] : {std::tuple<int, double, int>{9, 1.0, 3}, {300, 40.0, 0}, {500, 1.0, 7}}) {
+    std::vector<double> d(n), e(n - 1), e2(n - 1);
+    for (double& v : d) v = scale * u(rng);
+    for (int i = 0; i + 1 < n; ++i) {
+      e[i] = (split_every > 0 && (i + 1) % split_every == 0) ? 0.0 : scale * u(rng);
+      e2[i] = e[i] * e[i];
+    }
+    double glo = d[0], ghi = d[0];
+    for (int i = 0; i < n; ++i) {
+      const double r = (i > 0 ? std::abs(e[i - 1]) : 0.0) + (i + 1 < n ? std::abs(e[i]) : 0.0);
+      glo = std::min(glo, d[i] - r);
+      ghi = std::max(ghi, d[i] + r);
+    }
+    Eigen::MatrixXd t = Eigen::MatrixXd::Zero(n, n);
+    for (int i = 0; i < n; ++i) t(i, i) = d[i];
+    for (int i = 0; i + 1 < n; ++i) t(i, i + 1) = t(i + 1, i) = e[i];
+    const Eigen::VectorXd want = Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd>(t, Eigen::EigenvaluesOnly).eigenvalues();
+    for (const std::array<int, 2> k : {std::array<int, 2>{0, n - 2}, {n / 2, n - 1}}) {
+      double out[2];
+      detail::tridiagonal_eigenvalues(d.data(), e2.data(), n, k.data(), glo, ghi, out);
+      for (int t2 = 0; t2 < 2; ++t2)
+        EXPECT_NEAR(out[t2], want[k[t2]], 1e-13 * scale * n) << "n = " << n << ", k = " << k[t2];
+    }
+  }
 }
 
 }  // namespace
