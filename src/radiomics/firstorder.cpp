@@ -73,11 +73,42 @@ FeatureValues firstorder_values(const std::vector<double>& x, const std::vector<
   const double skewness = m3 / std::pow(m2, 1.5);
   const double kurtosis = m4 / (m2 * m2);
 
+  // Histogram of the discretized levels (numpy.unique counts, ascending):
+  // a counts vector over the level range, or a map where the levels are
+  // sparse (binCount/binWidth far from the data).
+  std::vector<int64_t> level_counts;
+  int64_t level_lo = 0;
+  bool dense_levels = false;
+  if (!levels.empty()) {
+    const auto [lo_it, hi_it] = std::minmax_element(levels.begin(), levels.end());
+    level_lo = *lo_it;
+    const int64_t range = int64_t(*hi_it) - level_lo + 1;
+    dense_levels = range <= int64_t(4 * levels.size()) + 1024;
+    if (dense_levels) {
+      level_counts.assign(size_t(range), 0);
+      for (int32_t l : levels) ++level_counts[size_t(l - level_lo)];
+    }
+  }
+
   // Only a few order statistics are read (the percentiles' neighbours and
-  // the median): place each with nth_element, in ascending index order so
-  // every search runs on what lies above the previous one. The values at
+  // the median). Binning is monotone, so the k-th smallest value lies in the
+  // bin where the levels' cumulative count passes k: the values are placed
+  // bin by bin (a counting sort by level), and each wanted index is then
+  // found by nth_element inside its own bin only, in ascending index order
+  // so that a search runs on what lies above the previous one. The values at
   // those indices are exactly those of a full sort.
-  std::vector<double> sorted = x;
+  std::vector<double> sorted;
+  std::vector<size_t> bin_start;  // sorted[bin_start[b] .. bin_start[b+1]) holds level level_lo + b
+  if (n > 0 && dense_levels && levels.size() == n) {
+    bin_start.assign(level_counts.size() + 1, 0);
+    for (size_t b = 0; b < level_counts.size(); ++b) bin_start[b + 1] = bin_start[b] + size_t(level_counts[b]);
+    std::vector<size_t> next(bin_start.begin(), bin_start.end() - 1);
+    sorted.resize(n);
+    for (size_t i = 0; i < n; ++i) sorted[next[size_t(levels[i] - level_lo)]++] = x[i];
+  } else {
+    sorted = x;
+    bin_start = {0, n};  // one bin: the whole array
+  }
   if (n > 0) {
     std::vector<size_t> wanted;
     for (double q : {10.0, 25.0, 75.0, 90.0}) {
@@ -92,7 +123,10 @@ FeatureValues firstorder_values(const std::vector<double>& x, const std::vector<
     wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
     size_t from = 0;
     for (size_t k : wanted) {
-      std::nth_element(sorted.begin() + std::ptrdiff_t(from), sorted.begin() + std::ptrdiff_t(k), sorted.end());
+      const size_t b = size_t(std::upper_bound(bin_start.begin(), bin_start.end(), k) - bin_start.begin()) - 1;
+      const size_t first = std::max(from, bin_start[b]);
+      std::nth_element(sorted.begin() + std::ptrdiff_t(first), sorted.begin() + std::ptrdiff_t(k),
+                       sorted.begin() + std::ptrdiff_t(bin_start[b + 1]));
       from = k + 1;
     }
   }
@@ -115,21 +149,14 @@ FeatureValues firstorder_values(const std::vector<double>& x, const std::vector<
   }
   const double rmad = pairwise_sum(tmp.data(), n) / double(kept);
 
-  // Histogram of the discretized levels (numpy.unique counts, ascending).
   std::vector<double> p;
-  if (!levels.empty()) {
-    const auto [lo_it, hi_it] = std::minmax_element(levels.begin(), levels.end());
-    const int64_t lo = *lo_it, range = int64_t(*hi_it) - lo + 1;
-    if (range <= int64_t(4 * levels.size()) + 1024) {  // a counts vector over the level range
-      std::vector<int64_t> counts(size_t(range), 0);
-      for (int32_t l : levels) ++counts[size_t(l - lo)];
-      for (int64_t c : counts)
-        if (c) p.push_back(double(c) / double(levels.size()));
-    } else {  // sparse levels (binCount/binWidth far from the data): a map
-      std::map<int32_t, int64_t> counts;
-      for (int32_t l : levels) ++counts[l];
-      for (const auto& [level, c] : counts) p.push_back(double(c) / double(levels.size()));
-    }
+  if (dense_levels) {
+    for (int64_t c : level_counts)
+      if (c) p.push_back(double(c) / double(levels.size()));
+  } else if (!levels.empty()) {
+    std::map<int32_t, int64_t> counts;
+    for (int32_t l : levels) ++counts[l];
+    for (const auto& [level, c] : counts) p.push_back(double(c) / double(levels.size()));
   }
   const double eps = 2.220446049250313e-16;
   std::vector<double> e(p.size()), u(p.size());

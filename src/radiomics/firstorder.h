@@ -11,7 +11,9 @@
 namespace scopemia::radiomics {
 
 // values: the ROI's intensities in buffer order; levels: their discretized
-// gray levels; spacing: the voxel size (TotalEnergy).
+// gray levels (non-decreasing in the value, as binning is: the order
+// statistics are looked for inside the levels' bins); spacing: the voxel
+// size (TotalEnergy).
 FeatureValues firstorder_values(const std::vector<double>& values, const std::vector<int32_t>& levels,
                                 const Vec3& spacing, int voxel_array_shift);
 
