@@ -80,22 +80,39 @@ GlrlmMatrices compute_glrlm_matrices(const DiscretizedRoi& roi, const GlrlmSetti
   if (run_list.size() < static_cast<size_t>(gl.voxel_count)) run_list.resize(static_cast<size_t>(gl.voxel_count));
   // The ROI voxels' buffer positions, listed once for all angles: the ROI
   // is on average 40 % of its box on LIDC.
-  thread_local std::vector<int64_t> roi_voxels;
+  thread_local std::vector<int64_t> roi_voxels_buffer;
+  std::vector<int64_t>& roi_voxels = roi_voxels_buffer;  // one TLS lookup, not one per voxel in the lambda
   roi_voxels.clear();
   for_each_roi_voxel(grid, [&](int64_t v, int32_t) { roi_voxels.push_back(v); });
+  // Per grid cell, the length so far of the run through it (read only where
+  // the cell one step back continues the run, i.e. is an ROI voxel written
+  // earlier in this angle; other cells are read but multiplied by 0).
+  thread_local std::vector<uint32_t> run_so_far;
+  if (run_so_far.size() < grid.index.size()) run_so_far.resize(grid.index.size());
+  uint32_t* const so_far = run_so_far.data();
   for (int a = 0; a < na; ++a) {
     const Angle& ang = all_angles[a];
-    const int64_t delta = grid.delta(ang[2], ang[1], ang[0]);
-    uint64_t* next_run = run_list.data();
+    // A run along -delta is the same run: step forward in buffer order, so
+    // the voxel one step back is always visited first.
+    const int64_t step = std::abs(grid.delta(ang[2], ang[1], ang[0]));
+    uint64_t* const runs = run_list.data();
+    size_t run_count = 0;
     uint32_t longest_minus_one = 0;
+    // Without a branch per voxel (whether a run goes on is as good as random
+    // in a textured ROI): every voxel extends the run behind it or starts
+    // one, and a voxel whose next step leaves the run ends it and writes it
+    // to the list (the write always happens; the count moves when it ends).
     for (const int64_t v : roi_voxels) {
       const int32_t g = index[v];
-      if (index[v - delta] == g) continue;  // inside a run
-      uint32_t rl = 0;
-      for (int64_t w = v + delta; index[w] == g; w += delta) ++rl;
-      longest_minus_one = std::max(longest_minus_one, rl);
-      *next_run++ = (static_cast<uint64_t>(g) << 32) | rl;
+      const uint32_t continues = index[v - step] == g;
+      const uint32_t length_minus_one = continues * (so_far[v - step] + 1);
+      so_far[v] = length_minus_one;
+      const uint32_t ends = index[v + step] != g;
+      runs[run_count] = (static_cast<uint64_t>(g) << 32) | length_minus_one;
+      run_count += ends;
+      longest_minus_one = std::max(longest_minus_one, ends * length_minus_one);
     }
+    uint64_t* const next_run = runs + run_count;
     // No line along this angle holds two ROI voxels: PyRadiomics clears its
     // runs of length 1, which are then all its runs.
     if (longest_minus_one == 0 && !line_holds_two_roi_voxels(grid, ang)) continue;
