@@ -632,26 +632,17 @@ GlcmMatrices compute_glcm_matrices(const DiscretizedRoi& roi, const GlcmSettings
         const int32_t i = index[v];
         if (i < 0) continue;
         double* row = counts.data() + static_cast<size_t>(i) * ng;
+        // Without a branch (whether the neighbour is in the ROI is as good
+        // as random along the ROI's edge): a neighbour outside adds an exact
+        // 0 to the row's first cell.
         for (int a = 0; a < na; ++a) {
           const int32_t j = index[v + deltas[a]];
-          if (j >= 0) {
-            row[a * cells + j] += 1.0;
-            ++pairs[a];
-          }
+          const bool in = j >= 0;
+          row[a * cells + (in ? j : 0)] += in ? 1.0 : 0.0;
+          pairs[a] += in;
         }
       }
     }
-  if (settings.symmetrical) {
-    for (int a = 0; a < na; ++a) {
-      double* c = counts.data() + a * cells;
-      for (int i = 0; i < ng; ++i)
-        for (int j = i; j < ng; ++j) {
-          const double sum = c[static_cast<size_t>(i) * ng + j] + c[static_cast<size_t>(j) * ng + i];
-          c[static_cast<size_t>(i) * ng + j] = sum;
-          c[static_cast<size_t>(j) * ng + i] = sum;
-        }
-    }
-  }
 
   GlcmMatrices m;
   m.gray_levels = gl.levels;
@@ -659,6 +650,16 @@ GlcmMatrices compute_glcm_matrices(const DiscretizedRoi& roi, const GlcmSettings
   m.ng = ng;
   m.symmetrical = settings.symmetrical;
   if (norm != WeightingNorm::None) {
+    if (settings.symmetrical)  // C + C^T per angle, before the angles are weighted together
+      for (int a = 0; a < na; ++a) {
+        double* c = counts.data() + a * cells;
+        for (int i = 0; i < ng; ++i)
+          for (int j = i; j < ng; ++j) {
+            const double sum = c[static_cast<size_t>(i) * ng + j] + c[static_cast<size_t>(j) * ng + i];
+            c[static_cast<size_t>(i) * ng + j] = sum;
+            c[static_cast<size_t>(j) * ng + i] = sum;
+          }
+      }
     m.na = 1;
     m.p.assign(cells, 0.0);
     for (int a = 0; a < na; ++a) {
@@ -675,7 +676,9 @@ GlcmMatrices compute_glcm_matrices(const DiscretizedRoi& roi, const GlcmSettings
 
   // Each matrix's sum is its number of pairs (twice that when symmetrical):
   // whole numbers, so summing the cells in any order gives this value.
-  // Normalised in place, the kept angles moved forward (kept <= a).
+  // Normalised in place, the kept angles moved forward (kept <= a); a
+  // symmetrical matrix is C + C^T, made and normalised in one pass over the
+  // upper triangle (both cells read before either is written).
   size_t kept = 0;
   for (int a = 0; a < na; ++a) {
     const double sum = double(pairs[a]) * (settings.symmetrical ? 2 : 1);
@@ -684,7 +687,17 @@ GlcmMatrices compute_glcm_matrices(const DiscretizedRoi& roi, const GlcmSettings
     const double divisor = sum == 0 ? kNaN : sum;
     const double* src = counts.data() + a * cells;
     double* dst = counts.data() + kept * cells;
-    for (size_t c = 0; c < cells; ++c) dst[c] = src[c] / divisor;
+    if (settings.symmetrical) {
+      for (int i = 0; i < ng; ++i)
+        for (int j = i; j < ng; ++j) {
+          const size_t ij = static_cast<size_t>(i) * ng + j, ji = static_cast<size_t>(j) * ng + i;
+          const double v = (src[ij] + src[ji]) / divisor;
+          dst[ij] = v;
+          dst[ji] = v;
+        }
+    } else {
+      for (size_t c = 0; c < cells; ++c) dst[c] = src[c] / divisor;
+    }
     ++kept;
   }
   counts.resize(kept * cells);
