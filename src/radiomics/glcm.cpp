@@ -210,38 +210,57 @@ void tridiagonalize_portable(double* a, int n, double* d, double* e, double* wor
 // predecessor becomes +1), and every 8 rows each lane's pair (p_i, p_{i-1})
 // is scaled by a power of two (exact) so that the minors neither overflow nor
 // underflow.
+//
+// Once a bracket holds its eigenvalue alone (and is 1/20 of the Gershgorin
+// interval or less), lane 0 follows Newton's method on det(T - x I) = p_{n-1}
+// (its derivative by the differentiated recurrence, in the same pass) while
+// the other three lanes still cut the bracket in four; a Newton step that
+// leaves the bracket restarts from its middle. Newton converges in about
+// three steps where multisection takes about fifteen more. Not used when T
+// splits (then p_{n-1} is not the whole determinant).
 SCOPEMIA_SIMD_CLONES
 void tridiagonal_eigenvalues(const double* __restrict d, const double* __restrict e2, int n, const int* k,
                              double glo, double ghi, double* out) {
   const double eps = std::numeric_limits<double>::epsilon();
   const double abs_tol = 2 * eps * std::max(std::abs(glo), std::abs(ghi));
-  double lo[2] = {glo, glo}, hi[2] = {ghi, ghi};
-  bool done[2] = {false, false};
-  const V4d fraction = {0.2, 0.4, 0.6, 0.8};
+  const auto tolerance = [&](double x) { return std::max(abs_tol, 2 * eps * std::abs(x)); };
   const V4d one = {1.0, 1.0, 1.0, 1.0};
   const V4d zero = {0.0, 0.0, 0.0, 0.0};
   const V4l no = {0, 0, 0, 0};
   const V4l exponent_mask = {0x7ff, 0x7ff, 0x7ff, 0x7ff};
-  // 2^(1023 - E) for a biased exponent E: brings the pair's larger minor to [1, 2).
-  const auto rescale = [&](V4d& cur, V4d& prev) {
-    const V4l ec = ((V4l)cur >> 52) & exponent_mask, ep = ((V4l)prev >> 52) & exponent_mask;
-    const V4l e = ec > ep ? ec : ep;
-    const V4d scale = (V4d)((2046 - e) << 52);
-    cur *= scale;
-    prev *= scale;
-  };
+  bool split = false;
+  for (int i = 0; i + 1 < n; ++i) split = split || e2[i] == 0;
+
+  // Per eigenvalue: the bracket [lo, hi) with the counts at its ends, and
+  // once it holds that eigenvalue alone, a Newton iterate on det(T - x I)
+  // (lane 0; the other three lanes keep cutting the bracket in four).
+  double lo[2] = {glo, glo}, hi[2] = {ghi, ghi};
+  int lo_count[2] = {0, 0}, hi_count[2] = {n, n};
+  bool done[2] = {false, false}, newton[2] = {false, false};
+  double newton_x[2] = {0, 0};
+  const V4d fraction = {0.2, 0.4, 0.6, 0.8}, quarters = {0.0, 0.25, 0.5, 0.75};
   for (int iter = 0; iter < 200; ++iter) {
-    V4d x[2];  // four points inside each interval
+    V4d x[2];
     for (int t = 0; t < 2; ++t) {
       const double w = hi[t] - lo[t];
-      x[t] = lo[t] + w * fraction;
+      if (newton[t]) {
+        x[t] = lo[t] + w * quarters;
+        x[t][0] = newton_x[t];
+      } else {
+        x[t] = lo[t] + w * fraction;
+      }
       const double mid = 0.5 * (lo[t] + hi[t]);
-      if (!(w > std::max(abs_tol, 2 * eps * std::abs(mid)) && x[t][0] > lo[t] && x[t][3] < hi[t])) done[t] = true;
+      if (!done[t] && !(w > tolerance(mid) && x[t][1] > lo[t] && x[t][3] < hi[t])) {
+        done[t] = true;
+        out[t] = newton[t] ? std::min(std::max(newton_x[t], lo[t]), hi[t]) : mid;
+      }
     }
     if (done[0] && done[1]) break;
+    const bool derivative = newton[0] || newton[1];
     // Lanes hold minus the number of sign changes (a vector comparison is -1).
     V4d prev0 = one, prev1 = one;
     V4d cur0 = d[0] - x[0], cur1 = d[0] - x[1];
+    V4d dprev0 = zero, dprev1 = zero, dcur0 = -one, dcur1 = -one;  // d/dx of the minors
     V4l neg0 = (cur0 < zero) | (cur0 == zero), neg1 = (cur1 < zero) | (cur1 == zero);
     V4l count0 = neg0, count1 = neg1;
     for (int i = 1; i < n; ++i) {
@@ -251,8 +270,17 @@ void tridiagonal_eigenvalues(const double* __restrict d, const double* __restric
         neg0 = no;
         neg1 = no;
       }
-      const V4d next0 = (d[i] - x[0]) * cur0 - e2[i - 1] * prev0;
-      const V4d next1 = (d[i] - x[1]) * cur1 - e2[i - 1] * prev1;
+      const V4d shift0 = d[i] - x[0], shift1 = d[i] - x[1];
+      const V4d next0 = shift0 * cur0 - e2[i - 1] * prev0;
+      const V4d next1 = shift1 * cur1 - e2[i - 1] * prev1;
+      if (derivative) {
+        const V4d dnext0 = shift0 * dcur0 - cur0 - e2[i - 1] * dprev0;
+        const V4d dnext1 = shift1 * dcur1 - cur1 - e2[i - 1] * dprev1;
+        dprev0 = dcur0;
+        dprev1 = dcur1;
+        dcur0 = dnext0;
+        dcur1 = dnext1;
+      }
       const V4l next_neg0 = (next0 < zero) | ((next0 == zero) & ~neg0);
       const V4l next_neg1 = (next1 < zero) | ((next1 == zero) & ~neg1);
       count0 += next_neg0 ^ neg0;
@@ -264,30 +292,67 @@ void tridiagonal_eigenvalues(const double* __restrict d, const double* __restric
       neg0 = next_neg0;
       neg1 = next_neg1;
       if ((i & 7) == 0) {
-        rescale(cur0, prev0);
-        rescale(cur1, prev1);
+        // Per lane, the largest biased exponent E of the values carried, and
+        // 2^(1023 - E), which brings the largest to [1, 2).
+        V4l e0 = ((V4l)cur0 >> 52) & exponent_mask, e1 = ((V4l)cur1 >> 52) & exponent_mask;
+        V4l f0 = ((V4l)prev0 >> 52) & exponent_mask, f1 = ((V4l)prev1 >> 52) & exponent_mask;
+        e0 = e0 > f0 ? e0 : f0;
+        e1 = e1 > f1 ? e1 : f1;
+        if (derivative) {
+          const V4l g0 = ((V4l)dcur0 >> 52) & exponent_mask, g1 = ((V4l)dcur1 >> 52) & exponent_mask;
+          const V4l h0 = ((V4l)dprev0 >> 52) & exponent_mask, h1 = ((V4l)dprev1 >> 52) & exponent_mask;
+          e0 = e0 > g0 ? e0 : g0;
+          e0 = e0 > h0 ? e0 : h0;
+          e1 = e1 > g1 ? e1 : g1;
+          e1 = e1 > h1 ? e1 : h1;
+        }
+        const V4d s0 = (V4d)((2046 - e0) << 52), s1 = (V4d)((2046 - e1) << 52);
+        cur0 *= s0;
+        prev0 *= s0;
+        dcur0 *= s0;
+        dprev0 *= s0;
+        cur1 *= s1;
+        prev1 *= s1;
+        dcur1 *= s1;
+        dprev1 *= s1;
       }
     }
-    const V4l* counts[2] = {&count0, &count1};
+    const V4l counts[2] = {count0, count1};
+    const V4d minors[2] = {cur0, cur1}, slopes[2] = {dcur0, dcur1};
     for (int t = 0; t < 2; ++t) {
       if (done[t]) continue;
-      // Eigenvalue k[t] lies in [x_q, x_{q+1}) where count(x_q) <= k[t] <
-      // count(x_{q+1}) (x_0 = lo, x_5 = hi).
-      double new_lo = lo[t], new_hi = hi[t];
+      // Eigenvalue k[t] lies in [lo, hi) with count(lo) <= k[t] < count(hi).
       for (int l = 0; l < 4; ++l) {
-        if (-(*counts[t])[l] <= k[t]) {
-          new_lo = x[t][l];
-        } else {
-          new_hi = x[t][l];
-          break;
+        const double xl = x[t][l];
+        const int c = static_cast<int>(-counts[t][l]);
+        if (c <= k[t]) {
+          if (xl > lo[t]) {
+            lo[t] = xl;
+            lo_count[t] = c;
+          }
+        } else if (xl < hi[t]) {
+          hi[t] = xl;
+          hi_count[t] = c;
         }
       }
-      lo[t] = new_lo;
-      hi[t] = new_hi;
+      if (newton[t]) {
+        const double step = minors[t][0] / slopes[t][0];
+        double next = newton_x[t] - step;
+        if (std::abs(step) <= tolerance(newton_x[t]) && next >= lo[t] && next <= hi[t]) {
+          done[t] = true;
+          out[t] = next;
+          continue;
+        }
+        if (!(next > lo[t] && next < hi[t])) next = 0.5 * (lo[t] + hi[t]);
+        newton_x[t] = next;
+      } else if (!split && hi_count[t] - lo_count[t] == 1 && hi[t] - lo[t] <= 0.05 * (ghi - glo)) {
+        newton[t] = true;  // isolated: Newton from the middle
+        newton_x[t] = 0.5 * (lo[t] + hi[t]);
+      }
     }
   }
-  out[0] = 0.5 * (lo[0] + hi[0]);
-  out[1] = 0.5 * (lo[1] + hi[1]);
+  for (int t = 0; t < 2; ++t)
+    if (!done[t]) out[t] = 0.5 * (lo[t] + hi[t]);
 }
 
 }  // namespace detail
