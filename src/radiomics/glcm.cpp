@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <cstdint>
-#include <cstring>
 #include <limits>
 
 #include <Eigen/Dense>
@@ -546,27 +544,11 @@ void angle_features(const double* p, const std::vector<double>& g, int max_level
   }
   // HXY = -sum p log2(p + eps) over the non-zero cells (weighted: the upper
   // triangle of a symmetric GLCM).
-  // The cells are counts over one divisor, and a few small counts fill most
-  // of them: log2 once per distinct value, through a 64-entry cache keyed by
-  // the value's bits (a collision computes it again; the same value always
-  // gives the same log2, so the sum is unchanged).
-  struct CachedLog {
-    uint64_t key;
-    double log2;
-  };
-  CachedLog cache[64];
-  for (CachedLog& c : cache) c.key = ~uint64_t(0);  // a NaN's bits: never a cell's
+  CellLog2 cell_log2;  // a few small counts fill most cells
   double hxy = 0;
   for (size_t k = 0; k < nnz; ++k) {
     const double v = nz_v[k];
-    uint64_t bits;
-    std::memcpy(&bits, &v, sizeof bits);
-    CachedLog& c = cache[(bits * 0x9E3779B97F4A7C15ull) >> 58];
-    if (c.key != bits) {
-      c.key = bits;
-      c.log2 = std::log2(v + eps);
-    }
-    hxy -= weight(nz_i[k], nz_j[k]) * v * c.log2;
+    hxy -= weight(nz_i[k], nz_j[k]) * v * cell_log2(v);
   }
   sc.log_px.resize(ng);
   sc.log_py.resize(ng);

@@ -75,7 +75,6 @@ GldmMatrix compute_gldm_matrix(const DiscretizedRoi& roi, const GldmSettings& se
 }
 
 FeatureList gldm_features(const GldmMatrix& m) {
-  const double eps = kTextureEps;
   std::vector<double> pg(m.ng, 0.0), pd(m.nd, 0.0);
   double nz = 0;
   for (int i = 0; i < m.ng; ++i)
@@ -85,6 +84,7 @@ FeatureList gldm_features(const GldmMatrix& m) {
       pd[j] += v;
       nz += v;
     }
+  CellLog2 cell_log2;
   double de = 0, sdlgle = 0, sdhgle = 0, ldlgle = 0, ldhgle = 0;
   for (int i = 0; i < m.ng; ++i) {
     const double gi2 = double(m.gray_levels[i]) * m.gray_levels[i];
@@ -92,7 +92,7 @@ FeatureList gldm_features(const GldmMatrix& m) {
       const double v = m.at(i, j);
       const double dj2 = double(m.dependences[j]) * m.dependences[j];
       const double pn = v / nz;
-      de -= pn * std::log2(pn + eps);
+      de -= pn * cell_log2(pn);
       sdlgle += v / (gi2 * dj2);
       sdhgle += v * gi2 / dj2;
       ldlgle += v * dj2 / gi2;

@@ -57,10 +57,10 @@ GlrlmMatrices compute_glrlm_matrices(const DiscretizedRoi& roi, const GlrlmSetti
   const int ng = static_cast<int>(gl.levels.size());
   const int na = static_cast<int>(all_angles.size());
   // Runs are found from the ROI voxels of the shared border-1 grid: a voxel
-  // starts a run when the voxel one step back differs, and the run is walked
-  // forward from there, so each angle costs about two steps per ROI voxel.
-  // The border (outside the ROI) ends a run exactly as leaving the box
-  // does, so these are the runs of the lines through the box.
+  // continues the run of the voxel one step back when their levels agree, and
+  // ends it when the voxel one step ahead differs, so each angle is one pass
+  // over the ROI voxels. The border (outside the ROI) ends a run exactly as
+  // leaving the box does, so these are the runs of the lines through the box.
   LocalGrid own_grid;
   const LocalGrid& grid = roi_local_grid(roi, gl, 1, own_grid);
   // Each angle's runs are listed first, (gray level index << 32) | (run
@@ -183,7 +183,6 @@ GlrlmMatrices compute_glrlm_matrices(const DiscretizedRoi& roi, const GlrlmSetti
 }
 
 FeatureList glrlm_features(const GlrlmMatrices& m) {
-  const double eps = kTextureEps;
   std::vector<std::vector<double>> per_angle(kFeatureCount, std::vector<double>(m.na, kNaN));
   std::vector<double> pg(m.ng), pr(m.nr);
   for (int a = 0; a < m.na; ++a) {
@@ -191,6 +190,7 @@ FeatureList glrlm_features(const GlrlmMatrices& m) {
     if (std::isnan(nruns)) continue;  // an empty matrix: every feature NaN, as numpy's 0/0
     std::fill(pg.begin(), pg.end(), 0.0);
     std::fill(pr.begin(), pr.end(), 0.0);
+    CellLog2 cell_log2;
     double re = 0, srlgle = 0, srhgle = 0, lrlgle = 0, lrhgle = 0;
     for (int i = 0; i < m.ng; ++i) {
       const double gi = m.gray_levels[i], gi2 = gi * gi;
@@ -201,7 +201,7 @@ FeatureList glrlm_features(const GlrlmMatrices& m) {
         pg[i] += v;
         pr[r] += v;
         const double pn = v / nruns;
-        re -= pn * std::log2(pn + eps);
+        re -= pn * cell_log2(pn);
         srlgle += v / (gi2 * rj2);
         srhgle += v * gi2 / rj2;
         lrlgle += v * rj2 / gi2;

@@ -77,7 +77,6 @@ GlszmMatrix compute_glszm_matrix(const DiscretizedRoi& roi, const GlszmSettings&
 }
 
 FeatureList glszm_features(const GlszmMatrix& m) {
-  const double eps = kTextureEps;
   std::vector<double> pg(m.ng, 0.0), ps(m.ns, 0.0);
   double nz = 0;
   for (int i = 0; i < m.ng; ++i)
@@ -92,6 +91,7 @@ FeatureList glszm_features(const GlszmMatrix& m) {
   for (int j = 0; j < m.ns; ++j) np += ps[j] * m.zone_sizes[j];
   if (np == 0) np = 1;
 
+  CellLog2 cell_log2;
   double ze = 0, salgle = 0, sahgle = 0, lalgle = 0, lahgle = 0;
   for (int i = 0; i < m.ng; ++i) {
     const double gi2 = double(m.gray_levels[i]) * m.gray_levels[i];
@@ -99,7 +99,7 @@ FeatureList glszm_features(const GlszmMatrix& m) {
       const double v = m.at(i, j);
       const double sj2 = double(m.zone_sizes[j]) * m.zone_sizes[j];
       const double pn = v / nz;
-      ze -= pn * std::log2(pn + eps);
+      ze -= pn * cell_log2(pn);
       salgle += v / (gi2 * sj2);
       sahgle += v * gi2 / sj2;
       lalgle += v * sj2 / gi2;

@@ -3,7 +3,9 @@
 // PyRadiomics's neighbour offsets ("angles"), the gray levels present in the
 // ROI, distance weights and NaN-aware means. See docs/radiomics-texture.md.
 #include <array>
+#include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <utility>
 #include <vector>
@@ -151,6 +153,35 @@ double nan_mean(const std::vector<double>& values);
 
 // numpy.spacing(1): PyRadiomics's epsilon.
 constexpr double kTextureEps = 2.220446049250313e-16;
+
+// log2(v + kTextureEps) for the cells of a texture matrix (the entropies):
+// the cells are counts over one total, and a few values (0, 1/N, 2/N, ...)
+// fill most of them, so each value's log2 is computed once, through a
+// 64-entry cache keyed by the value's bits (a collision computes it again).
+// The same value always gives the same log2: sums are unchanged.
+class CellLog2 {
+ public:
+  CellLog2() {
+    for (Entry& e : entries_) e.key = ~uint64_t(0);  // a NaN's bits: never a cell's
+  }
+  double operator()(double v) {
+    uint64_t bits;
+    std::memcpy(&bits, &v, sizeof bits);
+    Entry& e = entries_[(bits * 0x9E3779B97F4A7C15ull) >> 58];
+    if (e.key != bits) {
+      e.key = bits;
+      e.log2 = std::log2(v + kTextureEps);
+    }
+    return e.log2;
+  }
+
+ private:
+  struct Entry {
+    uint64_t key;
+    double log2;
+  };
+  Entry entries_[64];
+};
 
 }  // namespace scopemia::radiomics
 
