@@ -1,6 +1,7 @@
 #include "radiomics/mesh.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <numeric>
 
@@ -255,6 +256,49 @@ std::vector<size_t> hull_of_sorted(const std::vector<P2>& pts) {
   return h;
 }
 
+// The triangles of one cube configuration with the cube at the origin
+// (corners in mm, z y x): their count, summed area, and the two terms of
+// their summed signed tetrahedron volume (times 6) as a function of the
+// cube's origin (see mesh_measures_3d).
+struct ConfigurationMeasures {
+  bool known = false;
+  int triangles = 0;
+  double area = 0, det = 0;
+  double normal_sum[3] = {0, 0, 0};
+};
+
+ConfigurationMeasures configuration_measures(const int8_t* tri, const double* s) {
+  ConfigurationMeasures cm;
+  cm.known = true;
+  const auto cross = [](const double* a, const double* b, double* out) {
+    out[0] = a[1] * b[2] - b[1] * a[2];
+    out[1] = a[2] * b[0] - b[2] * a[0];
+    out[2] = a[0] * b[1] - b[0] * a[1];
+  };
+  for (int t = 0; tri[t] >= 0; t += 3) {
+    double p[3][3];
+    for (int k = 0; k < 3; ++k)
+      for (int d = 0; d < 3; ++d) p[k][d] = (0.5 * kEdgeVertex2[tri[t + k]][d]) * s[d];
+    const double* a = p[0];
+    const double* b = p[1];
+    const double* c = p[2];
+    double ab[3], bc[3], ca[3];
+    cross(a, b, ab);
+    cross(b, c, bc);
+    cross(c, a, ca);
+    cm.det += ab[0] * c[0] + ab[1] * c[1] + ab[2] * c[2];
+    for (int d = 0; d < 3; ++d) cm.normal_sum[d] += ab[d] + bc[d] + ca[d];
+    // Triangle area: half the norm of (a - c) x (b - c).
+    const double u[3] = {a[0] - c[0], a[1] - c[1], a[2] - c[2]};
+    const double v[3] = {b[0] - c[0], b[1] - c[1], b[2] - c[2]};
+    double n[3];
+    cross(u, v, n);
+    cm.area += 0.5 * std::sqrt(n[0] * n[0] + n[1] * n[1] + n[2] * n[2]);
+    ++cm.triangles;
+  }
+  return cm;
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------
@@ -290,18 +334,28 @@ Mesh3DMeasures mesh_measures_3d(const uint8_t* mask, const Size3& size, const Ve
     }
   const double s[3] = {spacing[2], spacing[1], spacing[0]};  // z, y, x
   const int64_t stride[3] = {py * px, px, 1};
-  int64_t corner_offset[8];
-  for (int a = 0; a < 8; ++a)
-    corner_offset[a] = kCorner[a][0] * stride[0] + kCorner[a][1] * stride[1] + kCorner[a][2] * stride[2];
+  // A cube's index from its two faces x = ix and x = ix + 1, each the 4-bit
+  // code of its corners (z, y) = (0,0), (0,1), (1,0), (1,1): the face at
+  // x = ix + 1 is the next cube's face at x = ix, so each face is read once.
+  // kCorner: corners 0, 3, 4, 7 lie at x = 0, corners 1, 2, 5, 6 at x = 1.
+  static constexpr uint8_t kNearFace[16] = {0x00, 0x01, 0x08, 0x09, 0x10, 0x11, 0x18, 0x19,
+                                            0x80, 0x81, 0x88, 0x89, 0x90, 0x91, 0x98, 0x99};
+  static constexpr uint8_t kFarFace[16] = {0x00, 0x02, 0x04, 0x06, 0x20, 0x22, 0x24, 0x26,
+                                           0x40, 0x42, 0x44, 0x46, 0x60, 0x62, 0x64, 0x66};
 
+  std::array<ConfigurationMeasures, 128> per_configuration{};
   double volume6 = 0, area = 0;
   for (int64_t iz = 0; iz < pz - 1; ++iz) {
     for (int64_t iy = 0; iy < py - 1; ++iy) {
-      const int64_t row = iz * stride[0] + iy * stride[1];
+      const uint8_t* r00 = grid.data() + iz * stride[0] + iy * stride[1];
+      const uint8_t* r01 = r00 + stride[1];
+      const uint8_t* r10 = r00 + stride[0];
+      const uint8_t* r11 = r10 + stride[1];
+      unsigned near_face = r00[0] | r01[0] << 1 | r10[0] << 2 | r11[0] << 3;
       for (int64_t ix = 0; ix < px - 1; ++ix) {
-        const uint8_t* base = grid.data() + row + ix;
-        unsigned cube = 0;
-        for (int a = 0; a < 8; ++a) cube |= static_cast<unsigned>(base[corner_offset[a]]) << a;
+        const unsigned far_face = r00[ix + 1] | r01[ix + 1] << 1 | r10[ix + 1] << 2 | r11[ix + 1] << 3;
+        unsigned cube = kNearFace[near_face] | kFarFace[far_face];
+        near_face = far_face;
         if (cube == 0 || cube == 0xff) continue;
         double sign = 1;
         if (cube & 0x80) {
@@ -317,29 +371,20 @@ Mesh3DMeasures mesh_measures_3d(const uint8_t* mask, const Size3& size, const Ve
         if (cube & (1u << 4)) out.vertices.push_back({z2 + 2, y2 + 1, x2});
         if (cube & (1u << 3)) out.vertices.push_back({z2 + 1, y2 + 2, x2});
 
-        const int8_t* tri = kTriangles[cube];
-        const double o[3] = {static_cast<double>(iz), static_cast<double>(iy), static_cast<double>(ix)};
-        for (int t = 0; tri[t] >= 0; t += 3) {
-          double p[3][3];
-          for (int k = 0; k < 3; ++k)
-            for (int d = 0; d < 3; ++d) p[k][d] = (o[d] + 0.5 * kEdgeVertex2[tri[t + k]][d]) * s[d];
-          const double* a = p[0];
-          const double* b = p[1];
-          const double* c = p[2];
-          // Signed volume of the tetrahedron (origin, a, b, c), times 6.
-          const double ab0 = a[1] * b[2] - b[1] * a[2];
-          const double ab1 = a[2] * b[0] - b[2] * a[0];
-          const double ab2 = a[0] * b[1] - b[0] * a[1];
-          volume6 += sign * (ab0 * c[0] + ab1 * c[1] + ab2 * c[2]);
-          // Triangle area: half the norm of (a - c) x (b - c).
-          const double u[3] = {a[0] - c[0], a[1] - c[1], a[2] - c[2]};
-          const double v[3] = {b[0] - c[0], b[1] - c[1], b[2] - c[2]};
-          const double n0 = u[1] * v[2] - v[1] * u[2];
-          const double n1 = u[2] * v[0] - v[2] * u[0];
-          const double n2 = u[0] * v[1] - v[0] * u[1];
-          area += 0.5 * std::sqrt(n0 * n0 + n1 * n1 + n2 * n2);
-          ++out.triangles;
-        }
+        // Every cube of one configuration holds the same triangles, moved:
+        // its area, and its signed volume as a polynomial in the cube's
+        // origin O, are computed once per configuration. With the corners
+        // A + O, B + O, C + O of a triangle,
+        //   det(A + O, B + O, C + O) = det(A, B, C) + O . (A x B + B x C + C x A)
+        // (the terms with O twice vanish), so a cube adds
+        //   sign * (D + O . N),  D = sum det(A, B, C),  N = sum (A x B + B x C + C x A).
+        ConfigurationMeasures& cm = per_configuration[cube];
+        if (!cm.known) cm = configuration_measures(kTriangles[cube], s);
+        const double o0 = static_cast<double>(iz) * s[0], o1 = static_cast<double>(iy) * s[1],
+                     o2 = static_cast<double>(ix) * s[2];
+        volume6 += sign * (cm.det + (o0 * cm.normal_sum[0] + o1 * cm.normal_sum[1] + o2 * cm.normal_sum[2]));
+        area += cm.area;
+        out.triangles += cm.triangles;
       }
     }
   }
