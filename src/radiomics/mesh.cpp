@@ -197,15 +197,14 @@ double dist2(const Phys3& a, const Phys3& b) {
 // `best`), pruned by the triangle inequality through a centre point:
 // |p - q| <= r_p + r_q. Pairs are visited by decreasing r_p + r_q bound and
 // the search stops once no pair can beat the best found.
-double max_dist2_pruned(const std::vector<Phys3>& pts, double best) {
-  const size_t n = pts.size();
+double max_dist2_pruned(const Phys3* pts, size_t n, double best) {
   if (n < 2) return best;
   double lo[3], hi[3];
   for (int d = 0; d < 3; ++d) lo[d] = hi[d] = pts[0].c[d];
-  for (const auto& p : pts)
+  for (const Phys3* p = pts; p != pts + n; ++p)
     for (int d = 0; d < 3; ++d) {
-      lo[d] = std::min(lo[d], p.c[d]);
-      hi[d] = std::max(hi[d], p.c[d]);
+      lo[d] = std::min(lo[d], p->c[d]);
+      hi[d] = std::max(hi[d], p->c[d]);
     }
   // Safety margin so that rounding in a bound never prunes the true maximum.
   constexpr double kSlack = 1 + 1e-9;
@@ -213,7 +212,9 @@ double max_dist2_pruned(const std::vector<Phys3>& pts, double best) {
   for (int d = 0; d < 3; ++d) diag2 += (hi[d] - lo[d]) * (hi[d] - lo[d]);
   if (diag2 * kSlack * kSlack < best) return best;  // no pair can beat it
   const double centre[3] = {(lo[0] + hi[0]) / 2, (lo[1] + hi[1]) / 2, (lo[2] + hi[2]) / 2};
-  std::vector<std::pair<double, uint32_t>> order(n);
+  thread_local std::vector<std::pair<double, uint32_t>> order_buffer;  // reused: a case searches ~100 sections
+  std::vector<std::pair<double, uint32_t>>& order = order_buffer;
+  order.resize(n);
   for (size_t i = 0; i < n; ++i) {
     double r2 = 0;
     for (int d = 0; d < 3; ++d) r2 += (pts[i].c[d] - centre[d]) * (pts[i].c[d] - centre[d]);
@@ -235,14 +236,14 @@ double max_dist2_pruned(const std::vector<Phys3>& pts, double best) {
 }
 
 // Strict hull vertices of points already sorted by (u, v) (indices into pts).
-std::vector<size_t> hull_of_sorted(const std::vector<P2>& pts) {
+void hull_of_sorted(const std::vector<P2>& pts, std::vector<size_t>& h) {
   const size_t n = pts.size();
   if (n <= 2) {
-    std::vector<size_t> all(n);
-    std::iota(all.begin(), all.end(), 0);
-    return all;
+    h.resize(n);
+    std::iota(h.begin(), h.end(), 0);
+    return;
   }
-  std::vector<size_t> h(2 * n);
+  h.resize(2 * n);
   size_t k = 0;
   for (size_t i = 0; i < n; ++i) {
     while (k >= 2 && cross(pts[h[k - 2]], pts[h[k - 1]], pts[i]) <= 0) --k;
@@ -253,7 +254,6 @@ std::vector<size_t> hull_of_sorted(const std::vector<P2>& pts) {
     h[k++] = i;
   }
   h.resize(k - 1);
-  return h;
 }
 
 // The triangles of one cube configuration with the cube at the origin
@@ -439,12 +439,15 @@ MeshDiameters mesh_diameters(const std::vector<HalfIndex>& vertices, const Vec3&
   double plane_best[3] = {0, 0, 0};
   std::vector<int32_t> first, last;  // per (plane, u): vertex with the smallest / largest v
   std::vector<P2> pts;
-  std::vector<size_t> ids;
+  std::vector<size_t> ids, hull;
+  // Each plane's hull vertices, all in one buffer: sections[s] holds
+  // hull_points[begin, end).
   struct Section {
     double bound2;  // squared bounding-box diagonal (an upper bound)
-    std::vector<Phys3> hull;
+    size_t begin, end;
   };
   std::vector<Section> sections;
+  std::vector<Phys3> hull_points;
 
   for (int axis = 0; axis < 3; ++axis) {
     const int u = axis == 0 ? 1 : 0;
@@ -459,6 +462,7 @@ MeshDiameters mesh_diameters(const std::vector<HalfIndex>& vertices, const Vec3&
       if (last[key] < 0 || p[v] > vertices[last[key]][v]) last[key] = static_cast<int32_t>(i);
     }
     sections.clear();
+    hull_points.clear();
     for (int64_t plane = 0; plane < np; ++plane) {
       pts.clear();
       ids.clear();
@@ -474,12 +478,14 @@ MeshDiameters mesh_diameters(const std::vector<HalfIndex>& vertices, const Vec3&
       }
       if (pts.empty()) continue;
       Section sec;
+      sec.begin = hull_points.size();
       double blo[3] = {0, 0, 0}, bhi[3] = {0, 0, 0};
       bool init = false;
-      for (size_t h : hull_of_sorted(pts)) {
+      hull_of_sorted(pts, hull);
+      for (size_t h : hull) {
         ++extreme_count[ids[h]];
         const Phys3 q = physical(vertices[ids[h]], spacing_zyx);
-        sec.hull.push_back(q);
+        hull_points.push_back(q);
         for (int d = 0; d < 3; ++d) {
           blo[d] = init ? std::min(blo[d], q.c[d]) : q.c[d];
           bhi[d] = init ? std::max(bhi[d], q.c[d]) : q.c[d];
@@ -489,14 +495,15 @@ MeshDiameters mesh_diameters(const std::vector<HalfIndex>& vertices, const Vec3&
       sec.bound2 = 0;
       for (int d = 0; d < 3; ++d) sec.bound2 += (bhi[d] - blo[d]) * (bhi[d] - blo[d]);
       sec.bound2 *= 1 + 1e-9;
-      sections.push_back(std::move(sec));
+      sec.end = hull_points.size();
+      sections.push_back(sec);
     }
     std::sort(sections.begin(), sections.end(),
               [](const Section& a, const Section& b) { return a.bound2 > b.bound2; });
     double best = 0;
     for (const Section& sec : sections) {
       if (sec.bound2 < best) break;
-      best = max_dist2_pruned(sec.hull, best);
+      best = max_dist2_pruned(hull_points.data() + sec.begin, sec.end - sec.begin, best);
     }
     plane_best[axis] = best;
   }
@@ -505,7 +512,7 @@ MeshDiameters mesh_diameters(const std::vector<HalfIndex>& vertices, const Vec3&
     if (extreme_count[i] == 3) candidates.push_back(physical(vertices[i], spacing_zyx));
   // Plane maxima are distances between mesh vertices too: a valid start.
   const double start = std::max({plane_best[0], plane_best[1], plane_best[2]});
-  const double best3 = max_dist2_pruned(candidates, start);
+  const double best3 = max_dist2_pruned(candidates.data(), candidates.size(), start);
   out.slice = std::sqrt(plane_best[0]);
   out.column = std::sqrt(plane_best[1]);
   out.row = std::sqrt(plane_best[2]);
@@ -565,10 +572,12 @@ Mesh2DMeasures mesh_measures_2d(const uint8_t* mask, int64_t width, int64_t heig
   std::vector<P2> pts(out.vertices.size());
   for (size_t i = 0; i < pts.size(); ++i) pts[i] = {out.vertices[i][0], out.vertices[i][1]};
   std::sort(pts.begin(), pts.end());
+  std::vector<size_t> hull_ids;
+  hull_of_sorted(pts, hull_ids);
   std::vector<Phys3> hull;
-  for (size_t h : hull_of_sorted(pts))
-    hull.push_back(Phys3{{(0.5 * pts[h][0]) * s[0], (0.5 * pts[h][1]) * s[1], 0.0}});
-  const double best = max_dist2_pruned(hull, 0.0);
+  hull.reserve(hull_ids.size());
+  for (size_t h : hull_ids) hull.push_back(Phys3{{(0.5 * pts[h][0]) * s[0], (0.5 * pts[h][1]) * s[1], 0.0}});
+  const double best = max_dist2_pruned(hull.data(), hull.size(), 0.0);
   out.diameter = std::sqrt(best);
   return out;
 }
