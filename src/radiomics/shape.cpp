@@ -73,22 +73,34 @@ MaskView mask_view(const DiscretizedRoi& roi) {
 
 ShapeCoefficients shape_coefficients(const MaskView& mask) {
   ShapeCoefficients c;
-  // Moments in numpy order (z, y, x).
+  // Moments in numpy order (z, y, x), exact in integers: per row, the x
+  // sums in 64 bits (a row's terms are below 2^31 x 2^31 x its length), the
+  // totals in 128 bits.
   int64_t n = 0;
   int64_t s1[3] = {0, 0, 0};
   __int128 s2[3][3] = {};
   for (int64_t z = 0; z < mask.size.z; ++z)
     for (int64_t y = 0; y < mask.size.y; ++y) {
       const uint8_t* row = mask.data + (z * mask.size.y + y) * mask.size.x;
+      int64_t rn = 0, rx = 0;
+      __int128 rxx = 0;
       for (int64_t x = 0; x < mask.size.x; ++x) {
-        if (!in_roi(row[x], mask.label)) continue;
-        const int64_t p[3] = {z, y, x};
-        ++n;
-        for (int i = 0; i < 3; ++i) {
-          s1[i] += p[i];
-          for (int j = i; j < 3; ++j) s2[i][j] += static_cast<__int128>(p[i] * p[j]);
-        }
+        const int64_t in = in_roi(row[x], mask.label);
+        rn += in;
+        rx += in * x;
+        rxx += static_cast<__int128>(in * x * x);
       }
+      if (rn == 0) continue;
+      n += rn;
+      s1[0] += rn * z;
+      s1[1] += rn * y;
+      s1[2] += rx;
+      s2[0][0] += static_cast<__int128>(rn) * (z * z);
+      s2[0][1] += static_cast<__int128>(rn) * (z * y);
+      s2[0][2] += static_cast<__int128>(rx) * z;
+      s2[1][1] += static_cast<__int128>(rn) * (y * y);
+      s2[1][2] += static_cast<__int128>(rx) * y;
+      s2[2][2] += rxx;
     }
   if (n == 0) throw InputError("shape: the ROI is empty");
   c.voxel_count = n;
