@@ -426,10 +426,20 @@ PreparedCase prepare_case(const DoubleImage& image_in, PixelType pixel_type, con
   // Branch-free scans (vectorised): the whole image is read either way.
   const uint8_t* lab = labels.data();
   const int64_t nvox = labels.voxel_count();
+  // The ROI mask is built in the same pass (raw pointers and a local label:
+  // the byte stores cannot alias them, so the loop vectorises).
+  LabelMap mask(labels.size(), labels.geometry(), 0);
   uint8_t any_or = 0, present_or = 0;
-  for (int64_t i = 0; i < nvox; ++i) {
-    any_or |= lab[i];
-    present_or |= static_cast<uint8_t>(lab[i] == s.label);
+  {
+    uint8_t* out = mask.data();
+    const uint8_t label = static_cast<uint8_t>(s.label);
+    const bool label_in_range = s.label >= 0 && s.label <= 255;
+    for (int64_t i = 0; i < nvox; ++i) {
+      const uint8_t in = label_in_range && lab[i] == label;
+      any_or |= lab[i];
+      present_or |= in;
+      out[i] = in;
+    }
   }
   const bool any = any_or != 0, present = present_or != 0;
   if (!any) throw InputError("No labels found in this mask (i.e. nothing is segmented)!");
@@ -440,15 +450,6 @@ PreparedCase prepare_case(const DoubleImage& image_in, PixelType pixel_type, con
     for (int l = 1; l < 256; ++l)
       if (seen[l]) choices += (choices.empty() ? "" : " ") + std::to_string(l);
     throw InputError(fmt::format("Label ({}) not present in mask. Choose from [{}]", s.label, choices));
-  }
-  LabelMap mask(labels.size(), labels.geometry(), 0);
-  {
-    // Raw pointers and a local label: the byte stores cannot alias them, so
-    // the loop vectorises.
-    uint8_t* out = mask.data();
-    const uint8_t label = static_cast<uint8_t>(s.label);
-    const bool label_in_range = s.label >= 0 && s.label <= 255;
-    for (int64_t i = 0; i < nvox; ++i) out[i] = label_in_range && lab[i] == label;
   }
   {
     const double* px = image_in.data();
