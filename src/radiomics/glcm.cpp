@@ -360,7 +360,7 @@ void tridiagonal_eigenvalues(const double* __restrict d, const double* __restric
 namespace {
 
 struct MccScratch {
-  std::vector<int> rows, cols;
+  std::vector<int> rows, cols, rank;
   std::vector<double> s, work, d, e2, inv_sqrt;
 };
 
@@ -393,7 +393,9 @@ std::array<double, 2> symmetric_eigenvalues(MccScratch& sc, int n, std::array<in
 // symmetric M = D^-1/2 P D^-1/2, so the eigenvalues of Q are the squares of
 // M's. Levels with an empty marginal only add zero eigenvalues and are left
 // out. Eigenvalues: Householder tridiagonalisation, then Sturm trisection.
-double mcc(const double* p, int ng, const std::vector<double>& px, const std::vector<double>& py, bool symmetric) {
+// nz_i, nz_j, nz_v: p's non-zero cells (its upper triangle when symmetric).
+double mcc(const double* p, int ng, const std::vector<double>& px, const std::vector<double>& py, bool symmetric,
+           const int32_t* nz_i, const int32_t* nz_j, const double* nz_v, size_t nnz) {
   if (ng < 2) return 1.0;  // flat region: PyRadiomics returns 1
   thread_local MccScratch sc;
   std::vector<int>&rows = sc.rows, &cols = sc.cols;
@@ -409,16 +411,27 @@ double mcc(const double* p, int ng, const std::vector<double>& px, const std::ve
   sc.s.resize(static_cast<size_t>(n) * n + kTridiagonalPad);
   double* s = sc.s.data();  // symmetric: row a = column a
   if (symmetric) {
+    // M(a, b) = p(i, j) / sqrt(px(i)) / sqrt(px(j)).
     sc.inv_sqrt.resize(n);
     for (int a = 0; a < n; ++a) sc.inv_sqrt[a] = 1.0 / std::sqrt(px[rows[a]]);
     const double* inv = sc.inv_sqrt.data();
-    for (int a = 0; a < n; ++a) {
-      const double* prow = p + static_cast<size_t>(rows[a]) * ng;
-      double* srow = s + static_cast<size_t>(a) * n;
-      if (n == ng) {  // every level present: no gather
+    if (n == ng) {  // every level present: row by row, vectorised
+      for (int a = 0; a < n; ++a) {
+        const double* prow = p + static_cast<size_t>(a) * ng;
+        double* srow = s + static_cast<size_t>(a) * n;
         for (int b = 0; b < n; ++b) srow[b] = prow[b] * inv[a] * inv[b];
-      } else {
-        for (int b = 0; b < n; ++b) srow[b] = prow[rows[b]] * inv[a] * inv[b];
+      }
+    } else {
+      // Some levels absent: rather than gather every cell, the non-zero
+      // cells of the upper triangle (a GLCM is about a quarter full) are
+      // written with their mirrors, the rest is zero.
+      sc.rank.assign(ng, -1);
+      for (int a = 0; a < n; ++a) sc.rank[rows[a]] = a;
+      std::fill(s, s + static_cast<size_t>(n) * n, 0.0);
+      for (size_t k = 0; k < nnz; ++k) {
+        const int a = sc.rank[nz_i[k]], b = sc.rank[nz_j[k]];
+        s[static_cast<size_t>(a) * n + b] = nz_v[k] * inv[a] * inv[b];
+        s[static_cast<size_t>(b) * n + a] = nz_v[k] * inv[b] * inv[a];
       }
     }
   } else {
@@ -653,7 +666,7 @@ void angle_features(const double* p, const std::vector<double>& g, int max_level
   out[kJointAverage] = ux;
   out[kJointEnergy] = energy;
   out[kJointEntropy] = hxy;
-  out[kMCC] = mcc(p, ng, px, py, symmetric);
+  out[kMCC] = mcc(p, ng, px, py, symmetric, nz_i, nz_j, nz_v, nnz);
   out[kMaximumProbability] = maxp;
   out[kSumAverage] = sum_avg;
   out[kSumEntropy] = sum_ent;
