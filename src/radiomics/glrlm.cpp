@@ -63,12 +63,13 @@ GlrlmMatrices compute_glrlm_matrices(const DiscretizedRoi& roi, const GlrlmSetti
   // leaving the box does, so these are the runs of the lines through the box.
   LocalGrid own_grid;
   const LocalGrid& grid = roi_local_grid(roi, gl, 1, own_grid);
-  // Each angle's runs are listed first, (gray level index << 32) | (run
-  // length - 1), in a per-thread list (at most one run per ROI voxel; grown,
-  // never zeroed), then counted into that angle's own ng x (its longest run)
-  // matrix: an ng x box-width x 13 array would stay mostly empty and still
-  // be zeroed and scanned. Run lengths PyRadiomics counts up to max(array
-  // shape) and then drops as empty are never created.
+  // Each angle's runs are counted, as they end, into a per-thread ng x
+  // (longest possible run) table of integers that is kept zero between
+  // angles (only the columns a run reached are copied out and cleared), then
+  // copied into that angle's own ng x (its longest run) matrix: an ng x
+  // box-width x 13 array would stay mostly empty and still be zeroed and
+  // scanned. Run lengths PyRadiomics counts up to max(array shape) and then
+  // drops as empty are never created.
   struct AngleCounts {
     int longest = 0;             // run lengths 1..longest
     int64_t runs = 0;
@@ -76,8 +77,10 @@ GlrlmMatrices compute_glrlm_matrices(const DiscretizedRoi& roi, const GlrlmSetti
   };
   std::vector<AngleCounts> per_angle(na);
   const int32_t* index = grid.index.data();
-  thread_local std::vector<uint64_t> run_list;
-  if (run_list.size() < static_cast<size_t>(gl.voxel_count)) run_list.resize(static_cast<size_t>(gl.voxel_count));
+  const int64_t width = std::max({grid.sx, grid.sy, grid.sz});  // > any run length
+  thread_local std::vector<uint32_t> run_table;
+  if (run_table.size() < static_cast<size_t>(ng * width)) run_table.resize(static_cast<size_t>(ng * width), 0);
+  uint32_t* const table = run_table.data();
   // The ROI voxels' buffer positions, listed once for all angles: the ROI
   // is on average 40 % of its box on LIDC.
   thread_local std::vector<int64_t> roi_voxels_buffer;
@@ -95,33 +98,38 @@ GlrlmMatrices compute_glrlm_matrices(const DiscretizedRoi& roi, const GlrlmSetti
     // A run along -delta is the same run: step forward in buffer order, so
     // the voxel one step back is always visited first.
     const int64_t step = std::abs(grid.delta(ang[2], ang[1], ang[0]));
-    uint64_t* const runs = run_list.data();
-    size_t run_count = 0;
+    int64_t run_count = 0;
     uint32_t longest_minus_one = 0;
     // Without a branch per voxel (whether a run goes on is as good as random
     // in a textured ROI): every voxel extends the run behind it or starts
-    // one, and a voxel whose next step leaves the run ends it and writes it
-    // to the list (the write always happens; the count moves when it ends).
+    // one, and adds whether its next step leaves the run (0 or 1) to the
+    // count of its level and length so far.
     for (const int64_t v : roi_voxels) {
       const int32_t g = index[v];
       const uint32_t continues = index[v - step] == g;
       const uint32_t length_minus_one = continues * (so_far[v - step] + 1);
       so_far[v] = length_minus_one;
       const uint32_t ends = index[v + step] != g;
-      runs[run_count] = (static_cast<uint64_t>(g) << 32) | length_minus_one;
+      table[g * width + length_minus_one] += ends;
       run_count += ends;
       longest_minus_one = std::max(longest_minus_one, ends * length_minus_one);
     }
-    uint64_t* const next_run = runs + run_count;
+    const int reached = static_cast<int>(longest_minus_one) + 1;  // columns the runs reached
     // No line along this angle holds two ROI voxels: PyRadiomics clears its
     // runs of length 1, which are then all its runs.
-    if (longest_minus_one == 0 && !line_holds_two_roi_voxels(grid, ang)) continue;
+    const bool kept = longest_minus_one > 0 || line_holds_two_roi_voxels(grid, ang);
     AngleCounts& ac = per_angle[a];
-    ac.longest = static_cast<int>(longest_minus_one) + 1;
-    ac.runs = next_run - run_list.data();
-    ac.counts.assign(static_cast<size_t>(ng) * ac.longest, 0.0);
-    for (const uint64_t* c = run_list.data(); c != next_run; ++c)
-      ac.counts[(*c >> 32) * ac.longest + (*c & 0xffffffffu)] += 1.0;
+    if (kept) {
+      ac.longest = reached;
+      ac.runs = run_count;
+      ac.counts.resize(static_cast<size_t>(ng) * reached);
+    }
+    for (int i = 0; i < ng; ++i) {
+      uint32_t* row = table + i * width;
+      if (kept)
+        for (int r = 0; r < reached; ++r) ac.counts[static_cast<size_t>(i) * reached + r] = double(row[r]);
+      std::fill(row, row + reached, 0u);
+    }
   }
   int longest = 0;
   for (const AngleCounts& ac : per_angle) longest = std::max(longest, ac.longest);
