@@ -57,22 +57,20 @@ GlszmMatrix compute_glszm_matrix(const DiscretizedRoi& roi, const GlszmSettings&
     max_size = std::max(max_size, size);
   }
 
-  std::vector<double> full(static_cast<size_t>(ng) * max_size, 0.0);
-  for (const auto& [gi, size] : zones) full[static_cast<size_t>(gi) * max_size + (size - 1)] += 1.0;
+  // Columns: the zone sizes that occur, ascending (an ng x largest-zone
+  // table would be mostly empty: one large zone makes it wide).
   GlszmMatrix m;
   m.gray_levels = gl.levels;
   m.ng = ng;
-  std::vector<int64_t> kept;
-  for (int64_t s = 0; s < max_size; ++s) {
-    double sum = 0;
-    for (int i = 0; i < ng; ++i) sum += full[static_cast<size_t>(i) * max_size + s];
-    if (sum != 0) kept.push_back(s);
-  }
-  m.ns = static_cast<int>(kept.size());
-  for (int64_t s : kept) m.zone_sizes.push_back(static_cast<int>(s + 1));
+  std::vector<int> column(static_cast<size_t>(max_size) + 1, -1);  // by zone size
+  for (const auto& zone : zones) column[static_cast<size_t>(zone.second)] = 0;
+  for (int64_t size = 1; size <= max_size; ++size)
+    if (column[static_cast<size_t>(size)] == 0) {
+      column[static_cast<size_t>(size)] = m.ns++;
+      m.zone_sizes.push_back(static_cast<int>(size));
+    }
   m.p.assign(static_cast<size_t>(ng) * m.ns, 0.0);
-  for (int i = 0; i < ng; ++i)
-    for (int j = 0; j < m.ns; ++j) m.p[static_cast<size_t>(i) * m.ns + j] = full[static_cast<size_t>(i) * max_size + kept[j]];
+  for (const auto& [gi, size] : zones) m.p[static_cast<size_t>(gi) * m.ns + column[static_cast<size_t>(size)]] += 1.0;
   return m;
 }
 
