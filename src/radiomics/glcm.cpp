@@ -392,7 +392,8 @@ std::array<double, 2> symmetric_eigenvalues(MccScratch& sc, int n, std::array<in
 // sqrt(px(i) py(k)); for a symmetric GLCM (px = py) S = M^2 with the
 // symmetric M = D^-1/2 P D^-1/2, so the eigenvalues of Q are the squares of
 // M's. Levels with an empty marginal only add zero eigenvalues and are left
-// out. Eigenvalues: Householder tridiagonalisation, then Sturm trisection.
+// out. Eigenvalues: Householder tridiagonalisation, then Sturm multisection
+// and Newton (detail::tridiagonal_eigenvalues).
 // nz_i, nz_j, nz_v: p's non-zero cells (its upper triangle when symmetric).
 double mcc(const double* p, int ng, const std::vector<double>& px, const std::vector<double>& py, bool symmetric,
            const int32_t* nz_i, const int32_t* nz_j, const double* nz_v, size_t nnz) {

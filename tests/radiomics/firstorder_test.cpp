@@ -1,10 +1,12 @@
 // First-order features against PyRadiomics: its brain1 baseline (every
 // column, configured from the column's diagnostics rows) and its output on
 // LIDC nodules (default settings).
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <random>
 #include <sstream>
 
 #include <gtest/gtest.h>
@@ -49,6 +51,33 @@ TEST(FirstOrder, AnalyticSmallSet) {
   // robust MAD over 2..9: mean 5.5, mean |dev| = 2
   EXPECT_DOUBLE_EQ(m["RobustMeanAbsoluteDeviation"], 2.0);
   EXPECT_DOUBLE_EQ(m["RootMeanSquared"], std::sqrt(38.5));
+}
+
+// The order statistics are looked for inside the levels' bins: with few wide
+// bins (many values per bin, several wanted indices in one bin, repeated
+// values) and with one value per bin, the percentiles and the median equal
+// numpy's from a full sort, bit for bit.
+TEST(FirstOrder, PercentilesFromBinsEqualAFullSort) {
+  std::mt19937 rng(3);
+  for (const double bin_width : {40.0, 1.0}) {
+    for (const size_t n : {size_t(2), size_t(7), size_t(100), size_t(1001)}) {
+      std::vector<double> v(n);
+      std::uniform_int_distribution<int> hu(-900, 300);
+      for (double& x : v) x = hu(rng);
+      std::vector<int32_t> l;
+      for (double x : v) l.push_back(int32_t(std::floor((x + 1000) / bin_width)) + 1);  // monotone binning
+      std::vector<double> sorted = v;
+      std::sort(sorted.begin(), sorted.end());
+      const FeatureValues f = firstorder_values(v, l, {1, 1, 1}, 0);
+      std::map<std::string, double> m(f.begin(), f.end());
+      const double median = n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0;
+      EXPECT_EQ(m["10Percentile"], numpy_percentile(sorted, 10)) << n << " values, bin width " << bin_width;
+      EXPECT_EQ(m["90Percentile"], numpy_percentile(sorted, 90)) << n << " values, bin width " << bin_width;
+      EXPECT_EQ(m["InterquartileRange"], numpy_percentile(sorted, 75) - numpy_percentile(sorted, 25))
+          << n << " values, bin width " << bin_width;
+      EXPECT_EQ(m["Median"], median) << n << " values, bin width " << bin_width;
+    }
+  }
 }
 
 TEST(FirstOrder, FlatRegionGivesZeroMoments) {
