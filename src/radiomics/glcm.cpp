@@ -360,7 +360,7 @@ void tridiagonal_eigenvalues(const double* __restrict d, const double* __restric
 namespace {
 
 struct MccScratch {
-  std::vector<int> rows, cols, rank;
+  std::vector<int> rows, cols, rank, parent;
   std::vector<double> s, work, d, e2, inv_sqrt;
 };
 
@@ -383,6 +383,31 @@ std::array<double, 2> symmetric_eigenvalues(MccScratch& sc, int n, std::array<in
   std::array<double, 2> out;
   detail::tridiagonal_eigenvalues(d, sc.e2.data(), n, k.data(), glo, ghi, out.data());
   return out;
+}
+
+// Whether the `count` levels present in a symmetric GLCM form one component
+// when levels i and j are joined by each non-zero cell p(i, j) (union-find).
+// If not, D^-1 P is row-stochastic block by block, so M has the eigenvalue 1
+// once per component and MCC is 1 (PyRadiomics's general solver gives 1 to
+// rounding): no eigenproblem. Small ROIs with many levels (calcified
+// nodules) often have such angles, and theirs are the largest eigenproblems.
+bool levels_connected(int ng, const int32_t* nz_i, const int32_t* nz_j, size_t nnz, int count,
+                      std::vector<int>& parent) {
+  parent.resize(ng);
+  for (int i = 0; i < ng; ++i) parent[i] = i;
+  const auto root = [&](int i) {
+    while (parent[i] != i) i = parent[i] = parent[parent[i]];
+    return i;
+  };
+  int components = count;
+  for (size_t k = 0; k < nnz; ++k) {
+    const int a = root(nz_i[k]), b = root(nz_j[k]);
+    if (a != b) {
+      parent[a] = b;
+      --components;
+    }
+  }
+  return components == 1;
 }
 
 // MCC of one normalised GLCM p (ng x ng, row-major): the square root of the
@@ -409,6 +434,8 @@ double mcc(const double* p, int ng, const std::vector<double>& px, const std::ve
   symmetric = symmetric && rows == cols;
   const int n = static_cast<int>(rows.size());
   if (n < 2) return 0.0;  // Q has a single non-zero eigenvalue: the second largest is 0
+  if (symmetric && !levels_connected(ng, nz_i, nz_j, nnz, n, sc.parent))
+    return 1.0;  // M is block diagonal and every block has eigenvalue 1: so does Q, twice
   sc.s.resize(static_cast<size_t>(n) * n + kTridiagonalPad);
   double* s = sc.s.data();  // symmetric: row a = column a
   if (symmetric) {

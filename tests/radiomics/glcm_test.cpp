@@ -175,6 +175,54 @@ TEST(Glcm, McCAndImcMatchDefinitionsOnRandomMatrices) {
               worst_imc);
 }
 
+// A symmetric GLCM whose levels fall into two groups that never co-occur:
+// D^-1 P is row-stochastic block by block, so Q has the eigenvalue 1 twice
+// and MCC is exactly 1 (PyRadiomics's general solver: 1 to rounding, as
+// Eigen's here); one pair linking the groups brings it below 1.
+TEST(Glcm, MccOfDisconnectedLevelsIsOne) {
+  const int ng = 8;
+  const auto mcc_of = [&](bool linked, double* reference) {
+    std::vector<double> c(size_t(ng) * ng, 0.0);
+    const auto add = [&](int i, int j, double n) {
+      c[size_t(i) * ng + j] += n;
+      c[size_t(j) * ng + i] += n;
+    };
+    for (int i = 0; i < 3; ++i) add(i, i + 1, 2 + i);  // levels 0..3
+    for (int i = 4; i < 7; ++i) add(i, i + 1, 5 - (i - 4));  // levels 4..7
+    add(1, 1, 3);
+    add(6, 6, 1);
+    if (linked) add(3, 4, 1);
+    double total = 0;
+    for (double v : c) total += v;
+    GlcmMatrices m;
+    m.ng = ng;
+    m.na = 1;
+    for (int i = 0; i < ng; ++i) m.gray_levels.push_back(1 + i);
+    m.max_level = ng;
+    m.symmetrical = true;
+    for (double v : c) m.p.push_back(v / total);
+    std::vector<double> px(ng, 0);
+    for (int i = 0; i < ng; ++i)
+      for (int j = 0; j < ng; ++j) px[i] += m.p[size_t(i) * ng + j];
+    Eigen::MatrixXd q = Eigen::MatrixXd::Zero(ng, ng);
+    for (int i = 0; i < ng; ++i)
+      for (int j = 0; j < ng; ++j)
+        for (int k = 0; k < ng; ++k) q(i, j) += m.p[size_t(i) * ng + k] * m.p[size_t(j) * ng + k] / (px[i] * px[k]);
+    const Eigen::VectorXcd ev = Eigen::EigenSolver<Eigen::MatrixXd>(q, false).eigenvalues();
+    std::vector<double> re;
+    for (int i = 0; i < ng; ++i) re.push_back(ev[i].real());
+    std::sort(re.begin(), re.end());
+    *reference = std::sqrt(std::max(re[size_t(ng) - 2], 0.0));
+    return feature(glcm_features(m), "MCC");
+  };
+  double reference = 0;
+  EXPECT_EQ(mcc_of(false, &reference), 1.0);
+  EXPECT_NEAR(reference, 1.0, 1e-12);
+  const double linked = mcc_of(true, &reference);
+  EXPECT_LT(linked, 1.0 - 1e-3);
+  EXPECT_NEAR(linked, reference, 1e-12);
+}
+
 // Weighting merges the 4 angles with w = exp(-d^2) before normalising: with
 // spacing 1, d = sqrt(2) for the diagonals (euclidean) and 1 for the axes.
 TEST(Glcm, EuclideanWeightingMergesAngles) {
