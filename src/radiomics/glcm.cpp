@@ -757,22 +757,18 @@ GlcmMatrices compute_glcm_matrices(const DiscretizedRoi& roi, const GlcmSettings
   m.ng = ng;
   m.symmetrical = settings.symmetrical;
   if (norm != WeightingNorm::None) {
-    if (settings.symmetrical)  // C + C^T per angle, before the angles are weighted together
-      for (int a = 0; a < na; ++a) {
-        double* c = counts.data() + a * cells;
-        for (int i = 0; i < ng; ++i)
-          for (int j = i; j < ng; ++j) {
-            const double sum = c[static_cast<size_t>(i) * ng + j] + c[static_cast<size_t>(j) * ng + i];
-            c[static_cast<size_t>(i) * ng + j] = sum;
-            c[static_cast<size_t>(j) * ng + i] = sum;
-          }
-      }
     m.na = 1;
     m.p.assign(cells, 0.0);
     for (int a = 0; a < na; ++a) {
       const double d = angle_distance(all_angles[a], roi.spacing, norm);
       const double w = norm == WeightingNorm::NoWeighting ? 1.0 : std::exp(-d * d);
-      for (size_t c = 0; c < cells; ++c) m.p[c] += counts[a * cells + c] * w;
+      const double* c = counts.data() + a * cells;
+      for (int i = 0; i < ng; ++i)
+        for (int j = 0; j < ng; ++j) {
+          const size_t ij = static_cast<size_t>(i) * ng + j, ji = static_cast<size_t>(j) * ng + i;
+          // Each angle's C + C^T when symmetrical, before the angles are weighted together.
+          m.p[ij] += (settings.symmetrical ? c[ij] + c[ji] : c[ij]) * w;
+        }
     }
     double sum = 0;
     for (double v : m.p) sum += v;

@@ -21,8 +21,9 @@ namespace {
 
 // out[x] += index[x] >= 0 (the neighbour is in the ROI) and
 // |g[x] - h[x]| <= alpha, for x < n: h and index are the neighbour's at one
-// offset (alpha >= -1; levels below 2^31, so differences fit in int32). One call per span and offset: a loop over the offsets
-// around this one is what GCC's unroll-and-jam turned into a scalar loop.
+// offset (alpha >= -1; levels below 2^31, so differences fit in int32). One
+// call per span and offset: a loop over the offsets around this one is what
+// GCC's unroll-and-jam turned into a scalar loop.
 SCOPEMIA_SIMD_CLONES
 void add_dependences(const int32_t* __restrict g, const int32_t* __restrict h, const int32_t* __restrict index,
                      int32_t alpha, int32_t* __restrict out, int64_t n) {

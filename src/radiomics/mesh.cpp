@@ -15,6 +15,16 @@ namespace {
 // when corner i is inside the ROI.
 constexpr int kCorner[8][3] = {{0, 0, 0}, {0, 0, 1}, {0, 1, 1}, {0, 1, 0},
                                {1, 0, 0}, {1, 0, 1}, {1, 1, 1}, {1, 1, 0}};
+// The cube-index bits of a face x = 0 or x = 1 of a cube, by the face's
+// 4-bit code (bit z * 2 + y set when the face's corner (z, y) is inside).
+constexpr std::array<uint8_t, 16> face_bits(int x) {
+  std::array<uint8_t, 16> bits{};
+  for (int code = 0; code < 16; ++code)
+    for (int corner = 0; corner < 8; ++corner)
+      if (kCorner[corner][2] == x && (code >> (kCorner[corner][0] * 2 + kCorner[corner][1]) & 1))
+        bits[code] = static_cast<uint8_t>(bits[code] | 1u << corner);
+  return bits;
+}
 // Position of the vertex on each of the 12 cube edges, in doubled units
 // (0, 1 = halfway, 2). Edge e joins the two corners at half a voxel from it.
 constexpr int kEdgeVertex2[12][3] = {{0, 0, 1}, {0, 1, 2}, {0, 2, 1}, {0, 1, 0}, {2, 0, 1}, {2, 1, 2},
@@ -337,11 +347,7 @@ Mesh3DMeasures mesh_measures_3d(const uint8_t* mask, const Size3& size, const Ve
   // A cube's index from its two faces x = ix and x = ix + 1, each the 4-bit
   // code of its corners (z, y) = (0,0), (0,1), (1,0), (1,1): the face at
   // x = ix + 1 is the next cube's face at x = ix, so each face is read once.
-  // kCorner: corners 0, 3, 4, 7 lie at x = 0, corners 1, 2, 5, 6 at x = 1.
-  static constexpr uint8_t kNearFace[16] = {0x00, 0x01, 0x08, 0x09, 0x10, 0x11, 0x18, 0x19,
-                                            0x80, 0x81, 0x88, 0x89, 0x90, 0x91, 0x98, 0x99};
-  static constexpr uint8_t kFarFace[16] = {0x00, 0x02, 0x04, 0x06, 0x20, 0x22, 0x24, 0x26,
-                                           0x40, 0x42, 0x44, 0x46, 0x60, 0x62, 0x64, 0x66};
+  static constexpr std::array<uint8_t, 16> kNearFace = face_bits(0), kFarFace = face_bits(1);
 
   std::array<ConfigurationMeasures, 128> per_configuration{};
   double volume6 = 0, area = 0;
